@@ -11,7 +11,7 @@ use proto::gsdk::device::device_server::Device;
 use proto::gsdk::device::{FactoryInfo, GetCapabilityInfoRequest, GetCapabilityInfoResponse, GetInfoRequest, GetInfoResponse};
 use std::pin::Pin;
 use std::sync::Arc;
-use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::{BroadcastStream, WatchStream};
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
 
@@ -43,13 +43,16 @@ impl Connect for ConnectService {
 
     type SubscribeStatusStream = Pin<Box<dyn Stream<Item = Result<StatusChange, Status>> + Send + 'static>>;
 
-    /// Streams each connection change from now on. A subscriber that falls more than the
-    /// channel behind skips the changes it missed rather than blocking the gateway.
+    /// Streams each connection change from now on, until the gateway stops. A subscriber
+    /// that falls more than the channel behind skips what it missed rather than blocking.
     async fn subscribe_status(
         &self,
         _: Request<SubscribeStatusRequest>,
     ) -> Result<Response<Self::SubscribeStatusStream>, Status> {
-        let stream = BroadcastStream::new(self.0.subscribe()).filter_map(|change| change.ok().map(Ok));
+        let (changes, closing) = self.0.subscribe();
+        let changes = BroadcastStream::new(changes).filter_map(|change| change.ok().map(Some));
+        let closed = WatchStream::new(closing).filter(|closing| *closing).map(|_| None);
+        let stream = changes.merge(closed).map_while(|change| change.map(Ok));
         Ok(Response::new(Box::pin(stream)))
     }
 }

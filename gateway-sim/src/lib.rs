@@ -67,6 +67,11 @@ pub async fn serve(
         server = server.tls_config(ServerTlsConfig::new().identity(Identity::from_pem(tls.cert, tls.key)))?;
     }
     let incoming = tonic::transport::server::TcpIncoming::from(listener);
-    server.add_routes(routes(&sim)).serve_with_incoming_shutdown(incoming, shutdown).await?;
+    let routes = routes(&sim);
+    let shutdown = async move {
+        shutdown.await;
+        sim.close_streams();
+    };
+    server.add_routes(routes).serve_with_incoming_shutdown(incoming, shutdown).await?;
     Ok(())
 }

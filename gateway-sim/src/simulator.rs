@@ -11,12 +11,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tonic::{Code, Status};
 
 pub struct Simulator {
     devices: BTreeMap<u32, Arc<Device>>,
     status_changes: broadcast::Sender<StatusChange>,
+    /// Set when the server stops, so open SubscribeStatus streams end and shutdown completes.
+    closing: watch::Sender<bool>,
     pub pin_hasher: PinHasher,
 }
 
@@ -32,7 +34,8 @@ impl Simulator {
             devices.insert(d.id, Arc::new(device));
         }
         let (status_changes, _) = broadcast::channel(1024);
-        Ok(Arc::new(Self { devices, status_changes, pin_hasher: PinHasher::open(data_dir)? }))
+        let (closing, _) = watch::channel(false);
+        Ok(Arc::new(Self { devices, status_changes, closing, pin_hasher: PinHasher::open(data_dir)? }))
     }
 
     pub fn devices(&self) -> impl Iterator<Item = &Arc<Device>> {
@@ -65,8 +68,13 @@ impl Simulator {
         Ok(())
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<StatusChange> {
-        self.status_changes.subscribe()
+    pub fn subscribe(&self) -> (broadcast::Receiver<StatusChange>, watch::Receiver<bool>) {
+        (self.status_changes.subscribe(), self.closing.subscribe())
+    }
+
+    /// Ends every open SubscribeStatus stream (called when a server stops).
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
     }
 
     /// The device a call addresses, after its latency; UNAVAILABLE while it is offline.
