@@ -6,7 +6,7 @@ use crate::config::DeviceConfig;
 use crate::store::{Store, Users, WalRecord};
 use proto::domain::{DeviceRules, FieldError};
 use proto::gsdk::device::CapabilityInfo;
-use proto::gsdk::user::{UpdateMask, UserHdr, UserInfo, UserStatistic, InfoMask};
+use proto::gsdk::user::{InfoMask, UpdateMask, UserHdr, UserInfo, UserStatistic};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -241,9 +241,11 @@ impl Device {
         ids.iter()
             .enumerate()
             .map(|(i, id)| {
-                state.users.get(id).map(|u| masked(u, mask)).ok_or_else(|| {
-                    Status::not_found(format!("userIDs[{i}]: user {id} is not on device {}", self.id()))
-                })
+                state
+                    .users
+                    .get(id)
+                    .map(|u| masked(u, mask))
+                    .ok_or_else(|| Status::not_found(format!("userIDs[{i}]: user {id} is not on device {}", self.id())))
             })
             .collect()
     }

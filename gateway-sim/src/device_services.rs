@@ -8,7 +8,9 @@ use proto::gsdk::connect::{
     SubscribeStatusRequest,
 };
 use proto::gsdk::device::device_server::Device;
-use proto::gsdk::device::{FactoryInfo, GetCapabilityInfoRequest, GetCapabilityInfoResponse, GetInfoRequest, GetInfoResponse};
+use proto::gsdk::device::{
+    FactoryInfo, GetCapabilityInfoRequest, GetCapabilityInfoResponse, GetInfoRequest, GetInfoResponse,
+};
 use std::pin::Pin;
 use std::sync::Arc;
 use tokio_stream::wrappers::{BroadcastStream, WatchStream};
@@ -23,7 +25,10 @@ pub struct DeviceService(pub Arc<Simulator>);
 
 #[tonic::async_trait]
 impl Connect for ConnectService {
-    async fn get_device_list(&self, _: Request<GetDeviceListRequest>) -> Result<Response<GetDeviceListResponse>, Status> {
+    async fn get_device_list(
+        &self,
+        _: Request<GetDeviceListRequest>,
+    ) -> Result<Response<GetDeviceListResponse>, Status> {
         let device_infos = self
             .0
             .devices()

@@ -4,13 +4,15 @@
 
 use crate::device::Device;
 use crate::simulator::Simulator;
+use proto::domain::limits::{CARD_DATA_SIZE, FINGER_TEMPLATE_MAX_BYTES};
 use proto::gsdk::card::card_server::Card;
-use proto::gsdk::card::{CardData, CsnCardData, ScanRequest as CardScanRequest, ScanResponse as CardScanResponse, Type};
+use proto::gsdk::card::{
+    CardData, CsnCardData, ScanRequest as CardScanRequest, ScanResponse as CardScanResponse, Type,
+};
 use proto::gsdk::face::face_server::Face;
 use proto::gsdk::face::{FaceData, ScanRequest as FaceScanRequest, ScanResponse as FaceScanResponse};
 use proto::gsdk::finger::finger_server::Finger;
 use proto::gsdk::finger::{ScanRequest as FingerScanRequest, ScanResponse as FingerScanResponse};
-use proto::domain::limits::{CARD_DATA_SIZE, FINGER_TEMPLATE_MAX_BYTES};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
@@ -43,7 +45,11 @@ fn synthetic(kind: &str, device: u32, scan: u64, len: usize) -> Vec<u8> {
 }
 
 fn unsupported(d: &Device, what: &str) -> Status {
-    Status::failed_precondition(format!("deviceID: device {} ({}) has no {what} sensor", d.id(), d.config.model.model_name()))
+    Status::failed_precondition(format!(
+        "deviceID: device {} ({}) has no {what} sensor",
+        d.id(),
+        d.config.model.model_name()
+    ))
 }
 
 #[tonic::async_trait]

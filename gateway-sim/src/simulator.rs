@@ -127,7 +127,11 @@ impl Simulator {
         for (id, call) in calls {
             let outcome = call.await.unwrap_or_else(|e| Err(Status::internal(e.to_string())));
             if let Err(status) = outcome {
-                errors.push(ErrorResponse { device_id: id, code: status.code() as i32, msg: status.message().to_owned() });
+                errors.push(ErrorResponse {
+                    device_id: id,
+                    code: status.code() as i32,
+                    msg: status.message().to_owned(),
+                });
             }
         }
         if errors.is_empty() {
@@ -151,8 +155,5 @@ fn most_telling(errors: &[ErrorResponse]) -> Code {
         Code::FailedPrecondition,
         Code::Unavailable,
     ];
-    ORDER
-        .into_iter()
-        .find(|code| errors.iter().any(|e| e.code == *code as i32))
-        .unwrap_or(Code::Internal)
+    ORDER.into_iter().find(|code| errors.iter().any(|e| e.code == *code as i32)).unwrap_or(Code::Internal)
 }

@@ -8,8 +8,8 @@
 //! - Compaction writes snapshot N+1, then a fresh log for N+1. A log whose generation
 //!   does not match the snapshot is already inside it and is discarded.
 
-use proto::gsdk::user::UserInfo;
 use prost::Message;
+use proto::gsdk::user::UserInfo;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -153,10 +153,7 @@ fn read_snapshot(path: &Path) -> io::Result<(u64, Users, u64)> {
 fn replay(wal: &mut File, generation: u64, users: &mut Users) -> io::Result<Option<u64>> {
     let mut bytes = Vec::new();
     wal.read_to_end(&mut bytes)?;
-    if bytes.len() < WAL_HEADER_LEN as usize
-        || &bytes[..8] != WAL_MAGIC
-        || bytes[8..16] != generation.to_le_bytes()
-    {
+    if bytes.len() < WAL_HEADER_LEN as usize || &bytes[..8] != WAL_MAGIC || bytes[8..16] != generation.to_le_bytes() {
         return Ok(None);
     }
     let mut at = WAL_HEADER_LEN as usize;

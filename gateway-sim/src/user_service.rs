@@ -149,7 +149,10 @@ impl User for UserService {
     async fn get_card(&self, r: Request<GetCardRequest>) -> Answer<GetCardResponse> {
         let r = r.into_inner();
         let user_cards = self
-            .get_part(r.device_id, r.user_i_ds, InfoMask::UserMaskCard, |u| UserCard { user_id: user_id(&u), cards: u.cards })
+            .get_part(r.device_id, r.user_i_ds, InfoMask::UserMaskCard, |u| UserCard {
+                user_id: user_id(&u),
+                cards: u.cards,
+            })
             .await?;
         ok(GetCardResponse { user_cards })
     }
@@ -194,7 +197,10 @@ impl User for UserService {
     async fn get_face(&self, r: Request<GetFaceRequest>) -> Answer<GetFaceResponse> {
         let r = r.into_inner();
         let user_faces = self
-            .get_part(r.device_id, r.user_i_ds, InfoMask::UserMaskFace, |u| UserFace { user_id: user_id(&u), faces: u.faces })
+            .get_part(r.device_id, r.user_i_ds, InfoMask::UserMaskFace, |u| UserFace {
+                user_id: user_id(&u),
+                faces: u.faces,
+            })
             .await?;
         ok(GetFaceResponse { user_faces })
     }

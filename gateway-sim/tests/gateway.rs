@@ -1,5 +1,7 @@
 //! Drives every RPC of the simulated gateway through tonic clients over real gRPC.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 mod harness;
 
 use gateway_sim::{DeviceConfig, Model, SimConfig};
@@ -45,7 +47,14 @@ async fn device_list_info_and_capabilities() {
 
     let cap = |id| {
         let mut c = gw.device();
-        async move { c.get_capability_info(GetCapabilityInfoRequest { device_id: id }).await.unwrap().into_inner().cap_info.unwrap() }
+        async move {
+            c.get_capability_info(GetCapabilityInfoRequest { device_id: id })
+                .await
+                .unwrap()
+                .into_inner()
+                .cap_info
+                .unwrap()
+        }
     };
     let face = cap(FACE).await;
     assert_eq!(face.r#type, DeviceType::Biostation3 as i32);
@@ -76,7 +85,8 @@ async fn enroll_get_partial_and_overwrite() {
     enroll(&gw, FACE, vec![ann.clone(), user("7", "Bo")]).await.unwrap();
     assert_eq!(list(&gw, FACE).await, ["7", "ann-01"]);
 
-    let got = gw.user().get(GetRequest { device_id: FACE, user_i_ds: vec!["ann-01".into()] }).await.unwrap().into_inner();
+    let got =
+        gw.user().get(GetRequest { device_id: FACE, user_i_ds: vec!["ann-01".into()] }).await.unwrap().into_inner();
     let u = &got.users[0];
     assert_eq!(u.name, "Ann Lee");
     assert_eq!(u.hdr.as_ref().unwrap().num_of_card, 1, "the device counts cards itself");
@@ -85,7 +95,8 @@ async fn enroll_get_partial_and_overwrite() {
 
     let mask = InfoMask::UserMaskName as u32 | InfoMask::UserMaskCard as u32;
     let mut c = gw.user();
-    let partial = c.get_partial(GetPartialRequest { device_id: FACE, user_i_ds: vec!["ann-01".into()], info_mask: mask });
+    let partial =
+        c.get_partial(GetPartialRequest { device_id: FACE, user_i_ds: vec!["ann-01".into()], info_mask: mask });
     let p = partial.await.unwrap().into_inner().users.remove(0);
     assert_eq!((p.name.as_str(), p.cards.len()), ("Ann Lee", 1));
     assert!(p.setting.is_none() && p.access_group_i_ds.is_empty());
@@ -97,8 +108,12 @@ async fn enroll_get_partial_and_overwrite() {
     let again = enroll(&gw, FACE, vec![user("ann-01", "Ann Again")]).await.unwrap_err();
     assert_eq!(again.code(), Code::AlreadyExists);
     assert!(again.message().contains("ann-01"), "{}", again.message());
-    gw.user().enroll(EnrollRequest { device_id: FACE, users: vec![user("ann-01", "Ann Again")], overwrite: true }).await.unwrap();
-    let got = gw.user().get(GetRequest { device_id: FACE, user_i_ds: vec!["ann-01".into()] }).await.unwrap().into_inner();
+    gw.user()
+        .enroll(EnrollRequest { device_id: FACE, users: vec![user("ann-01", "Ann Again")], overwrite: true })
+        .await
+        .unwrap();
+    let got =
+        gw.user().get(GetRequest { device_id: FACE, user_i_ds: vec!["ann-01".into()] }).await.unwrap().into_inner();
     assert_eq!(got.users[0].name, "Ann Again");
     assert!(got.users[0].cards.is_empty(), "overwrite replaces the whole record");
 
@@ -121,7 +136,8 @@ async fn device_rules_refuse_bad_records_naming_field_and_limit() {
     enroll(&gw, FINGER, vec![user("42", "Eight")]).await.unwrap();
     let cards = (1..=9).map(|n| card(&n.to_string())).collect();
     let mut c = gw.user();
-    let e = c.set_card(SetCardRequest { device_id: FINGER, user_cards: vec![UserCard { user_id: "42".into(), cards }] });
+    let e =
+        c.set_card(SetCardRequest { device_id: FINGER, user_cards: vec![UserCard { user_id: "42".into(), cards }] });
     let e = e.await.unwrap_err();
     assert_eq!((e.code(), e.message()), (Code::InvalidArgument, "[0].cards: 9 given, at most 8"));
 
@@ -174,7 +190,10 @@ async fn capacity_is_enforced() {
     assert_eq!(e.code(), Code::ResourceExhausted);
     assert!(e.message().contains("capacity of 3"), "{}", e.message());
     // Overwriting existing users needs no room.
-    gw.user().enroll(EnrollRequest { device_id: 9, users: vec![user("1", "a2"), user("3", "c")], overwrite: true }).await.unwrap();
+    gw.user()
+        .enroll(EnrollRequest { device_id: 9, users: vec![user("1", "a2"), user("3", "c")], overwrite: true })
+        .await
+        .unwrap();
     assert_eq!(list(&gw, 9).await, ["1", "2", "3"]);
     gw.stop().await;
 }
@@ -191,13 +210,27 @@ async fn update_keeps_masked_parts() {
     let mut change = user("10", "New Name");
     change.hdr.as_mut().unwrap().update_mask = UpdateMask::KeepUserCard as u32 | UpdateMask::KeepUserFinger as u32;
     gw.user().update(UpdateRequest { device_id: FINGER, users: vec![change] }).await.unwrap();
-    let got = gw.user().get(GetRequest { device_id: FINGER, user_i_ds: vec!["10".into()] }).await.unwrap().into_inner().users.remove(0);
+    let got = gw
+        .user()
+        .get(GetRequest { device_id: FINGER, user_i_ds: vec!["10".into()] })
+        .await
+        .unwrap()
+        .into_inner()
+        .users
+        .remove(0);
     assert_eq!((got.name.as_str(), got.cards.len(), got.fingers.len()), ("New Name", 1, 1));
 
     let mut keep_name = user("10", "Ignored");
     keep_name.hdr.as_mut().unwrap().update_mask = UpdateMask::KeepUserName as u32;
     gw.user().update(UpdateRequest { device_id: FINGER, users: vec![keep_name] }).await.unwrap();
-    let got = gw.user().get(GetRequest { device_id: FINGER, user_i_ds: vec!["10".into()] }).await.unwrap().into_inner().users.remove(0);
+    let got = gw
+        .user()
+        .get(GetRequest { device_id: FINGER, user_i_ds: vec!["10".into()] })
+        .await
+        .unwrap()
+        .into_inner()
+        .users
+        .remove(0);
     assert_eq!((got.name.as_str(), got.cards.len()), ("New Name", 0), "unkept parts are replaced");
 
     let mut missing = user("11", "x");
@@ -226,12 +259,16 @@ async fn delete_and_delete_all() {
 
     gw.user().delete(DeleteRequest { device_id: FACE, user_i_ds: vec!["1".into()] }).await.unwrap();
     assert_eq!(list(&gw, FACE).await, ["2", "3", "4", "5"]);
-    let e = gw.user().delete(DeleteRequest { device_id: FACE, user_i_ds: vec!["1".into(), "2".into()] }).await.unwrap_err();
+    let e =
+        gw.user().delete(DeleteRequest { device_id: FACE, user_i_ds: vec!["1".into(), "2".into()] }).await.unwrap_err();
     assert_eq!(e.code(), Code::NotFound, "an absent user is reported");
     assert!(e.message().contains(": 1"), "{}", e.message());
     assert_eq!(list(&gw, FACE).await, ["3", "4", "5"], "the present one is deleted all the same");
 
-    gw.user().delete_multi(DeleteMultiRequest { device_i_ds: devices.clone(), user_i_ds: vec!["3".into()] }).await.unwrap();
+    gw.user()
+        .delete_multi(DeleteMultiRequest { device_i_ds: devices.clone(), user_i_ds: vec!["3".into()] })
+        .await
+        .unwrap();
     assert_eq!(list(&gw, CARD_ONLY).await, ["1", "2", "4", "5"]);
 
     gw.user().delete_all(DeleteAllRequest { device_id: FINGER }).await.unwrap();
@@ -247,14 +284,21 @@ async fn credential_parts_get_and_set() {
     let gw = Gateway::start(dir.path()).await;
     let mut c = gw.user();
     let both = vec![FACE, FINGER];
-    c.enroll_multi(EnrollMultiRequest { device_i_ds: both.clone(), users: vec![user("20", "Parts")], overwrite: false })
-        .await
-        .unwrap();
+    c.enroll_multi(EnrollMultiRequest {
+        device_i_ds: both.clone(),
+        users: vec![user("20", "Parts")],
+        overwrite: false,
+    })
+    .await
+    .unwrap();
     let ids = || vec!["20".to_string()];
 
-    c.set_card(SetCardRequest { device_id: FACE, user_cards: vec![UserCard { user_id: "20".into(), cards: vec![card("99")] }] })
-        .await
-        .unwrap();
+    c.set_card(SetCardRequest {
+        device_id: FACE,
+        user_cards: vec![UserCard { user_id: "20".into(), cards: vec![card("99")] }],
+    })
+    .await
+    .unwrap();
     let got = c.get_card(GetCardRequest { device_id: FACE, user_i_ds: ids() }).await.unwrap().into_inner().user_cards;
     assert_eq!((got[0].user_id.as_str(), got[0].cards.len()), ("20", 1));
     c.set_card_multi(SetCardMultiRequest {
@@ -266,32 +310,45 @@ async fn credential_parts_get_and_set() {
     let got = c.get_card(GetCardRequest { device_id: FINGER, user_i_ds: ids() }).await.unwrap().into_inner().user_cards;
     assert_eq!(got[0].cards.len(), 2);
 
-    c.set_finger(SetFingerRequest { device_id: FINGER, user_fingers: vec![UserFinger { user_id: "20".into(), fingers: vec![finger(0)] }] })
-        .await
-        .unwrap();
+    c.set_finger(SetFingerRequest {
+        device_id: FINGER,
+        user_fingers: vec![UserFinger { user_id: "20".into(), fingers: vec![finger(0)] }],
+    })
+    .await
+    .unwrap();
     c.set_finger_multi(SetFingerMultiRequest {
         device_i_ds: both.clone(),
         user_fingers: vec![UserFinger { user_id: "20".into(), fingers: vec![finger(0), finger(1)] }],
     })
     .await
     .unwrap();
-    let got = c.get_finger(GetFingerRequest { device_id: FACE, user_i_ds: ids() }).await.unwrap().into_inner().user_fingers;
+    let got =
+        c.get_finger(GetFingerRequest { device_id: FACE, user_i_ds: ids() }).await.unwrap().into_inner().user_fingers;
     assert_eq!(got[0].fingers, vec![finger(0), finger(1)]);
     let too_big = FingerData { index: 0, flag: 0, templates: vec![vec![1; 385], vec![1; 10]] };
     let e = c
-        .set_finger(SetFingerRequest { device_id: FACE, user_fingers: vec![UserFinger { user_id: "20".into(), fingers: vec![too_big] }] })
+        .set_finger(SetFingerRequest {
+            device_id: FACE,
+            user_fingers: vec![UserFinger { user_id: "20".into(), fingers: vec![too_big] }],
+        })
         .await
         .unwrap_err();
     assert_eq!(e.message(), "[0].fingers[0].templates[0]: 385 bytes, at most 384");
 
     let face = FaceData { index: 0, templates: vec![vec![3; 552]], image_data: vec![1; 100], ..Default::default() };
-    c.set_face(SetFaceRequest { device_id: FACE, user_faces: vec![UserFace { user_id: "20".into(), faces: vec![face.clone()] }] })
-        .await
-        .unwrap();
+    c.set_face(SetFaceRequest {
+        device_id: FACE,
+        user_faces: vec![UserFace { user_id: "20".into(), faces: vec![face.clone()] }],
+    })
+    .await
+    .unwrap();
     let got = c.get_face(GetFaceRequest { device_id: FACE, user_i_ds: ids() }).await.unwrap().into_inner().user_faces;
     assert_eq!(got[0].faces, vec![face.clone()]);
     let e = c
-        .set_face_multi(SetFaceMultiRequest { device_i_ds: both.clone(), user_faces: vec![UserFace { user_id: "20".into(), faces: vec![face] }] })
+        .set_face_multi(SetFaceMultiRequest {
+            device_i_ds: both.clone(),
+            user_faces: vec![UserFace { user_id: "20".into(), faces: vec![face] }],
+        })
         .await
         .unwrap_err();
     let details = multi_errors(&e).expect("multi error details");
@@ -310,7 +367,8 @@ async fn credential_parts_get_and_set() {
     })
     .await
     .unwrap();
-    let got = c.get_access_group(GetAccessGroupRequest { device_id: FINGER, user_i_ds: ids() }).await.unwrap().into_inner();
+    let got =
+        c.get_access_group(GetAccessGroupRequest { device_id: FINGER, user_i_ds: ids() }).await.unwrap().into_inner();
     assert_eq!(got.user_access_groups[0].access_group_i_ds, [5]);
     let e = c
         .set_access_group(SetAccessGroupRequest {
@@ -322,9 +380,12 @@ async fn credential_parts_get_and_set() {
     assert_eq!(e.message(), "[0].accessGroupIDs: 17 given, at most 16");
 
     let code = |n| JobCode { code: n, label: format!("Job {n}") };
-    c.set_job_code(SetJobCodeRequest { device_id: FACE, user_job_codes: vec![UserJobCode { user_id: "20".into(), job_codes: vec![code(1)] }] })
-        .await
-        .unwrap();
+    c.set_job_code(SetJobCodeRequest {
+        device_id: FACE,
+        user_job_codes: vec![UserJobCode { user_id: "20".into(), job_codes: vec![code(1)] }],
+    })
+    .await
+    .unwrap();
     c.set_job_code_multi(SetJobCodeMultiRequest {
         device_i_ds: both,
         user_job_codes: vec![UserJobCode { user_id: "20".into(), job_codes: vec![code(1), code(2)] }],
@@ -334,12 +395,16 @@ async fn credential_parts_get_and_set() {
     let got = c.get_job_code(GetJobCodeRequest { device_id: FACE, user_i_ds: ids() }).await.unwrap().into_inner();
     assert_eq!(got.user_job_codes[0].job_codes, vec![code(1), code(2)]);
     let e = c
-        .set_card(SetCardRequest { device_id: FACE, user_cards: vec![UserCard { user_id: "404".into(), cards: vec![] }] })
+        .set_card(SetCardRequest {
+            device_id: FACE,
+            user_cards: vec![UserCard { user_id: "404".into(), cards: vec![] }],
+        })
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::NotFound);
 
-    let stats = c.get_statistic(GetStatisticRequest { device_id: FACE }).await.unwrap().into_inner().user_statistic.unwrap();
+    let stats =
+        c.get_statistic(GetStatisticRequest { device_id: FACE }).await.unwrap().into_inner().user_statistic.unwrap();
     assert_eq!((stats.num_of_users, stats.num_of_cards, stats.num_of_fingerprints, stats.num_of_faces), (1, 2, 2, 1));
     assert_eq!(stats.num_of_names, 1);
     gw.stop().await;
@@ -349,7 +414,8 @@ async fn credential_parts_get_and_set() {
 async fn multi_call_with_a_device_offline_names_exactly_that_device() {
     let dir = tempfile::tempdir().unwrap();
     let gw = Gateway::start(dir.path()).await;
-    let mut statuses = gw.connect().subscribe_status(SubscribeStatusRequest { queue_size: 8 }).await.unwrap().into_inner();
+    let mut statuses =
+        gw.connect().subscribe_status(SubscribeStatusRequest { queue_size: 8 }).await.unwrap().into_inner();
     gw.control().set_online(SetOnlineRequest { device_id: FINGER, online: false }).await.unwrap();
     let change = statuses.next().await.unwrap().unwrap();
     assert_eq!((change.device_id, change.status), (FINGER, ConnStatus::Disconnected as i32));
@@ -420,8 +486,10 @@ async fn pin_hash() {
     assert_ne!(h1, h2);
     let e = c.get_pin_hash(GetPinHashRequest { pin: "1".repeat(17) }).await.unwrap_err();
     assert_eq!((e.code(), e.message()), (Code::InvalidArgument, "PIN: 17 bytes, at most 16"));
-    let k1 = c.get_pin_hash_with_key(GetPinHashWithKeyRequest { pin: "1234".into(), hash_key: vec![1; 16] }).await.unwrap();
-    let k2 = c.get_pin_hash_with_key(GetPinHashWithKeyRequest { pin: "1234".into(), hash_key: vec![2; 16] }).await.unwrap();
+    let k1 =
+        c.get_pin_hash_with_key(GetPinHashWithKeyRequest { pin: "1234".into(), hash_key: vec![1; 16] }).await.unwrap();
+    let k2 =
+        c.get_pin_hash_with_key(GetPinHashWithKeyRequest { pin: "1234".into(), hash_key: vec![2; 16] }).await.unwrap();
     assert_eq!(k1.get_ref().hash_val.len(), 32);
     assert_ne!(k1.get_ref().hash_val, k2.get_ref().hash_val);
 
@@ -441,7 +509,8 @@ async fn scans_are_deterministic_per_device_and_call() {
     let scan = |gw: &Gateway, device_id| {
         let mut c = gw.card();
         async move {
-            let card = c.scan(proto::gsdk::card::ScanRequest { device_id }).await.unwrap().into_inner().card_data.unwrap();
+            let card =
+                c.scan(proto::gsdk::card::ScanRequest { device_id }).await.unwrap().into_inner().card_data.unwrap();
             card.csn_card_data.unwrap().data
         }
     };
@@ -452,11 +521,19 @@ async fn scans_are_deterministic_per_device_and_call() {
     assert!(CardNumber::from_data("card", &a1).is_ok());
 
     let mut finger_client = a.finger();
-    let fp = finger_client.scan(proto::gsdk::finger::ScanRequest { device_id: FINGER, template_format: 0, quality_threshold: 40 });
+    let fp = finger_client.scan(proto::gsdk::finger::ScanRequest {
+        device_id: FINGER,
+        template_format: 0,
+        quality_threshold: 40,
+    });
     let fp = fp.await.unwrap().into_inner();
     assert_eq!(fp.template_data.len(), 384);
     assert!(fp.quality_score >= 40);
-    let e = finger_client.scan(proto::gsdk::finger::ScanRequest { device_id: CARD_ONLY, template_format: 0, quality_threshold: 0 });
+    let e = finger_client.scan(proto::gsdk::finger::ScanRequest {
+        device_id: CARD_ONLY,
+        template_format: 0,
+        quality_threshold: 0,
+    });
     assert_eq!(e.await.unwrap_err().code(), Code::FailedPrecondition);
 
     let face = a.face().scan(proto::gsdk::face::ScanRequest { device_id: FACE, enroll_threshold: 0 }).await.unwrap();

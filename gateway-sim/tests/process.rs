@@ -1,6 +1,8 @@
 //! The `gateway-sim` binary as a separate process: TLS, and a kill -9 in the middle of
 //! writes that must lose at most the calls in flight.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 use proto::gsdk::connect::GetDeviceListRequest;
 use proto::gsdk::connect::connect_client::ConnectClient;
 use proto::gsdk::user::user_client::UserClient;
@@ -40,7 +42,11 @@ fn spawn(data: &Path, extra: &[&str]) -> (Child, String) {
 }
 
 fn user(id: u32) -> UserInfo {
-    UserInfo { hdr: Some(UserHdr { id: id.to_string(), ..Default::default() }), name: format!("User {id}"), ..Default::default() }
+    UserInfo {
+        hdr: Some(UserHdr { id: id.to_string(), ..Default::default() }),
+        name: format!("User {id}"),
+        ..Default::default()
+    }
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! Our `.proto` files must carry the names and field numbers of GATEWAY-PROTOCOL.md
 //! (G-SDK v1.8.0) so a client generated from the vendor's protos decodes our messages.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
 use prost::Message;
 use prost_types::FileDescriptorSet;
 use std::collections::HashMap;
@@ -8,14 +10,23 @@ use std::collections::HashMap;
 /// `package.Message: field=N, …` exactly as the protocol document states them.
 const FIELDS: &[(&str, &str)] = &[
     ("gsdk.user.UserHdr", "ID=1 userFlag=2 numOfCard=3 numOfFinger=4 numOfFace=5 authGroupID=6 updateMask=7"),
-    ("gsdk.user.UserSetting", "startTime=1 endTime=2 biometricAuthMode=3 cardAuthMode=4 IDAuthMode=5 securityLevel=6 faceAuthExtMode=7 fingerAuthExtMode=8 cardAuthExtMode=9 IDAuthExtMode=10"),
-    ("gsdk.user.UserInfo", "hdr=1 setting=2 name=3 cards=4 fingers=5 faces=6 accessGroupIDs=7 jobCodes=8 PIN=9 photo=10"),
+    (
+        "gsdk.user.UserSetting",
+        "startTime=1 endTime=2 biometricAuthMode=3 cardAuthMode=4 IDAuthMode=5 securityLevel=6 faceAuthExtMode=7 fingerAuthExtMode=8 cardAuthExtMode=9 IDAuthExtMode=10",
+    ),
+    (
+        "gsdk.user.UserInfo",
+        "hdr=1 setting=2 name=3 cards=4 fingers=5 faces=6 accessGroupIDs=7 jobCodes=8 PIN=9 photo=10",
+    ),
     ("gsdk.user.UserCard", "userID=1 cards=2"),
     ("gsdk.user.UserFinger", "userID=1 fingers=2"),
     ("gsdk.user.UserFace", "userID=1 faces=2"),
     ("gsdk.user.UserAccessGroup", "userID=1 accessGroupIDs=2"),
     ("gsdk.user.UserJobCode", "userID=1 jobCodes=2"),
-    ("gsdk.user.UserStatistic", "numOfUsers=1 numOfCards=2 numOfFingerprints=3 numOfFaces=4 numOfNames=5 numOfImages=6 numOfPhrases=7"),
+    (
+        "gsdk.user.UserStatistic",
+        "numOfUsers=1 numOfCards=2 numOfFingerprints=3 numOfFaces=4 numOfNames=5 numOfImages=6 numOfPhrases=7",
+    ),
     ("gsdk.user.GetListRequest", "deviceID=1"),
     ("gsdk.user.GetListResponse", "hdrs=1"),
     ("gsdk.user.GetRequest", "deviceID=1 userIDs=2"),
@@ -66,22 +77,43 @@ const FIELDS: &[(&str, &str)] = &[
     ("gsdk.connect.StatusChange", "deviceID=1 status=2 timestamp=3"),
     ("gsdk.device.GetInfoRequest", "deviceID=1"),
     ("gsdk.device.GetInfoResponse", "info=1"),
-    ("gsdk.device.FactoryInfo", "MACAddr=2 modelName=3 firmwareVersion=4 kernelVersion=5 BSCoreVersion=6 boardVersion=7"),
+    (
+        "gsdk.device.FactoryInfo",
+        "MACAddr=2 modelName=3 firmwareVersion=4 kernelVersion=5 BSCoreVersion=6 boardVersion=7",
+    ),
     ("gsdk.device.GetCapabilityInfoResponse", "capInfo=1"),
-    ("gsdk.device.CapabilityInfo", "type=1 maxNumOfUser=2 PINSupported=3 cardSupported=4 card1xSupported=5 SEOSSupported=6 fingerSupported=7 faceSupported=8 userNameSupported=9 userPhotoSupported=10 userPhraseSupported=11 alphanumericIDSupported=12 WLANSupported=13 imageLogSupported=14 VOIPSupported=15 TNASupported=16 jobCodeSupported=17 QRSupported=25"),
+    (
+        "gsdk.device.CapabilityInfo",
+        "type=1 maxNumOfUser=2 PINSupported=3 cardSupported=4 card1xSupported=5 SEOSSupported=6 fingerSupported=7 faceSupported=8 userNameSupported=9 userPhotoSupported=10 userPhraseSupported=11 alphanumericIDSupported=12 WLANSupported=13 imageLogSupported=14 VOIPSupported=15 TNASupported=16 jobCodeSupported=17 QRSupported=25",
+    ),
 ];
 
 /// `package.Enum: VALUE=N, …` from the protocol document.
 const ENUMS: &[(&str, &str)] = &[
-    ("gsdk.user.InfoMask", "USER_MASK_ID_ONLY=0 USER_MASK_HDR=1 USER_MASK_SETTING=2 USER_MASK_NAME=4 USER_MASK_PHOTO=8 USER_MASK_PIN=16 USER_MASK_CARD=32 USER_MASK_FINGER=64 USER_MASK_FACE=128 USER_MASK_ACCESS_GROUP=256 USER_MASK_JOB=512 USER_MASK_PHRASE=1024 USER_MASK_FACE_EX=2048 USER_MASK_SETTING_EX=4096 USER_MASK_ALL=65535"),
-    ("gsdk.user.UpdateMask", "KEEP_NONE=0 KEEP_USER_PHRASE=1 KEEP_USER_JOB_CODE=2 KEEP_USER_NAME=4 KEEP_USER_PHOTO=8 KEEP_USER_PIN=16 KEEP_USER_CARD=32 KEEP_USER_FINGER=64 KEEP_USER_FACE=128 KEEP_ALL=255"),
-    ("gsdk.connect.Status", "DISCONNECTED=0 TCP_CONNECTED=1 TLS_CONNECTED=2 TCP_CANNOT_CONNECT=256 TCP_NOT_ALLOWED=257 TLS_CANNOT_CONNECT=512 TLS_NOT_ALLOWED=513"),
-    ("gsdk.device.Type", "BIOENTRY_PLUS=1 FACESTATION_2=10 FACESTATION_F2=30 XSTATION_2=32 BIOSTATION_3=35 BIOSTATION_2A=38 BIOENTRY_W3=42 CORESTATION_20=43 UNKNOWN=255"),
+    (
+        "gsdk.user.InfoMask",
+        "USER_MASK_ID_ONLY=0 USER_MASK_HDR=1 USER_MASK_SETTING=2 USER_MASK_NAME=4 USER_MASK_PHOTO=8 USER_MASK_PIN=16 USER_MASK_CARD=32 USER_MASK_FINGER=64 USER_MASK_FACE=128 USER_MASK_ACCESS_GROUP=256 USER_MASK_JOB=512 USER_MASK_PHRASE=1024 USER_MASK_FACE_EX=2048 USER_MASK_SETTING_EX=4096 USER_MASK_ALL=65535",
+    ),
+    (
+        "gsdk.user.UpdateMask",
+        "KEEP_NONE=0 KEEP_USER_PHRASE=1 KEEP_USER_JOB_CODE=2 KEEP_USER_NAME=4 KEEP_USER_PHOTO=8 KEEP_USER_PIN=16 KEEP_USER_CARD=32 KEEP_USER_FINGER=64 KEEP_USER_FACE=128 KEEP_ALL=255",
+    ),
+    (
+        "gsdk.connect.Status",
+        "DISCONNECTED=0 TCP_CONNECTED=1 TLS_CONNECTED=2 TCP_CANNOT_CONNECT=256 TCP_NOT_ALLOWED=257 TLS_CANNOT_CONNECT=512 TLS_NOT_ALLOWED=513",
+    ),
+    (
+        "gsdk.device.Type",
+        "BIOENTRY_PLUS=1 FACESTATION_2=10 FACESTATION_F2=30 XSTATION_2=32 BIOSTATION_3=35 BIOSTATION_2A=38 BIOENTRY_W3=42 CORESTATION_20=43 UNKNOWN=255",
+    ),
 ];
 
 /// Every method of the document, per service.
 const SERVICES: &[(&str, &str)] = &[
-    ("gsdk.user.User", "GetList Get GetPartial Enroll EnrollMulti Update UpdateMulti Delete DeleteMulti DeleteAll DeleteAllMulti GetCard SetCard SetCardMulti GetFinger SetFinger SetFingerMulti GetFace SetFace SetFaceMulti GetAccessGroup SetAccessGroup SetAccessGroupMulti GetJobCode SetJobCode SetJobCodeMulti GetPINHash GetPINHashWithKey GetStatistic"),
+    (
+        "gsdk.user.User",
+        "GetList Get GetPartial Enroll EnrollMulti Update UpdateMulti Delete DeleteMulti DeleteAll DeleteAllMulti GetCard SetCard SetCardMulti GetFinger SetFinger SetFingerMulti GetFace SetFace SetFaceMulti GetAccessGroup SetAccessGroup SetAccessGroupMulti GetJobCode SetJobCode SetJobCodeMulti GetPINHash GetPINHashWithKey GetStatistic",
+    ),
     ("gsdk.connect.Connect", "GetDeviceList SubscribeStatus"),
     ("gsdk.device.Device", "GetInfo GetCapabilityInfo"),
     ("gsdk.card.Card", "Scan"),

@@ -1,1 +1,69 @@
-fn main() {}
+//! Lintel's one build tool.
+//!
+//! - `cargo xtask test`: every check CI runs (fmt, clippy, all tests, the app for wasm32).
+//! - `cargo xtask run`: the main command (for now: the gateway simulator on 127.0.0.1:4000).
+//! - `cargo xtask bench gateway`: the simulator's benchmark; prints figures.
+
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+use std::process::Command;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["test"] => test(),
+        ["run"] => run(),
+        ["bench", "gateway"] => cargo(&["bench", "-p", "gateway-sim", "--bench", "gateway"]),
+        _ => bail!("usage: cargo xtask test | run | bench gateway"),
+    }
+}
+
+fn test() -> Result<()> {
+    ensure_wasm_target()?;
+    cargo(&["fmt", "--all", "--check"])?;
+    cargo(&["clippy", "--workspace", "--exclude", "app", "--all-targets", "--", "-D", "warnings"])?;
+    cargo(&["clippy", "-p", "app", "--target", WASM_TARGET, "--", "-D", "warnings"])?;
+    cargo(&["test", "--workspace", "--exclude", "app"])?;
+    cargo(&["build", "-p", "app", "--target", WASM_TARGET])?;
+    println!("xtask test: all checks passed");
+    Ok(())
+}
+
+fn run() -> Result<()> {
+    let data = root()?.join("data").join("gateway");
+    let data = data.to_str().context("data path is not UTF-8")?;
+    cargo(&["run", "--release", "-p", "gateway-sim", "--", "--listen", "127.0.0.1:4000", "--data", data])
+}
+
+/// Adds the wasm32 target when it is missing (rustup's auto-install is off on our machines).
+fn ensure_wasm_target() -> Result<()> {
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match installed {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == WASM_TARGET) => Ok(()),
+        Ok(_) => status(Command::new("rustup").args(["target", "add", WASM_TARGET])),
+        Err(e) => bail!("rustup is needed to add the {WASM_TARGET} target: {e}"),
+    }
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    status(Command::new(cargo).args(args).current_dir(root()?))
+}
+
+fn status(cmd: &mut Command) -> Result<()> {
+    eprintln!("xtask: {cmd:?}");
+    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed ({status})");
+    }
+    Ok(())
+}
+
+/// The workspace root (xtask lives one level below it).
+fn root() -> Result<PathBuf> {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).context("xtask has no parent directory")
+}

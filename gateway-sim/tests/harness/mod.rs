@@ -10,7 +10,6 @@ use proto::gsdk::user::user_client::UserClient;
 use proto::gsdk::user::{UserHdr, UserInfo};
 use proto::sim_control::control_client::ControlClient;
 use std::path::Path;
-use std::sync::Arc;
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
 
@@ -20,7 +19,6 @@ pub const FINGER: u32 = 543_200_002;
 pub const CARD_ONLY: u32 = 102_030_003;
 
 pub struct Gateway {
-    pub sim: Arc<Simulator>,
     pub channel: Channel,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -36,11 +34,11 @@ impl Gateway {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(gateway_sim::serve(sim.clone(), listener, None, async {
+        let task = tokio::spawn(gateway_sim::serve(sim, listener, None, async {
             let _ = stopped.await;
         }));
         let channel = Channel::from_shared(format!("http://{addr}")).expect("uri").connect().await.expect("connect");
-        Self { sim, channel, stop: Some(stop), task: Some(task) }
+        Self { channel, stop: Some(stop), task: Some(task) }
     }
 
     pub fn user(&self) -> UserClient<Channel> {

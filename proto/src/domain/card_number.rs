@@ -63,7 +63,10 @@ impl CardNumber {
 
     fn from_hex(field: &str, digits: &str) -> Result<Self, FieldError> {
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(FieldError::new(field, Problem::Invalid(format!("\"0x{}\" is not hex", digits.escape_debug()))));
+            return Err(FieldError::new(
+                field,
+                Problem::Invalid(format!("\"0x{}\" is not hex", digits.escape_debug())),
+            ));
         }
         if digits.len() > MAX_HEX_DIGITS {
             let len = digits.len();
@@ -72,11 +75,7 @@ impl CardNumber {
         let upper = digits.to_ascii_uppercase();
         // An odd count gets one leading zero nibble; every typed leading zero byte stays.
         let padded = if upper.len() % 2 == 1 { format!("0{upper}") } else { upper.clone() };
-        let data = padded
-            .as_bytes()
-            .chunks(2)
-            .map(|pair| (nibble(pair[0]) << 4) | nibble(pair[1]))
-            .collect();
+        let data = padded.as_bytes().chunks(2).map(|pair| (nibble(pair[0]) << 4) | nibble(pair[1])).collect();
         Ok(Self { text: format!("0x{upper}"), data })
     }
 

@@ -68,7 +68,10 @@ impl DeviceRules {
             if user.pin.len() != PIN_HASH_BYTES {
                 return Err(FieldError::new(
                     "PIN",
-                    Problem::Invalid(format!("{} bytes; a PIN travels as its {PIN_HASH_BYTES}-byte hash from GetPINHash", user.pin.len())),
+                    Problem::Invalid(format!(
+                        "{} bytes; a PIN travels as its {PIN_HASH_BYTES}-byte hash from GetPINHash",
+                        user.pin.len()
+                    )),
                 ));
             }
         }
@@ -104,7 +107,10 @@ impl DeviceRules {
             if finger.templates.len() != FINGER_TEMPLATES_PER_FINGER {
                 return Err(FieldError::new(
                     at,
-                    Problem::Invalid(format!("{} given, a finger needs {FINGER_TEMPLATES_PER_FINGER}", finger.templates.len())),
+                    Problem::Invalid(format!(
+                        "{} given, a finger needs {FINGER_TEMPLATES_PER_FINGER}",
+                        finger.templates.len()
+                    )),
                 ));
             }
             for (t, template) in finger.templates.iter().enumerate() {
@@ -194,6 +200,9 @@ mod tests {
         assert_eq!(rules(true).user_info(&u).unwrap_err().to_string(), "photo: 16385 bytes, at most 16384");
         let mut u = user("42");
         u.fingers = vec![FingerData { index: 0, flag: 0, templates: vec![vec![1; 385], vec![1; 10]] }];
-        assert_eq!(rules(true).user_info(&u).unwrap_err().to_string(), "fingers[0].templates[0]: 385 bytes, at most 384");
+        assert_eq!(
+            rules(true).user_info(&u).unwrap_err().to_string(),
+            "fingers[0].templates[0]: 385 bytes, at most 384"
+        );
     }
 }

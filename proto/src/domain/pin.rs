@@ -64,10 +64,7 @@ mod tests {
     fn policy() {
         assert!(Pin::parse("pin", "739184").is_ok());
         assert_eq!(Pin::parse("pin", "123").unwrap_err().to_string(), "pin: 3 digits, at least 4");
-        assert_eq!(
-            Pin::parse("pin", "12345678901234567").unwrap_err().to_string(),
-            "pin: 17 digits, at most 16"
-        );
+        assert_eq!(Pin::parse("pin", "12345678901234567").unwrap_err().to_string(), "pin: 17 digits, at most 16");
         assert!(Pin::parse("pin", "12a4").is_err());
         assert!(Pin::parse("pin", RANDOM_PIN_REQUEST).is_err());
         assert_eq!(format!("{:?}", Pin::parse("pin", "739184").unwrap()), "Pin(<redacted>)");

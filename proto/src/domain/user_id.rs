@@ -55,9 +55,7 @@ impl UserId {
             }
             IdKind::Alphanumeric => {
                 if let Some(c) = id.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
-                    return err(Problem::Invalid(format!(
-                        "{c:?} is not allowed; use letters, digits, '-' and '_'"
-                    )));
+                    return err(Problem::Invalid(format!("{c:?} is not allowed; use letters, digits, '-' and '_'")));
                 }
                 Ok(Self(id.to_owned()))
             }
