@@ -1,26 +1,33 @@
-//! `lintel`: Lintel's server. For now it answers health checks; the server-core issue adds
-//! configuration, storage, sign-in, the REST API, the bridge and serving the app.
+//! `lintel [serve]`: configuration from `LINTEL_CONFIG` and `LINTEL_*` variables.
 
-use axum::Router;
-use axum::routing::get;
-use std::net::SocketAddr;
+use server::clock::SystemClock;
+use server::config::Config;
+use std::sync::Arc;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let listen: SocketAddr = match std::env::var("LINTEL_LISTEN") {
-        Ok(value) => value.parse().map_err(|e| format!("LINTEL_LISTEN: {value:?} is not an address: {e}"))?,
-        Err(_) => SocketAddr::from(([127, 0, 0, 1], 8080)),
-    };
-    let app = Router::new().route("/healthz", get(|| async { "ok" }));
-    let listener = tokio::net::TcpListener::bind(listen).await?;
-    tracing::info!("lintel listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
-    Ok(())
+    match std::env::args().nth(1).as_deref() {
+        None | Some("serve") => {}
+        Some(other) => anyhow::bail!("unknown command {other:?}; usage: lintel [serve]"),
+    }
+    let config = Config::from_env()?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let origin = config.public_origin.clone();
+    let running = server::start(config, Arc::new(SystemClock), listener).await?;
+    println!("Lintel is running at {origin} (listening on {})", running.addr);
+    if let Some(code) = &running.bootstrap_code {
+        // Printed for the operator only (stdout, not the log); it works once, for 60 minutes.
+        println!("No SUPER exists yet. Create the first one within 60 minutes with this one-time code:");
+        println!("    {}", code.expose());
+        println!(
+            "    curl -X POST {origin}/v1/bootstrap -H 'Content-Type: application/json' \\\n         -d '{{\"code\":\"{}\",\"username\":\"admin\",\"password\":\"<12 to 128 characters>\"}}'",
+            code.expose()
+        );
+    }
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("stopping");
+    running.stop().await
 }

@@ -1,0 +1,103 @@
+//! `GET /v1/audit`: the site's audit rows, newest first, filtered and paged. SUPERs also
+//! see rows that belong to no site (sign-in attempts).
+
+use crate::auth::caller::OnSite;
+use crate::clock::rfc3339;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use proto::domain::Rank;
+use serde::{Deserialize, Serialize};
+
+pub const MAX_LIMIT: i64 = 500;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct AuditQuery {
+    /// Exact action, e.g. `sign_in.cookie`.
+    pub action: Option<String>,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    /// `success` or `failure`.
+    pub outcome: Option<String>,
+    /// Unix seconds, inclusive.
+    pub since: Option<i64>,
+    /// Unix seconds, exclusive.
+    pub until: Option<i64>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub site_id: Option<i64>,
+    pub actor: String,
+    pub source_ip: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub outcome: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditPage {
+    pub rows: Vec<AuditRow>,
+    pub has_more: bool,
+    pub next_offset: Option<i64>,
+}
+
+type Row =
+    (i64, i64, Option<i64>, String, Option<String>, String, Option<String>, String, Option<String>, Option<String>);
+
+pub async fn list(
+    State(state): State<AppState>,
+    OnSite(_, account): OnSite,
+    Query(q): Query<AuditQuery>,
+) -> ApiResult<axum::Json<AuditPage>> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::bad_request(format!("limit: {limit} is outside 1..={MAX_LIMIT}")).with_field("limit"));
+    }
+    let offset = q.offset.unwrap_or(0).max(0);
+    let with_siteless = account.rank.0 == Rank::Super;
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, at, site_id, actor, source_ip, action, target, outcome, before_json, after_json FROM audit
+         WHERE (site_id = $1 OR ($2 AND site_id IS NULL))
+           AND ($3 IS NULL OR action = $3) AND ($4 IS NULL OR actor = $4) AND ($5 IS NULL OR target = $5)
+           AND ($6 IS NULL OR outcome = $6) AND ($7 IS NULL OR at >= $7) AND ($8 IS NULL OR at < $8)
+         ORDER BY id DESC LIMIT $9 OFFSET $10",
+    )
+    .bind(account.site_id)
+    .bind(with_siteless)
+    .bind(&q.action)
+    .bind(&q.actor)
+    .bind(&q.target)
+    .bind(&q.outcome)
+    .bind(q.since)
+    .bind(q.until)
+    .bind(limit + 1)
+    .bind(offset)
+    .fetch_all(&state.db)
+    .await?;
+    let has_more = rows.len() as i64 > limit;
+    let parse = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
+    let rows = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|(id, at, site_id, actor, source_ip, action, target, outcome, before, after)| AuditRow {
+            id,
+            at: rfc3339(at),
+            site_id,
+            actor,
+            source_ip,
+            action,
+            target,
+            outcome,
+            before: parse(before),
+            after: parse(after),
+        })
+        .collect();
+    Ok(axum::Json(AuditPage { rows, has_more, next_offset: has_more.then_some(offset + limit) }))
+}

@@ -1,0 +1,52 @@
+//! `POST /v1/bootstrap`: the first SUPER, with the one-time code printed at first start.
+
+use crate::auth::caller::SourceIp;
+use crate::auth::password::Password;
+use crate::auth::secret::Secret;
+use crate::bootstrap::{BootstrapError, create_first_super};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::web::json::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct BootstrapRequest {
+    pub code: String,
+    pub username: String,
+    #[schema(value_type = String)]
+    pub password: Password,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BootstrapResponse {
+    pub username: String,
+}
+
+pub async fn bootstrap(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    Json(req): Json<BootstrapRequest>,
+) -> ApiResult<(StatusCode, axum::Json<BootstrapResponse>)> {
+    let now = state.clock.now();
+    if let Some(wait) = state.throttle.ip_wait(&ip, now) {
+        return Err(ApiError::too_many(wait));
+    }
+    let username = crate::auth::username::check(&req.username)?;
+    req.password.check_policy().map_err(|e| ApiError::from_policy(&e))?;
+    let code = Secret::from_presented(req.code.trim());
+    match create_first_super(&state.db, Some(&code), &username, &req.password, &ip, now).await {
+        Ok(_) => Ok((StatusCode::CREATED, axum::Json(BootstrapResponse { username }))),
+        Err(BootstrapError::BadCode) => {
+            state.throttle.ip_failed(&ip, now);
+            Err(ApiError::forbidden(BootstrapError::BadCode.to_string()).with_field("code"))
+        }
+        Err(e @ (BootstrapError::AlreadyDone | BootstrapError::Taken(_))) => Err(ApiError::conflict(e.to_string())),
+        Err(BootstrapError::Db(e)) => Err(e.into()),
+        Err(BootstrapError::Hash(e)) => {
+            tracing::error!(error = %e, "hashing failed");
+            Err(ApiError::internal())
+        }
+    }
+}

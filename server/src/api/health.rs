@@ -1,0 +1,56 @@
+//! Health and metrics.
+
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use std::fmt::Write;
+use std::sync::atomic::Ordering;
+
+/// The process is up.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The database answers.
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.db).await {
+        Ok(_) => (StatusCode::OK, "ready"),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready: database");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
+
+/// Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let now = state.clock.now();
+    let count = |sql: &'static str| {
+        let db = state.db.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&db).await.unwrap_or(-1) }
+    };
+    let users = count("SELECT COUNT(*) FROM users").await;
+    let sessions = count("SELECT COUNT(*) FROM sessions WHERE revoked_at IS NULL").await;
+    let mut out = String::new();
+    let _ = writeln!(out, "# HELP lintel_http_requests_total HTTP responses by status class.");
+    let _ = writeln!(out, "# TYPE lintel_http_requests_total counter");
+    for (i, class) in ["1xx", "2xx", "3xx", "4xx", "5xx"].iter().enumerate() {
+        let n = state.metrics.requests[i].load(Ordering::Relaxed);
+        let _ = writeln!(out, "lintel_http_requests_total{{class=\"{class}\"}} {n}");
+    }
+    let _ = writeln!(
+        out,
+        "# HELP lintel_users People in the directory, all sites.\n# TYPE lintel_users gauge\nlintel_users {users}"
+    );
+    let _ = writeln!(
+        out,
+        "# HELP lintel_sessions Sessions not revoked (some may have expired).\n# TYPE lintel_sessions gauge\nlintel_sessions {sessions}"
+    );
+    let _ = writeln!(
+        out,
+        "# HELP lintel_uptime_seconds Seconds since start.\n# TYPE lintel_uptime_seconds gauge\nlintel_uptime_seconds {}",
+        now - state.started_at
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}

@@ -1,0 +1,83 @@
+//! BioStar Air compatible sign-in for scripts: `POST /v1/login` gives a bearer token,
+//! `GET /v1/accounts/self` lists the login's site accounts, `POST /v1/login/{account_id}`
+//! gives a token scoped to one of them. Tokens are opaque, random, stored hashed, expiring.
+
+use crate::auth::caller::{Signed, SourceIp, account};
+use crate::auth::password::Password;
+use crate::auth::session::{self, BEARER_SECS, Kind};
+use crate::auth::sign_in::{self, AccountView};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::web::json::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct LoginRequest {
+    pub username: String,
+    #[schema(value_type = String)]
+    pub password: Password,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: i64,
+    /// The site account the token acts as (absent before one is chosen).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AccountsResponse {
+    pub accounts: Vec<AccountView>,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    Json(req): Json<LoginRequest>,
+) -> ApiResult<axum::Json<TokenResponse>> {
+    let login = sign_in::check(&state, &req.username, &req.password, &ip, "bearer").await?;
+    let (secret, _) = session::create(&state.db, Kind::Bearer, login.id, None, &ip, state.clock.now()).await?;
+    Ok(axum::Json(TokenResponse {
+        access_token: secret.expose().to_owned(),
+        token_type: "Bearer",
+        expires_in: BEARER_SECS,
+        account_id: None,
+    }))
+}
+
+pub async fn accounts_self(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+) -> ApiResult<axum::Json<AccountsResponse>> {
+    Ok(axum::Json(AccountsResponse { accounts: sign_in::accounts(&state, caller.login_id).await? }))
+}
+
+pub async fn login_to_account(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    Signed(caller): Signed,
+    Path(account_id): Path<i64>,
+) -> ApiResult<axum::Json<TokenResponse>> {
+    let owner: Option<i64> = sqlx::query_scalar("SELECT login_id FROM users WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(&state.db)
+        .await?
+        .flatten();
+    if owner != Some(caller.login_id) || account(&state.db, account_id).await?.is_none() {
+        return Err(ApiError::not_found(format!("account_id: {account_id} is not an account of yours"))
+            .with_field("account_id"));
+    }
+    let now = state.clock.now();
+    let (secret, _) = session::create(&state.db, Kind::Bearer, caller.login_id, Some(account_id), &ip, now).await?;
+    Ok(axum::Json(TokenResponse {
+        access_token: secret.expose().to_owned(),
+        token_type: "Bearer",
+        expires_in: BEARER_SECS,
+        account_id: Some(account_id),
+    }))
+}

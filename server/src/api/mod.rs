@@ -1,0 +1,30 @@
+//! The routes of the server, each with its rule in [`crate::authz::TABLE`].
+
+pub mod audit_log;
+pub mod bootstrap;
+pub mod health;
+pub mod login;
+pub mod password;
+pub mod session;
+
+use crate::state::AppState;
+use axum::routing::{MethodRouter, delete, get, post, put};
+
+/// Every (method, path, handler) the server serves.
+pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
+    vec![
+        ("GET", "/healthz", get(health::healthz)),
+        ("GET", "/readyz", get(health::readyz)),
+        ("GET", "/metrics", get(health::metrics)),
+        ("POST", "/v1/bootstrap", post(bootstrap::bootstrap)),
+        ("POST", "/v1/session", post(session::sign_in)),
+        ("GET", "/v1/session", get(session::current)),
+        ("DELETE", "/v1/session", delete(session::sign_out)),
+        ("PUT", "/v1/session/site", put(session::switch_site)),
+        ("POST", "/v1/login", post(login::login)),
+        ("GET", "/v1/accounts/self", get(login::accounts_self)),
+        ("POST", "/v1/login/{account_id}", post(login::login_to_account)),
+        ("PUT", "/v1/password", put(password::change_own)),
+        ("GET", "/v1/audit", get(audit_log::list)),
+    ]
+}

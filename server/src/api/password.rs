@@ -1,0 +1,58 @@
+//! Changing one's own password (with the old one). Every other session of the login ends.
+
+use crate::audit::{self, Entry};
+use crate::auth::caller::{Signed, SourceIp};
+use crate::auth::password::Password;
+use crate::auth::session;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::web::json::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ChangePassword {
+    #[schema(value_type = String)]
+    pub old_password: Password,
+    #[schema(value_type = String)]
+    pub new_password: Password,
+}
+
+pub async fn change_own(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    Signed(caller): Signed,
+    Json(req): Json<ChangePassword>,
+) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
+    let hash: String = sqlx::query_scalar("SELECT password_hash FROM logins WHERE id = $1")
+        .bind(caller.login_id)
+        .fetch_one(&state.db)
+        .await?;
+    if !req.old_password.verify(&hash) {
+        let entry =
+            Entry::new(caller.site_id(), &caller.username, &ip, "password.change").target(&caller.username).failed();
+        audit::record(&state.db, now, entry).await?;
+        return Err(ApiError::forbidden("old_password: does not match").with_field("old_password"));
+    }
+    req.new_password.check_policy().map_err(|e| ApiError::from_policy(&e).with_field("new_password"))?;
+    let new_hash = req.new_password.hash().map_err(|e| {
+        tracing::error!(error = %e, "hashing failed");
+        ApiError::internal()
+    })?;
+    let mut tx = state.db.begin().await?;
+    sqlx::query("UPDATE logins SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
+        .bind(new_hash)
+        .bind(now)
+        .bind(caller.login_id)
+        .execute(&mut *tx)
+        .await?;
+    let ended = session::revoke_login(&mut *tx, caller.login_id, Some(caller.session_id()), now).await?;
+    let entry = Entry::new(caller.site_id(), &caller.username, &ip, "password.change")
+        .target(&caller.username)
+        .after(serde_json::json!({"other_sessions_ended": ended}));
+    audit::record(&mut *tx, now, entry).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,102 @@
+//! The browser's sign-in (backend-for-frontend): only an HttpOnly cookie is set; no token
+//! ever appears in a body.
+
+use crate::auth::caller::{Caller, Signed, SourceIp, account};
+use crate::auth::password::Password;
+use crate::auth::session::{self, COOKIE_ABSOLUTE_SECS, Kind};
+use crate::auth::sign_in::{self, AccountView};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::web::json::Json;
+use axum::Extension;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SignInRequest {
+    pub username: String,
+    #[schema(value_type = String)]
+    pub password: Password,
+}
+
+/// The signed-in person, their site accounts and the one in use.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SessionView {
+    pub username: String,
+    pub accounts: Vec<AccountView>,
+    pub account_id: Option<i64>,
+}
+
+fn set_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let cookie =
+        format!("{}={value}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age}", state.cookie_name());
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    Extension(caller): Extension<Option<Arc<Caller>>>,
+    Json(req): Json<SignInRequest>,
+) -> ApiResult<Response> {
+    let login = sign_in::check(&state, &req.username, &req.password, &ip, "cookie").await?;
+    let now = state.clock.now();
+    // A new session every time; a session the browser already had ends (no fixation).
+    if let Some(old) = caller {
+        session::revoke(&state.db, old.session_id(), now).await?;
+    }
+    let accounts = sign_in::accounts(&state, login.id).await?;
+    let first = accounts.first().map(|a| a.id);
+    let (secret, _) = session::create(&state.db, Kind::Cookie, login.id, first, &ip, now).await?;
+    let body = SessionView { username: login.username, accounts, account_id: first };
+    let mut response = (StatusCode::OK, axum::Json(body)).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, set_cookie(&state, secret.expose(), COOKIE_ABSOLUTE_SECS));
+    Ok(response)
+}
+
+pub async fn current(State(state): State<AppState>, Signed(caller): Signed) -> ApiResult<axum::Json<SessionView>> {
+    let accounts = sign_in::accounts(&state, caller.login_id).await?;
+    let account_id = caller.account.as_ref().map(|a| a.user_row);
+    Ok(axum::Json(SessionView { username: caller.username.clone(), accounts, account_id }))
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    Signed(caller): Signed,
+) -> ApiResult<Response> {
+    let now = state.clock.now();
+    session::revoke(&state.db, caller.session_id(), now).await?;
+    let entry = crate::audit::Entry::new(caller.site_id(), &caller.username, &ip, "sign_out").target(&caller.username);
+    crate::audit::record(&state.db, now, entry).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(header::SET_COOKIE, set_cookie(&state, "", 0));
+    Ok(response)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SwitchSite {
+    pub account_id: i64,
+}
+
+/// Acts on another site the login has an account on.
+pub async fn switch_site(
+    State(state): State<AppState>,
+    Signed(caller): Signed,
+    Json(req): Json<SwitchSite>,
+) -> ApiResult<axum::Json<SessionView>> {
+    let owned: Option<i64> = sqlx::query_scalar("SELECT login_id FROM users WHERE id = $1")
+        .bind(req.account_id)
+        .fetch_optional(&state.db)
+        .await?
+        .flatten();
+    if owned != Some(caller.login_id) || account(&state.db, req.account_id).await?.is_none() {
+        return Err(ApiError::not_found("account_id: no such account of yours").with_field("account_id"));
+    }
+    session::set_account(&state.db, caller.session_id(), req.account_id).await?;
+    let accounts = sign_in::accounts(&state, caller.login_id).await?;
+    Ok(axum::Json(SessionView { username: caller.username.clone(), accounts, account_id: Some(req.account_id) }))
+}

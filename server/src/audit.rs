@@ -1,0 +1,58 @@
+//! The audit trail: one row per change and per sign-in attempt. Rows are final (triggers
+//! refuse UPDATE and DELETE); before/after values never hold a secret.
+
+use serde_json::Value;
+
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub site_id: Option<i64>,
+    pub actor: &'a str,
+    pub source_ip: &'a str,
+    pub action: &'a str,
+    pub target: Option<&'a str>,
+    pub success: bool,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl<'a> Entry<'a> {
+    pub fn new(site_id: Option<i64>, actor: &'a str, source_ip: &'a str, action: &'a str) -> Self {
+        Self { site_id, actor, source_ip, action, target: None, success: true, before: None, after: None }
+    }
+    pub fn target(mut self, target: &'a str) -> Self {
+        self.target = Some(target);
+        self
+    }
+    pub fn failed(mut self) -> Self {
+        self.success = false;
+        self
+    }
+    pub fn before(mut self, v: Value) -> Self {
+        self.before = Some(v);
+        self
+    }
+    pub fn after(mut self, v: Value) -> Self {
+        self.after = Some(v);
+        self
+    }
+}
+
+/// Writes the row with `db` (a transaction when it records a change made in it).
+pub async fn record<'e, E: sqlx::SqliteExecutor<'e>>(db: E, now: i64, e: Entry<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit (at, site_id, actor, source_ip, action, target, outcome, before_json, after_json)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(now)
+    .bind(e.site_id)
+    .bind(e.actor)
+    .bind(e.source_ip)
+    .bind(e.action)
+    .bind(e.target)
+    .bind(if e.success { "success" } else { "failure" })
+    .bind(e.before.map(|v| v.to_string()))
+    .bind(e.after.map(|v| v.to_string()))
+    .execute(db)
+    .await?;
+    Ok(())
+}

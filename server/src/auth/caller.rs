@@ -1,0 +1,183 @@
+//! Who is calling, worked out once per request from the session cookie or the
+//! `Authorization: Bearer` header, and left in the request's extensions for the
+//! authorization check and the handlers.
+
+use super::secret::Secret;
+use super::session::{self, Kind};
+use crate::state::AppState;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use proto::domain::{Rank, Status};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Cookie { session_id: i64 },
+    Bearer { session_id: i64 },
+}
+
+/// The site account a caller acts as.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Account {
+    pub user_row: i64,
+    pub site_id: i64,
+    pub site_name: String,
+    pub user_id: String,
+    #[sqlx(try_from = "String")]
+    pub rank: RankColumn,
+}
+
+/// `users.rank` as read from the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RankColumn(pub Rank);
+
+impl TryFrom<String> for RankColumn {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Rank::parse(&s).map(RankColumn).ok_or_else(|| format!("unknown rank {s:?}"))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub via: Via,
+    pub login_id: i64,
+    pub username: String,
+    pub account: Option<Account>,
+}
+
+impl Caller {
+    pub fn session_id(&self) -> i64 {
+        match self.via {
+            Via::Cookie { session_id } | Via::Bearer { session_id } => session_id,
+        }
+    }
+
+    pub fn rank(&self) -> Option<Rank> {
+        self.account.as_ref().map(|a| a.rank.0)
+    }
+
+    pub fn site_id(&self) -> Option<i64> {
+        self.account.as_ref().map(|a| a.site_id)
+    }
+}
+
+/// The client's address, as seen on the connection.
+#[derive(Debug, Clone)]
+pub struct SourceIp(pub String);
+
+/// The account a login acts as on one site, if it may still sign in there.
+pub async fn account(db: &crate::db::Db, user_row: i64) -> sqlx::Result<Option<Account>> {
+    let found: Option<(Account, String)> = sqlx::query_as::<_, (i64, i64, String, String, String, String)>(
+        "SELECT u.id, u.site_id, s.name, u.user_id, u.rank, u.status FROM users u JOIN sites s ON s.id = u.site_id
+         WHERE u.id = $1",
+    )
+    .bind(user_row)
+    .fetch_optional(db)
+    .await?
+    .and_then(|(user_row, site_id, site_name, user_id, rank, status)| {
+        let rank = RankColumn(Rank::parse(&rank)?);
+        Some((Account { user_row, site_id, site_name, user_id, rank }, status))
+    });
+    Ok(found.and_then(|(account, status)| {
+        let status = match status.as_str() {
+            "PENDING" => Status::Pending,
+            "ACTIVE" => Status::Active,
+            "SUSPENDED" => Status::Suspended,
+            _ => Status::Deactivated,
+        };
+        status.may_sign_in().then_some(account)
+    }))
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+async fn identify(state: &AppState, headers: &HeaderMap) -> sqlx::Result<Option<Caller>> {
+    let now = state.clock.now();
+    let (kind, secret) = if let Some(token) = bearer(headers) {
+        (Kind::Bearer, Secret::from_presented(token))
+    } else if let Some(value) = cookie(headers, state.cookie_name()) {
+        (Kind::Cookie, Secret::from_presented(value))
+    } else {
+        return Ok(None);
+    };
+    let Some(session) = session::find(&state.db, kind, &secret, now).await? else { return Ok(None) };
+    let username: String = sqlx::query_scalar("SELECT username FROM logins WHERE id = $1")
+        .bind(session.login_id)
+        .fetch_one(&state.db)
+        .await?;
+    let account = match session.user_row {
+        Some(row) => account(&state.db, row).await?,
+        None => None,
+    };
+    let via = match kind {
+        Kind::Cookie => Via::Cookie { session_id: session.id },
+        Kind::Bearer => Via::Bearer { session_id: session.id },
+    };
+    Ok(Some(Caller { via, login_id: session.login_id, username, account }))
+}
+
+/// Middleware: records the caller (or none) and the source address for what follows.
+pub async fn identify_caller(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let caller = match identify(&state, request.headers()).await {
+        Ok(caller) => caller,
+        Err(e) => return axum::response::IntoResponse::into_response(crate::error::ApiError::from(e)),
+    };
+    request.extensions_mut().insert(SourceIp(ip));
+    request.extensions_mut().insert(caller.map(Arc::new));
+    next.run(request).await
+}
+
+/// Extractor for handlers behind a rule that requires a caller.
+pub struct Signed(pub Arc<Caller>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Signed {
+    type Rejection = crate::error::ApiError;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Option<Arc<Caller>>>() {
+            Some(Some(caller)) => Ok(Signed(caller.clone())),
+            _ => Err(crate::error::ApiError::unauthorized()),
+        }
+    }
+}
+
+/// Extractor for a caller acting on a site (checked by the rule before the handler runs).
+pub struct OnSite(pub Arc<Caller>, pub Account);
+
+impl<S: Send + Sync> FromRequestParts<S> for OnSite {
+    type Rejection = crate::error::ApiError;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Self::Rejection> {
+        let Signed(caller) = Signed::from_request_parts(parts, s).await?;
+        let account = caller.account.clone().ok_or_else(crate::authz::choose_site)?;
+        Ok(OnSite(caller, account))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SourceIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<SourceIp>().cloned().unwrap_or_else(|| SourceIp("unknown".into())))
+    }
+}

@@ -1,0 +1,9 @@
+//! Who is calling: passwords, sessions, bearer tokens, throttling.
+
+pub mod caller;
+pub mod password;
+pub mod secret;
+pub mod session;
+pub mod sign_in;
+pub mod throttle;
+pub mod username;

@@ -1,0 +1,135 @@
+//! Sessions: a browser's cookie or a script's bearer token from `/v1/login`. The secret is
+//! 32 random bytes; only its SHA-256 is stored.
+
+use super::secret::Secret;
+use crate::db::Db;
+
+/// A cookie session ends after 30 minutes without use ...
+pub const COOKIE_IDLE_SECS: i64 = 30 * 60;
+/// ... and 12 hours after sign-in, whatever happens.
+pub const COOKIE_ABSOLUTE_SECS: i64 = 12 * 60 * 60;
+/// Bearer tokens from `/v1/login` live one hour; scripts sign in again.
+pub const BEARER_SECS: i64 = 60 * 60;
+/// `last_seen_at` is written at most this often, to keep reads cheap.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Cookie,
+    Bearer,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Cookie => "cookie",
+            Kind::Bearer => "bearer",
+        }
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Session {
+    pub id: i64,
+    pub kind: String,
+    pub login_id: i64,
+    pub user_row: Option<i64>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+}
+
+pub async fn create(
+    db: &Db,
+    kind: Kind,
+    login_id: i64,
+    user_row: Option<i64>,
+    ip: &str,
+    now: i64,
+) -> sqlx::Result<(Secret, i64)> {
+    let (prefix, lifetime) = match kind {
+        Kind::Cookie => ("lts_", COOKIE_ABSOLUTE_SECS),
+        Kind::Bearer => ("ltb_", BEARER_SECS),
+    };
+    let secret = Secret::generate(prefix);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO sessions (token_hash, kind, login_id, user_row, source_ip, created_at, last_seen_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
+    )
+    .bind(secret.hash())
+    .bind(kind.as_str())
+    .bind(login_id)
+    .bind(user_row)
+    .bind(ip)
+    .bind(now)
+    .bind(now + lifetime)
+    .fetch_one(db)
+    .await?;
+    Ok((secret, id))
+}
+
+/// The live session a secret opens, if any; refreshes its idle timer.
+pub async fn find(db: &Db, kind: Kind, secret: &Secret, now: i64) -> sqlx::Result<Option<Session>> {
+    let session: Option<Session> = sqlx::query_as(
+        "SELECT id, kind, login_id, user_row, created_at, last_seen_at, expires_at FROM sessions
+         WHERE token_hash = $1 AND kind = $2 AND revoked_at IS NULL",
+    )
+    .bind(secret.hash())
+    .bind(kind.as_str())
+    .fetch_optional(db)
+    .await?;
+    let Some(session) = session else { return Ok(None) };
+    let idle_over = kind == Kind::Cookie && now >= session.last_seen_at + COOKIE_IDLE_SECS;
+    if now >= session.expires_at || idle_over {
+        return Ok(None);
+    }
+    if now - session.last_seen_at >= TOUCH_EVERY_SECS {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(session.id)
+            .execute(db)
+            .await?;
+    }
+    Ok(Some(session))
+}
+
+pub async fn set_account(db: &Db, session_id: i64, user_row: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET user_row = $1 WHERE id = $2").bind(user_row).bind(session_id).execute(db).await?;
+    Ok(())
+}
+
+pub async fn revoke(db: &Db, session_id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(session_id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a login (password change or reset), except `keep` if given.
+pub async fn revoke_login<'e, E: sqlx::SqliteExecutor<'e>>(
+    db: E,
+    login_id: i64,
+    keep: Option<i64>,
+    now: i64,
+) -> sqlx::Result<u64> {
+    let done =
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE login_id = $2 AND revoked_at IS NULL AND id IS NOT $3")
+            .bind(now)
+            .bind(login_id)
+            .bind(keep)
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected())
+}
+
+/// Ends every session acting as one site account (demotion, suspension, deletion).
+pub async fn revoke_account<'e, E: sqlx::SqliteExecutor<'e>>(db: E, user_row: i64, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_row = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(user_row)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}

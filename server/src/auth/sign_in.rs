@@ -1,0 +1,101 @@
+//! Checking a username and password, for the browser and for scripts alike: throttled
+//! per IP and per account, unknown user and wrong password answered the same, every
+//! attempt audited (without the password).
+
+use super::password::{Password, decoy_hash};
+use super::throttle;
+use crate::audit::{self, Entry};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::http::StatusCode;
+
+const WRONG: &str = "username or password is wrong";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Login {
+    pub id: i64,
+    pub username: String,
+}
+
+pub async fn check(
+    state: &AppState,
+    username: &str,
+    password: &Password,
+    ip: &str,
+    how: &str,
+) -> Result<Login, ApiError> {
+    let now = state.clock.now();
+    let key = username.to_lowercase();
+    if let Some(wait) = state.throttle.ip_wait(ip, now) {
+        return Err(ApiError::too_many(wait));
+    }
+    if let Some(wait) = throttle::account_wait(&state.db, &key, now).await? {
+        return Err(ApiError::too_many(wait));
+    }
+    let found: Option<(i64, String, String)> =
+        sqlx::query_as("SELECT id, username, password_hash FROM logins WHERE username = $1")
+            .bind(&key)
+            .fetch_optional(&state.db)
+            .await?;
+    // Verify against a decoy when the user is unknown, so both take as long.
+    let hash = found.as_ref().map_or(decoy_hash(), |(_, _, h)| h.as_str());
+    let password_ok = password.verify(hash);
+    let may_sign_in = match &found {
+        Some((id, _, _)) if password_ok => has_usable_account(state, *id).await?,
+        _ => false,
+    };
+    let action = format!("sign_in.{how}");
+    match found {
+        Some((id, username, _)) if may_sign_in => {
+            throttle::account_succeeded(&state.db, &key).await?;
+            state.throttle.ip_succeeded(ip);
+            audit::record(&state.db, now, Entry::new(None, &username, ip, &action).target(&username)).await?;
+            Ok(Login { id, username })
+        }
+        _ => {
+            throttle::account_failed(&state.db, &key, now).await?;
+            state.throttle.ip_failed(ip, now);
+            audit::record(&state.db, now, Entry::new(None, &key, ip, &action).target(&key).failed()).await?;
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, WRONG))
+        }
+    }
+}
+
+/// Whether any of the login's site accounts may sign in (not suspended or deactivated).
+async fn has_usable_account(state: &AppState, login_id: i64) -> sqlx::Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE login_id = $1 AND status IN ('PENDING', 'ACTIVE')")
+            .bind(login_id)
+            .fetch_one(&state.db)
+            .await?;
+    Ok(n > 0)
+}
+
+/// The site accounts of a login that may sign in, as `accounts/self` lists them.
+pub async fn accounts(state: &AppState, login_id: i64) -> sqlx::Result<Vec<AccountView>> {
+    let rows: Vec<(i64, String, i64, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.user_id, s.id, s.name, u.rank FROM users u JOIN sites s ON s.id = u.site_id
+         WHERE u.login_id = $1 AND u.status IN ('PENDING', 'ACTIVE') ORDER BY s.id",
+    )
+    .bind(login_id)
+    .fetch_all(&state.db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, user_id, site_id, site_name, rank)| AccountView {
+            id,
+            user_id,
+            rank,
+            site: crate::sites::Site { id: site_id, name: site_name },
+        })
+        .collect())
+}
+
+/// One site account of a login (BioStar Air's "account").
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct AccountView {
+    pub id: i64,
+    pub user_id: String,
+    pub rank: String,
+    pub site: crate::sites::Site,
+}

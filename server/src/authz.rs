@@ -1,0 +1,77 @@
+//! The authorization table: one rule for every route. A route missing from it is refused
+//! with 403 (and a test fails), so nothing is reachable by accident.
+
+use crate::auth::caller::Caller;
+use crate::error::ApiError;
+use axum::extract::{MatchedPath, Request};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use proto::domain::Rank;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in login, before or after choosing a site.
+    SignedIn,
+    /// A signed-in login acting on a site with at least this rank.
+    Site(Rank),
+}
+
+/// (method, route, rule) for every route the server has.
+pub const TABLE: &[(&str, &str, Rule)] = &[
+    ("GET", "/healthz", Rule::Public),
+    ("GET", "/readyz", Rule::Public),
+    ("GET", "/metrics", Rule::Public),
+    ("POST", "/v1/bootstrap", Rule::Public),
+    ("POST", "/v1/session", Rule::Public),
+    ("GET", "/v1/session", Rule::SignedIn),
+    ("DELETE", "/v1/session", Rule::SignedIn),
+    ("PUT", "/v1/session/site", Rule::SignedIn),
+    ("POST", "/v1/login", Rule::Public),
+    ("GET", "/v1/accounts/self", Rule::SignedIn),
+    ("POST", "/v1/login/{account_id}", Rule::SignedIn),
+    ("PUT", "/v1/password", Rule::SignedIn),
+    ("GET", "/v1/audit", Rule::Site(Rank::Admin)),
+];
+
+pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
+    TABLE.iter().find(|(m, p, _)| *m == method.as_str() && *p == path).map(|(_, _, rule)| *rule)
+}
+
+pub fn choose_site() -> ApiError {
+    ApiError::forbidden(
+        "choose a site first (PUT /v1/session/site, or POST /v1/login/{account_id} with a bearer token)",
+    )
+}
+
+/// Checks a caller against a rule.
+pub fn check(rule: Rule, caller: Option<&Caller>) -> Result<(), ApiError> {
+    match (rule, caller) {
+        (Rule::Public, _) => Ok(()),
+        (_, None) => Err(ApiError::unauthorized()),
+        (Rule::SignedIn, Some(_)) => Ok(()),
+        (Rule::Site(need), Some(caller)) => match caller.rank() {
+            None => Err(choose_site()),
+            Some(rank) if rank >= need => Ok(()),
+            Some(rank) => Err(ApiError::forbidden(format!("this needs rank {need} on this site; you are {rank}"))),
+        },
+    }
+}
+
+/// Middleware: applies the rule of the matched route (no rule: 403).
+pub async fn enforce(request: Request, next: Next) -> Response {
+    let Some(path) = request.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()) else {
+        return next.run(request).await; // unmatched: the fallback answers 404
+    };
+    let Some(rule) = rule_for(request.method(), &path) else {
+        return ApiError::forbidden("no authorization rule for this route").into_response();
+    };
+    let caller = request.extensions().get::<Option<Arc<Caller>>>().cloned().flatten();
+    match check(rule, caller.as_deref()) {
+        Ok(()) => next.run(request).await,
+        Err(e) => e.into_response(),
+    }
+}

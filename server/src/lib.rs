@@ -1,0 +1,142 @@
+//! Lintel's server: sign-in, sessions and tokens, the REST API, audit, and (in later
+//! issues) the directory, device sync and the gRPC-web bridge.
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod authz;
+pub mod bootstrap;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod embedded_gateway;
+pub mod error;
+pub mod sites;
+pub mod state;
+pub mod web;
+
+use crate::auth::secret::Secret;
+use crate::clock::Clock;
+use crate::config::{Config, Gateway};
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// Largest JSON body the API accepts.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+pub fn router(state: AppState) -> Router {
+    let mut routes = Router::new();
+    for (_, path, handler) in api::routes() {
+        routes = routes.route(path, handler);
+    }
+    let https = state.config.is_https();
+    let cookie_name = state.cookie_name();
+    let public_origin: Arc<str> = state.config.public_origin.clone().into();
+    routes
+        .route_layer(middleware::from_fn(authz::enforce))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), auth::caller::identify_caller))
+        .layer(middleware::from_fn(move |req, next| web::csrf::enforce(cookie_name, public_origin.clone(), req, next)))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(cors(&state.config))
+        .layer(middleware::from_fn_with_state(state.clone(), count_responses))
+        .layer(middleware::from_fn(move |req, next| web::headers::security_headers(https, req, next)))
+        .with_state(state)
+}
+
+/// CORS for the configured origins only; without any, no CORS headers at all.
+fn cors(config: &Config) -> CorsLayer {
+    let origins: Vec<HeaderValue> = config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "this route does not take that method")
+}
+
+async fn count_responses(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let class = (response.status().as_u16() / 100).clamp(1, 5) as usize - 1;
+    state.metrics.requests[class].fetch_add(1, Ordering::Relaxed);
+    response
+}
+
+/// A running server.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    /// The one-time code for the first SUPER, when one was issued at this start.
+    pub bootstrap_code: Option<Secret>,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    gateways: Vec<embedded_gateway::EmbeddedGateway>,
+}
+
+impl Running {
+    /// Stops accepting, lets requests in flight finish, and stops embedded gateways.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.task.await??;
+        for g in self.gateways {
+            g.stop().await?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens the database, syncs sites, starts embedded gateways, makes sure a first SUPER
+/// can be created, and serves on `listener`.
+pub async fn start(config: Config, clock: Arc<dyn Clock>, listener: TcpListener) -> anyhow::Result<Running> {
+    let db = db::open(&config.database_url).await?;
+    let now = clock.now();
+    let sites = sites::sync(&db, &config.sites, now).await?;
+    let mut gateways = Vec::new();
+    for (site, site_config) in sites.iter().zip(&config.sites) {
+        if site_config.gateway == Gateway::Embedded {
+            let dir = config.data_dir.join(format!("gateway-site-{}", site.id));
+            gateways.push(embedded_gateway::EmbeddedGateway::start(&dir).await?);
+        }
+    }
+    let mut bootstrap_code = None;
+    if !bootstrap::has_super(&db).await? {
+        match &config.bootstrap_admin {
+            Some(admin) => {
+                bootstrap::create_first_super(&db, None, &admin.username.to_lowercase(), &admin.password, "local", now)
+                    .await?;
+            }
+            None => bootstrap_code = Some(bootstrap::issue_code(&db, now).await?),
+        }
+    }
+    let state = AppState::new(db, clock, config);
+    let addr = listener.local_addr()?;
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    Ok(Running { addr, state, bootstrap_code, stop, task, gateways })
+}

@@ -1,0 +1,35 @@
+//! Sites come from the configuration: each configured site exists in the database.
+
+use crate::config::SiteConfig;
+use crate::db::Db;
+
+#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+pub struct Site {
+    pub id: i64,
+    pub name: String,
+}
+
+pub async fn sync(db: &Db, sites: &[SiteConfig], now: i64) -> sqlx::Result<Vec<Site>> {
+    let mut out = Vec::new();
+    for s in sites {
+        sqlx::query("INSERT INTO sites (name, time_zone, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET time_zone = excluded.time_zone")
+            .bind(&s.name)
+            .bind(&s.time_zone)
+            .bind(now)
+            .execute(db)
+            .await?;
+        out.push(sqlx::query_as("SELECT id, name FROM sites WHERE name = $1").bind(&s.name).fetch_one(db).await?);
+    }
+    Ok(out)
+}
+
+/// The next free numeric user ID of a site.
+pub async fn next_user_id<'e, E: sqlx::SqliteExecutor<'e>>(db: E, site_id: i64) -> sqlx::Result<String> {
+    let max: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(CAST(user_id AS INTEGER)) FROM users WHERE site_id = $1 AND user_id NOT GLOB '*[^0-9]*'",
+    )
+    .bind(site_id)
+    .fetch_one(db)
+    .await?;
+    Ok((max.unwrap_or(0) + 1).to_string())
+}

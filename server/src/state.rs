@@ -1,0 +1,53 @@
+//! What every handler shares.
+
+use crate::auth::throttle::Throttle;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+    pub config: Config,
+    pub throttle: Throttle,
+    pub metrics: Metrics,
+    pub started_at: i64,
+}
+
+/// Request counters for `/metrics`, by status class.
+#[derive(Default)]
+pub struct Metrics {
+    pub requests: [AtomicU64; 5],
+}
+
+impl AppState {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, config: Config) -> Self {
+        let started_at = clock.now();
+        Self(Arc::new(Inner {
+            db,
+            clock,
+            config,
+            throttle: Throttle::default(),
+            metrics: Metrics::default(),
+            started_at,
+        }))
+    }
+
+    /// `__Host-` when browsers come over TLS (it then also pins Path=/ and Secure).
+    pub fn cookie_name(&self) -> &'static str {
+        if self.config.is_https() { "__Host-lintel_session" } else { "lintel_session" }
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

@@ -1,0 +1,5 @@
+//! The HTTP edge: security headers, CSRF, CORS, JSON bodies, fallbacks.
+
+pub mod csrf;
+pub mod headers;
+pub mod json;

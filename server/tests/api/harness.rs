@@ -1,0 +1,164 @@
+//! Starts the real server in-process on 127.0.0.1:0 (with its embedded gateway) and talks
+//! HTTP to it.
+
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use server::clock::ManualClock;
+use server::config::Config;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const ORIGIN: &str = "http://lintel.test";
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "first admin long pass 41";
+/// 2026-11-22T00:00:00Z
+pub const T0: i64 = 1_795_305_600;
+
+pub struct TestServer {
+    pub running: Option<server::Running>,
+    pub base: String,
+    pub clock: ManualClock,
+    pub dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+pub struct Options {
+    pub bootstrap_admin: bool,
+    pub vars: Vec<(&'static str, String)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { bootstrap_admin: true, vars: vec![] }
+    }
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = ManualClock::starting_at(T0);
+        let mut server = Self { running: None, base: String::new(), clock, dir, http: reqwest::Client::new() };
+        server.boot(&options).await;
+        server
+    }
+
+    fn config(&self, options: &Options) -> Config {
+        let mut vars: HashMap<String, String> = HashMap::new();
+        vars.insert("LINTEL_DATA_DIR".into(), self.dir.path().display().to_string());
+        vars.insert("LINTEL_LISTEN".into(), "127.0.0.1:0".into());
+        vars.insert("LINTEL_PUBLIC_ORIGIN".into(), ORIGIN.into());
+        if options.bootstrap_admin {
+            vars.insert("LINTEL_BOOTSTRAP_ADMIN".into(), format!("{ADMIN}:{ADMIN_PASSWORD}"));
+        }
+        for (k, v) in &options.vars {
+            vars.insert((*k).into(), v.clone());
+        }
+        Config::load(&vars).unwrap()
+    }
+
+    async fn boot(&mut self, options: &Options) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let running = server::start(self.config(options), Arc::new(self.clock.clone()), listener).await.unwrap();
+        self.base = format!("http://{}", running.addr);
+        self.running = Some(running);
+    }
+
+    /// Stops the server and starts it again on the same data.
+    pub async fn restart(&mut self, options: Options) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+        self.boot(&options).await;
+    }
+
+    pub fn bootstrap_code(&self) -> Option<String> {
+        self.running.as_ref().and_then(|r| r.bootstrap_code.as_ref()).map(|c| c.expose().to_owned())
+    }
+
+    /// A request as a script would send it (no cookie, no CSRF header).
+    pub fn request(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, format!("{}{path}", self.base))
+    }
+
+    /// A request as the console in a browser would send it.
+    pub fn browser(&self, method: Method, path: &str, cookie: Option<&str>) -> reqwest::RequestBuilder {
+        let mut headers = HeaderMap::new();
+        headers.insert("origin", HeaderValue::from_static(ORIGIN));
+        headers.insert("x-lintel-csrf", HeaderValue::from_static("1"));
+        if let Some(c) = cookie {
+            headers.insert("cookie", HeaderValue::from_str(c).unwrap());
+        }
+        self.request(method, path).headers(headers)
+    }
+
+    /// Signs in through the browser route; returns the `name=value` cookie.
+    pub async fn sign_in(&self, username: &str, password: &str) -> String {
+        let r = self
+            .browser(Method::POST, "/v1/session", None)
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "sign-in failed");
+        session_cookie(&r).expect("a session cookie")
+    }
+
+    /// BioStar Air: login, then a token scoped to the first account.
+    pub async fn site_token(&self, username: &str, password: &str) -> String {
+        let r = self
+            .request(Method::POST, "/v1/login")
+            .json(&json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let token = body(r).await["access_token"].as_str().unwrap().to_owned();
+        let accounts =
+            body(self.request(Method::GET, "/v1/accounts/self").bearer_auth(&token).send().await.unwrap()).await;
+        let id = accounts["accounts"][0]["id"].as_i64().unwrap();
+        let r = self.request(Method::POST, &format!("/v1/login/{id}")).bearer_auth(&token).send().await.unwrap();
+        body(r).await["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub fn data_files(&self) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.dir.path().to_owned()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    out.push(std::fs::read(path).unwrap());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `name=value` of the session cookie a response sets.
+pub fn session_cookie(r: &Response) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("lintel_session="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+}
+
+pub async fn body(r: Response) -> Value {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|_| panic!("{status}: not JSON: {text}"))
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}

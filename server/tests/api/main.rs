@@ -1,0 +1,13 @@
+//! One test binary for the server: the real server in-process on 127.0.0.1:0, over HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail loudly
+
+mod harness;
+
+mod authorization;
+mod biostar_login;
+mod bootstrap;
+mod edge;
+mod secrets;
+mod sessions;
+mod throttling;

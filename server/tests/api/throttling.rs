@@ -1,0 +1,67 @@
+use crate::harness::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+async fn attempt(s: &TestServer, username: &str, password: &str) -> reqwest::Response {
+    s.request(Method::POST, "/v1/login")
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn unknown_user_and_wrong_password_answer_alike() {
+    let s = TestServer::start().await;
+    let unknown = attempt(&s, "nobody", "some long password here").await;
+    let wrong = attempt(&s, ADMIN, "some long password here").await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(body(unknown).await, body(wrong).await);
+}
+
+#[tokio::test]
+async fn per_account_delays_grow_and_cap_attempts_per_hour() {
+    let s = TestServer::start().await;
+    for _ in 0..6 {
+        assert_eq!(attempt(&s, ADMIN, "wrong password guess").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = attempt(&s, ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits its turn");
+    let wait: i64 = r.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+    assert_eq!(wait, 2);
+    s.clock.advance(wait);
+    assert_eq!(attempt(&s, ADMIN, ADMIN_PASSWORD).await.status(), StatusCode::OK, "success clears the count");
+
+    // An attacker who honours every Retry-After for an hour gets far fewer than 100 tries.
+    let mut tries = 0;
+    let end = s.clock.clone();
+    let start = T0 + wait;
+    while server::clock::Clock::now(&end) < start + 3600 {
+        let r = attempt(&s, ADMIN, "wrong password guess").await;
+        match r.status() {
+            StatusCode::UNAUTHORIZED => tries += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                let wait: i64 = r.headers().get("retry-after").unwrap().to_str().unwrap().parse().unwrap();
+                s.clock.advance(wait);
+            }
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert!(tries <= 100, "{tries} failed attempts in an hour");
+}
+
+#[tokio::test]
+async fn per_ip_limit() {
+    let s = TestServer::start().await;
+    for i in 0..server::auth::throttle::IP_MAX_FAILURES {
+        let r = attempt(&s, &format!("guess{i}"), "wrong password guess").await;
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    let r = attempt(&s, "someone-else", "wrong password guess").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    assert_eq!(body(r).await["error"]["code"], "too_many_requests");
+    s.clock.advance(server::auth::throttle::IP_WINDOW_SECS);
+    assert_eq!(attempt(&s, ADMIN, ADMIN_PASSWORD).await.status(), StatusCode::OK);
+}
