@@ -5,6 +5,7 @@
 //! - [`domain`]: the user and credential rules shared by the app, the server and the
 //!   gateway simulator. A limit is defined here once.
 
+pub mod api;
 pub mod domain;
 pub mod multi_error;
 mod redacted_debug;

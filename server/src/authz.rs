@@ -1,12 +1,13 @@
 //! The authorization table: one rule for every route. A route missing from it is refused
 //! with 403 (and a test fails), so nothing is reachable by accident.
 
-use crate::auth::caller::Caller;
+use crate::auth::caller::{Caller, Via};
 use crate::error::ApiError;
 use axum::extract::{MatchedPath, Request};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use proto::api::Scope;
 use proto::domain::Rank;
 use std::sync::Arc;
 
@@ -14,11 +15,19 @@ use std::sync::Arc;
 pub enum Rule {
     /// Anyone, signed in or not.
     Public,
-    /// Any signed-in login, before or after choosing a site.
+    /// Any signed-in login (not an API token), before or after choosing a site.
     SignedIn,
-    /// A signed-in login acting on a site with at least this rank.
-    Site(Rank),
+    /// A login acting on a site with at least `rank`; or an API token of that site holding
+    /// `scope` (no scope: tokens are refused).
+    Site { rank: Rank, scope: Option<Scope> },
 }
+
+const fn admin(scope: Option<Scope>) -> Rule {
+    Rule::Site { rank: Rank::Admin, scope }
+}
+
+/// SUPER only; never an API token.
+const SUPER: Rule = Rule::Site { rank: Rank::Super, scope: None };
 
 /// (method, route, rule) for every route the server has.
 pub const TABLE: &[(&str, &str, Rule)] = &[
@@ -34,7 +43,18 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("GET", "/v1/accounts/self", Rule::SignedIn),
     ("POST", "/v1/login/{account_id}", Rule::SignedIn),
     ("PUT", "/v1/password", Rule::SignedIn),
-    ("GET", "/v1/audit", Rule::Site(Rank::Admin)),
+    ("GET", "/v1/sessions", Rule::SignedIn),
+    ("DELETE", "/v1/sessions/{id}", Rule::SignedIn),
+    ("GET", "/v1/audit", admin(None)),
+    ("GET", "/v1/admins", admin(Some(Scope::UsersRead))),
+    ("POST", "/v1/admins", SUPER),
+    ("DELETE", "/v1/admins", SUPER),
+    ("PUT", "/v1/users/{id}/rank", SUPER),
+    ("PUT", "/v1/users/{id}/password", admin(None)),
+    ("DELETE", "/v1/users/{id}/sessions", admin(None)),
+    ("GET", "/v1/tokens", SUPER),
+    ("POST", "/v1/tokens", SUPER),
+    ("DELETE", "/v1/tokens/{id}", SUPER),
 ];
 
 pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
@@ -49,11 +69,19 @@ pub fn choose_site() -> ApiError {
 
 /// Checks a caller against a rule.
 pub fn check(rule: Rule, caller: Option<&Caller>) -> Result<(), ApiError> {
-    match (rule, caller) {
+    let Some(caller) = caller else {
+        return if rule == Rule::Public { Ok(()) } else { Err(ApiError::unauthorized()) };
+    };
+    match (rule, &caller.via) {
         (Rule::Public, _) => Ok(()),
-        (_, None) => Err(ApiError::unauthorized()),
-        (Rule::SignedIn, Some(_)) => Ok(()),
-        (Rule::Site(need), Some(caller)) => match caller.rank() {
+        (Rule::SignedIn, Via::ApiToken { .. }) => Err(ApiError::forbidden("API tokens cannot use this route")),
+        (Rule::SignedIn, _) => Ok(()),
+        (Rule::Site { scope, .. }, Via::ApiToken { scopes, .. }) => match scope {
+            Some(needed) if scopes.contains(&needed) => Ok(()),
+            Some(needed) => Err(ApiError::forbidden(format!("this token lacks the {needed} scope"))),
+            None => Err(ApiError::forbidden("API tokens cannot use this route")),
+        },
+        (Rule::Site { rank: need, .. }, _) => match caller.rank() {
             None => Err(choose_site()),
             Some(rank) if rank >= need => Ok(()),
             Some(rank) => Err(ApiError::forbidden(format!("this needs rank {need} on this site; you are {rank}"))),

@@ -54,7 +54,8 @@ pub async fn accounts_self(
     State(state): State<AppState>,
     Signed(caller): Signed,
 ) -> ApiResult<axum::Json<AccountsResponse>> {
-    Ok(axum::Json(AccountsResponse { accounts: sign_in::accounts(&state, caller.login_id).await? }))
+    let (login_id, _) = caller.login()?;
+    Ok(axum::Json(AccountsResponse { accounts: sign_in::accounts(&state, login_id).await? }))
 }
 
 pub async fn login_to_account(
@@ -63,17 +64,18 @@ pub async fn login_to_account(
     Signed(caller): Signed,
     Path(account_id): Path<i64>,
 ) -> ApiResult<axum::Json<TokenResponse>> {
+    let (login_id, _) = caller.login()?;
     let owner: Option<i64> = sqlx::query_scalar("SELECT login_id FROM users WHERE id = $1")
         .bind(account_id)
         .fetch_optional(&state.db)
         .await?
         .flatten();
-    if owner != Some(caller.login_id) || account(&state.db, account_id).await?.is_none() {
+    if owner != Some(login_id) || account(&state.db, account_id).await?.is_none() {
         return Err(ApiError::not_found(format!("account_id: {account_id} is not an account of yours"))
             .with_field("account_id"));
     }
     let now = state.clock.now();
-    let (secret, _) = session::create(&state.db, Kind::Bearer, caller.login_id, Some(account_id), &ip, now).await?;
+    let (secret, _) = session::create(&state.db, Kind::Bearer, login_id, Some(account_id), &ip, now).await?;
     Ok(axum::Json(TokenResponse {
         access_token: secret.expose().to_owned(),
         token_type: "Bearer",

@@ -1,11 +1,15 @@
 //! The routes of the server, each with its rule in [`crate::authz::TABLE`].
 
+pub mod admins;
 pub mod audit_log;
 pub mod bootstrap;
 pub mod health;
 pub mod login;
 pub mod password;
 pub mod session;
+pub mod sessions;
+pub mod tokens;
+pub mod user_access;
 
 use crate::state::AppState;
 use axum::routing::{MethodRouter, delete, get, post, put};
@@ -25,6 +29,17 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/v1/accounts/self", get(login::accounts_self)),
         ("POST", "/v1/login/{account_id}", post(login::login_to_account)),
         ("PUT", "/v1/password", put(password::change_own)),
+        ("GET", "/v1/sessions", get(sessions::list)),
+        ("DELETE", "/v1/sessions/{id}", delete(sessions::end)),
         ("GET", "/v1/audit", get(audit_log::list)),
+        ("GET", "/v1/admins", get(admins::list)),
+        ("POST", "/v1/admins", post(admins::add)),
+        ("DELETE", "/v1/admins", delete(admins::remove)),
+        ("PUT", "/v1/users/{id}/rank", put(admins::set_one)),
+        ("PUT", "/v1/users/{id}/password", put(user_access::reset_password)),
+        ("DELETE", "/v1/users/{id}/sessions", delete(user_access::end_sessions)),
+        ("GET", "/v1/tokens", get(tokens::list)),
+        ("POST", "/v1/tokens", post(tokens::create)),
+        ("DELETE", "/v1/tokens/{id}", delete(tokens::revoke)),
     ]
 }

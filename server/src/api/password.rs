@@ -26,8 +26,9 @@ pub async fn change_own(
     Json(req): Json<ChangePassword>,
 ) -> ApiResult<StatusCode> {
     let now = state.clock.now();
+    let (login_id, session_id) = caller.login()?;
     let hash: String = sqlx::query_scalar("SELECT password_hash FROM logins WHERE id = $1")
-        .bind(caller.login_id)
+        .bind(login_id)
         .fetch_one(&state.db)
         .await?;
     if !req.old_password.verify(&hash) {
@@ -45,10 +46,10 @@ pub async fn change_own(
     sqlx::query("UPDATE logins SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
         .bind(new_hash)
         .bind(now)
-        .bind(caller.login_id)
+        .bind(login_id)
         .execute(&mut *tx)
         .await?;
-    let ended = session::revoke_login(&mut *tx, caller.login_id, Some(caller.session_id()), now).await?;
+    let ended = session::revoke_login(&mut *tx, login_id, Some(session_id), now).await?;
     let entry = Entry::new(caller.site_id(), &caller.username, &ip, "password.change")
         .target(&caller.username)
         .after(serde_json::json!({"other_sessions_ended": ended}));

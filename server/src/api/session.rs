@@ -45,8 +45,8 @@ pub async fn sign_in(
     let login = sign_in::check(&state, &req.username, &req.password, &ip, "cookie").await?;
     let now = state.clock.now();
     // A new session every time; a session the browser already had ends (no fixation).
-    if let Some(old) = caller {
-        session::revoke(&state.db, old.session_id(), now).await?;
+    if let Some(old_session) = caller.and_then(|old| old.session_id()) {
+        session::revoke(&state.db, old_session, now).await?;
     }
     let accounts = sign_in::accounts(&state, login.id).await?;
     let first = accounts.first().map(|a| a.id);
@@ -58,7 +58,8 @@ pub async fn sign_in(
 }
 
 pub async fn current(State(state): State<AppState>, Signed(caller): Signed) -> ApiResult<axum::Json<SessionView>> {
-    let accounts = sign_in::accounts(&state, caller.login_id).await?;
+    let (login_id, _) = caller.login()?;
+    let accounts = sign_in::accounts(&state, login_id).await?;
     let account_id = caller.account.as_ref().map(|a| a.user_row);
     Ok(axum::Json(SessionView { username: caller.username.clone(), accounts, account_id }))
 }
@@ -69,7 +70,8 @@ pub async fn sign_out(
     Signed(caller): Signed,
 ) -> ApiResult<Response> {
     let now = state.clock.now();
-    session::revoke(&state.db, caller.session_id(), now).await?;
+    let (_, session_id) = caller.login()?;
+    session::revoke(&state.db, session_id, now).await?;
     let entry = crate::audit::Entry::new(caller.site_id(), &caller.username, &ip, "sign_out").target(&caller.username);
     crate::audit::record(&state.db, now, entry).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -88,15 +90,16 @@ pub async fn switch_site(
     Signed(caller): Signed,
     Json(req): Json<SwitchSite>,
 ) -> ApiResult<axum::Json<SessionView>> {
+    let (login_id, session_id) = caller.login()?;
     let owned: Option<i64> = sqlx::query_scalar("SELECT login_id FROM users WHERE id = $1")
         .bind(req.account_id)
         .fetch_optional(&state.db)
         .await?
         .flatten();
-    if owned != Some(caller.login_id) || account(&state.db, req.account_id).await?.is_none() {
+    if owned != Some(login_id) || account(&state.db, req.account_id).await?.is_none() {
         return Err(ApiError::not_found("account_id: no such account of yours").with_field("account_id"));
     }
-    session::set_account(&state.db, caller.session_id(), req.account_id).await?;
-    let accounts = sign_in::accounts(&state, caller.login_id).await?;
+    session::set_account(&state.db, session_id, req.account_id).await?;
+    let accounts = sign_in::accounts(&state, login_id).await?;
     Ok(axum::Json(SessionView { username: caller.username.clone(), accounts, account_id: Some(req.account_id) }))
 }

@@ -10,14 +10,24 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use proto::api::Scope;
 use proto::domain::{Rank, Status};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Via {
-    Cookie { session_id: i64 },
-    Bearer { session_id: i64 },
+    Cookie {
+        session_id: i64,
+    },
+    Bearer {
+        session_id: i64,
+    },
+    /// A service account's API token.
+    ApiToken {
+        token_id: i64,
+        scopes: Vec<Scope>,
+    },
 }
 
 /// The site account a caller acts as.
@@ -45,15 +55,26 @@ impl TryFrom<String> for RankColumn {
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub via: Via,
-    pub login_id: i64,
+    /// The login signed in; `None` for an API token.
+    pub login_id: Option<i64>,
+    /// The username, or `token:<name>` for an API token (as the audit names the actor).
     pub username: String,
     pub account: Option<Account>,
 }
 
 impl Caller {
-    pub fn session_id(&self) -> i64 {
+    pub fn session_id(&self) -> Option<i64> {
         match self.via {
-            Via::Cookie { session_id } | Via::Bearer { session_id } => session_id,
+            Via::Cookie { session_id } | Via::Bearer { session_id } => Some(session_id),
+            Via::ApiToken { .. } => None,
+        }
+    }
+
+    /// The login and session of a signed-in caller (routes with `Rule::SignedIn`).
+    pub fn login(&self) -> Result<(i64, i64), crate::error::ApiError> {
+        match (self.login_id, self.session_id()) {
+            (Some(login), Some(session)) => Ok((login, session)),
+            _ => Err(crate::error::ApiError::forbidden("API tokens cannot use this route")),
         }
     }
 
@@ -111,6 +132,9 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 async fn identify(state: &AppState, headers: &HeaderMap) -> sqlx::Result<Option<Caller>> {
     let now = state.clock.now();
+    if let Some(token) = bearer(headers).filter(|t| t.starts_with(crate::auth::api_token::PREFIX)) {
+        return crate::auth::api_token::identify(&state.db, &Secret::from_presented(token), now).await;
+    }
     let (kind, secret) = if let Some(token) = bearer(headers) {
         (Kind::Bearer, Secret::from_presented(token))
     } else if let Some(value) = cookie(headers, state.cookie_name()) {
@@ -131,7 +155,7 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> sqlx::Result<Option<
         Kind::Cookie => Via::Cookie { session_id: session.id },
         Kind::Bearer => Via::Bearer { session_id: session.id },
     };
-    Ok(Some(Caller { via, login_id: session.login_id, username, account }))
+    Ok(Some(Caller { via, login_id: Some(session.login_id), username, account }))
 }
 
 /// Middleware: records the caller (or none) and the source address for what follows.

@@ -1,5 +1,6 @@
 //! Who is calling: passwords, sessions, bearer tokens, throttling.
 
+pub mod api_token;
 pub mod caller;
 pub mod password;
 pub mod secret;

@@ -21,7 +21,7 @@ async fn every_guarded_route_refuses_the_anonymous() {
         if *rule == Rule::Public {
             continue;
         }
-        let path = path.replace("{account_id}", "1");
+        let path = path.replace("{account_id}", "1").replace("{id}", "1");
         let r = s.request(Method::from_bytes(method.as_bytes()).unwrap(), &path).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
         assert_eq!(body(r).await["error"]["code"], "unauthorized");
@@ -38,7 +38,7 @@ async fn site_rules_need_the_rank() {
     // here the rule itself is checked.
     let regular = server::auth::caller::Caller {
         via: server::auth::caller::Via::Bearer { session_id: 1 },
-        login_id: 1,
+        login_id: Some(1),
         username: "reg".into(),
         account: Some(server::auth::caller::Account {
             user_row: 1,
@@ -48,6 +48,7 @@ async fn site_rules_need_the_rank() {
             rank: server::auth::caller::RankColumn(proto::domain::Rank::Regular),
         }),
     };
-    let e = server::authz::check(Rule::Site(proto::domain::Rank::Admin), Some(&regular)).unwrap_err();
+    let e =
+        server::authz::check(Rule::Site { rank: proto::domain::Rank::Admin, scope: None }, Some(&regular)).unwrap_err();
     assert_eq!(e.status, StatusCode::FORBIDDEN);
 }

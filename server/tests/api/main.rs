@@ -4,6 +4,8 @@
 
 mod harness;
 
+mod admins;
+mod api_tokens;
 mod authorization;
 mod biostar_login;
 mod bootstrap;

@@ -1,0 +1,5 @@
+//! Types of the REST API shared by the app and the server.
+
+pub mod scope;
+
+pub use scope::Scope;

@@ -1,0 +1,214 @@
+//! Site admins, as the Instabase account API has them: `GET /v1/admins`, and
+//! `POST` / `DELETE /v1/admins {usernames}` answering per-username `error_details`;
+//! plus `PUT /v1/users/{id}/rank` for one person (409 for the last SUPER).
+
+use crate::auth::caller::{OnSite, SourceIp};
+use crate::error::{ApiError, ApiResult};
+use crate::ranks::{self, Change, SetError};
+use crate::state::AppState;
+use crate::web::json::Json;
+use axum::extract::{Path, State};
+use proto::domain::Rank;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A batch may name at most this many usernames.
+pub const MAX_USERNAMES: usize = 1000;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AdminView {
+    pub id: i64,
+    pub user_id: String,
+    pub username: Option<String>,
+    pub name: String,
+    pub rank: String,
+    pub is_admin: bool,
+    pub is_active: bool,
+    pub is_disabled: bool,
+    /// Unix seconds.
+    pub registered_on: i64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AdminsResponse {
+    pub status: &'static str,
+    pub admins: Vec<AdminView>,
+}
+
+#[derive(sqlx::FromRow)]
+struct AdminRow {
+    id: i64,
+    user_id: String,
+    username: Option<String>,
+    name: String,
+    rank: String,
+    status: String,
+    created_at: i64,
+}
+
+pub async fn list(State(state): State<AppState>, OnSite(_, account): OnSite) -> ApiResult<axum::Json<AdminsResponse>> {
+    let rows: Vec<AdminRow> = sqlx::query_as(
+        "SELECT u.id, u.user_id, l.username, u.name, u.rank, u.status, u.created_at
+         FROM users u LEFT JOIN logins l ON l.id = u.login_id
+         WHERE u.site_id = $1 AND u.rank IN ('ADMIN', 'SUPER') ORDER BY u.id",
+    )
+    .bind(account.site_id)
+    .fetch_all(&state.db)
+    .await?;
+    let admins = rows
+        .into_iter()
+        .map(|r| AdminView {
+            is_admin: true,
+            is_active: r.status == "ACTIVE" || r.status == "PENDING",
+            is_disabled: r.status == "SUSPENDED" || r.status == "DEACTIVATED",
+            id: r.id,
+            user_id: r.user_id,
+            username: r.username,
+            name: r.name,
+            rank: r.rank,
+            registered_on: r.created_at,
+        })
+        .collect();
+    Ok(axum::Json(AdminsResponse { status: "OK", admins }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SetAdmins {
+    pub usernames: Vec<String>,
+    /// `ADMIN` (the default) or `SUPER`; only for POST.
+    pub rank: Option<Rank>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct RemoveAdmins {
+    pub usernames: Vec<String>,
+}
+
+/// `status` is `OK` when every username was handled, `ERROR` with `error_details` otherwise.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BatchResult {
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub msg: Option<String>,
+    pub updated: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub error_details: BTreeMap<String, String>,
+}
+
+pub async fn add(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Json(req): Json<SetAdmins>,
+) -> ApiResult<axum::Json<BatchResult>> {
+    let rank = req.rank.unwrap_or(Rank::Admin);
+    if rank == Rank::Regular {
+        return Err(ApiError::bad_request("rank: use DELETE /v1/admins to remove admin rights").with_field("rank"));
+    }
+    let change = Change {
+        site_id: account.site_id,
+        actor_row: account.user_row,
+        actor: &caller.username,
+        source_ip: &ip,
+        now: state.clock.now(),
+    };
+    batch(&state, &change, &req.usernames, rank, "Failed to set all usernames to admin.").await
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Json(req): Json<RemoveAdmins>,
+) -> ApiResult<axum::Json<BatchResult>> {
+    let change = Change {
+        site_id: account.site_id,
+        actor_row: account.user_row,
+        actor: &caller.username,
+        source_ip: &ip,
+        now: state.clock.now(),
+    };
+    batch(&state, &change, &req.usernames, Rank::Regular, "Failed to unset all usernames from admin.").await
+}
+
+/// Each username in its own transaction: one refusal never undoes another's change.
+async fn batch(
+    state: &AppState,
+    change: &Change<'_>,
+    usernames: &[String],
+    rank: Rank,
+    failed: &str,
+) -> ApiResult<axum::Json<BatchResult>> {
+    if usernames.is_empty() || usernames.len() > MAX_USERNAMES {
+        let n = usernames.len();
+        return Err(ApiError::bad_request(format!("usernames: {n} given, 1 to {MAX_USERNAMES} allowed"))
+            .with_field("usernames"));
+    }
+    let mut updated = Vec::new();
+    let mut error_details = BTreeMap::new();
+    for username in usernames {
+        let key = username.to_lowercase();
+        let row: Option<i64> = sqlx::query_scalar(
+            "SELECT u.id FROM users u JOIN logins l ON l.id = u.login_id WHERE l.username = $1 AND u.site_id = $2",
+        )
+        .bind(&key)
+        .bind(change.site_id)
+        .fetch_optional(&state.db)
+        .await?;
+        let Some(row) = row else {
+            error_details.insert(username.clone(), format!("User ({username}) not found"));
+            continue;
+        };
+        let mut tx = state.db.begin().await?;
+        match ranks::set(&mut tx, change, row, &key, rank).await {
+            Ok(_) => {
+                tx.commit().await?;
+                updated.push(username.clone());
+            }
+            Err(SetError::Rule(e)) => {
+                error_details.insert(username.clone(), e.to_string());
+            }
+            Err(SetError::Db(e)) => return Err(e.into()),
+        }
+    }
+    let ok = error_details.is_empty();
+    Ok(axum::Json(BatchResult {
+        status: if ok { "OK" } else { "ERROR" },
+        msg: (!ok).then(|| failed.to_owned()),
+        updated,
+        error_details,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SetRank {
+    pub rank: Rank,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RankView {
+    pub id: i64,
+    pub rank: Rank,
+    pub changed: bool,
+}
+
+/// One person's rank (Allthenticate's modifyrank): 403 for one's own, 409 for the last SUPER.
+pub async fn set_one(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path(id): Path<i64>,
+    Json(req): Json<SetRank>,
+) -> ApiResult<axum::Json<RankView>> {
+    let change = Change {
+        site_id: account.site_id,
+        actor_row: account.user_row,
+        actor: &caller.username,
+        source_ip: &ip,
+        now: state.clock.now(),
+    };
+    let mut tx = state.db.begin().await?;
+    let changed = ranks::set(&mut tx, &change, id, &format!("user {id}"), req.rank).await?;
+    tx.commit().await?;
+    Ok(axum::Json(RankView { id, rank: req.rank, changed }))
+}

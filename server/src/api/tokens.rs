@@ -1,0 +1,189 @@
+//! `GET/POST /v1/tokens`, `DELETE /v1/tokens/{id}`: API tokens of the site (SUPER only).
+
+use crate::audit::{self, Entry};
+use crate::auth::api_token::{DEFAULT_DAYS, MAX_DAYS, PREFIX};
+use crate::auth::caller::{OnSite, SourceIp};
+use crate::auth::secret::Secret;
+use crate::clock::rfc3339;
+use crate::error::{ApiError, ApiResult};
+use crate::sites::next_user_id;
+use crate::state::AppState;
+use crate::web::json::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use proto::api::Scope;
+use proto::domain::text::validate_name;
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CreateToken {
+    /// What the token is for (at most 48 characters), e.g. `HR sync`.
+    pub name: String,
+    #[schema(value_type = Vec<String>, example = json!(["users:read", "users:write"]))]
+    pub scopes: Vec<Scope>,
+    /// 1 to 365; 90 when absent.
+    pub expires_in_days: Option<i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    #[schema(value_type = Vec<String>)]
+    pub scopes: Vec<Scope>,
+    pub service_user_id: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked: bool,
+}
+
+/// The new token, shown this once.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct CreatedToken {
+    #[serde(flatten)]
+    pub view: TokenView,
+    pub token: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Json(req): Json<CreateToken>,
+) -> ApiResult<(StatusCode, axum::Json<CreatedToken>)> {
+    let name = req.name.trim().to_owned();
+    if name.is_empty() {
+        return Err(ApiError::bad_request("name: is required").with_field("name"));
+    }
+    validate_name("name", &name)?;
+    if req.scopes.is_empty() {
+        return Err(ApiError::bad_request("scopes: at least one is required").with_field("scopes"));
+    }
+    let days = req.expires_in_days.unwrap_or(DEFAULT_DAYS);
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(ApiError::bad_request(format!("expires_in_days: {days} is outside 1..={MAX_DAYS}"))
+            .with_field("expires_in_days"));
+    }
+    let mut scopes = req.scopes.clone();
+    scopes.sort_by_key(|s| s.as_str());
+    scopes.dedup();
+    let scope_text = scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ");
+    let now = state.clock.now();
+    let expires_at = now + days * 86_400;
+    let secret = Secret::generate(PREFIX);
+
+    let mut tx = state.db.begin().await?;
+    let user_id = next_user_id(&mut *tx, account.site_id).await?;
+    let service_row: i64 = sqlx::query_scalar(
+        "INSERT INTO users (site_id, user_id, name, is_service, created_at, updated_at) VALUES ($1, $2, $3, TRUE, $4, $4) RETURNING id",
+    )
+    .bind(account.site_id)
+    .bind(&user_id)
+    .bind(format!("service: {name}"))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO api_tokens (site_id, user_row, name, scopes, token_hash, created_by, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(account.site_id)
+    .bind(service_row)
+    .bind(&name)
+    .bind(&scope_text)
+    .bind(secret.hash())
+    .bind(account.user_row)
+    .bind(now)
+    .bind(expires_at)
+    .fetch_one(&mut *tx)
+    .await?;
+    let after = serde_json::json!({"id": id, "name": name, "scopes": scope_text, "expires_at": rfc3339(expires_at)});
+    audit::record(
+        &mut *tx,
+        now,
+        Entry::new(Some(account.site_id), &caller.username, &ip, "token.create").target(&name).after(after),
+    )
+    .await?;
+    tx.commit().await?;
+
+    let view = TokenView {
+        id,
+        name,
+        scopes,
+        service_user_id: user_id,
+        created_at: rfc3339(now),
+        expires_at: rfc3339(expires_at),
+        last_used_at: None,
+        revoked: false,
+    };
+    Ok((StatusCode::CREATED, axum::Json(CreatedToken { view, token: secret.expose().to_owned() })))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TokenList {
+    pub tokens: Vec<TokenView>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    scopes: String,
+    service_user_id: String,
+    created_at: i64,
+    expires_at: i64,
+    last_used_at: Option<i64>,
+    revoked_at: Option<i64>,
+}
+
+pub async fn list(State(state): State<AppState>, OnSite(_, account): OnSite) -> ApiResult<axum::Json<TokenList>> {
+    let rows: Vec<TokenRow> = sqlx::query_as(
+        "SELECT t.id, t.name, t.scopes, u.user_id AS service_user_id, t.created_at, t.expires_at, t.last_used_at, t.revoked_at
+         FROM api_tokens t JOIN users u ON u.id = t.user_row WHERE t.site_id = $1 ORDER BY t.id",
+    )
+    .bind(account.site_id)
+    .fetch_all(&state.db)
+    .await?;
+    let tokens = rows
+        .into_iter()
+        .map(|r| TokenView {
+            scopes: r.scopes.split_whitespace().filter_map(Scope::parse).collect(),
+            created_at: rfc3339(r.created_at),
+            expires_at: rfc3339(r.expires_at),
+            last_used_at: r.last_used_at.map(rfc3339),
+            revoked: r.revoked_at.is_some(),
+            id: r.id,
+            name: r.name,
+            service_user_id: r.service_user_id,
+        })
+        .collect();
+    Ok(axum::Json(TokenList { tokens }))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
+    let mut tx = state.db.begin().await?;
+    let name: Option<String> = sqlx::query_scalar(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND site_id = $3 AND revoked_at IS NULL RETURNING name",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(account.site_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let name = name.ok_or_else(|| ApiError::not_found(format!("token {id}: no such live token on this site")))?;
+    audit::record(
+        &mut *tx,
+        now,
+        Entry::new(Some(account.site_id), &caller.username, &ip, "token.revoke").target(&name),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
