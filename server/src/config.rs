@@ -5,6 +5,7 @@
 //! listen = "127.0.0.1:8080"
 //! public_origin = "https://lintel.example.com"
 //! data_dir = "./data"
+//! app_dir = "./target/app"                    # the built console
 //! database_url = "sqlite://./data/lintel.db"   # default: <data_dir>/lintel.db
 //! cors_origins = ["https://hr.example.com"]
 //!
@@ -28,6 +29,8 @@ pub struct Config {
     /// must come from it, and the session cookie is `__Host-` when it is https.
     pub public_origin: String,
     pub data_dir: PathBuf,
+    /// The built console (`cargo xtask run` builds it into `target/app`).
+    pub app_dir: PathBuf,
     pub database_url: String,
     /// Other origins allowed to call the API with CORS (never `*`, never `null`).
     pub cors_origins: Vec<String>,
@@ -83,6 +86,7 @@ struct FileConfig {
     listen: Option<String>,
     public_origin: Option<String>,
     data_dir: Option<PathBuf>,
+    app_dir: Option<PathBuf>,
     database_url: Option<String>,
     #[serde(default)]
     cors_origins: Vec<String>,
@@ -124,6 +128,8 @@ impl Config {
             listen.parse().map_err(|e| bad(listen_key, format!("{listen:?} is not an address: {e}")))?;
 
         let data_dir = var("LINTEL_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| "./data".into());
+        let app_dir =
+            var("LINTEL_APP_DIR").map(PathBuf::from).or(file.app_dir).unwrap_or_else(|| "./target/app".into());
         let database_url = var("DATABASE_URL")
             .or(file.database_url)
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("lintel.db").display()));
@@ -175,7 +181,7 @@ impl Config {
             }
         };
 
-        Ok(Self { listen, public_origin, data_dir, database_url, cors_origins, sites, bootstrap_admin })
+        Ok(Self { listen, public_origin, data_dir, app_dir, database_url, cors_origins, sites, bootstrap_admin })
     }
 
     /// Whether browsers reach the server over TLS (then the cookie is `__Host-` and Secure).

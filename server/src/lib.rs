@@ -44,9 +44,10 @@ pub fn router(state: AppState) -> Router {
     let https = state.config.is_https();
     let cookie_name = state.cookie_name();
     let public_origin: Arc<str> = state.config.public_origin.clone().into();
+    let files = web::app_files::service(&state.config.app_dir);
     routes
         .route_layer(middleware::from_fn(authz::enforce))
-        .fallback(not_found)
+        .fallback(move |req| web::app_files::fallback(files.clone(), req))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), auth::caller::identify_caller))
         .layer(middleware::from_fn(move |req, next| web::csrf::enforce(cookie_name, public_origin.clone(), req, next)))
@@ -65,10 +66,6 @@ fn cors(config: &Config) -> CorsLayer {
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH])
         .max_age(std::time::Duration::from_secs(600))
-}
-
-async fn not_found() -> ApiError {
-    ApiError::not_found("no such route")
 }
 
 async fn method_not_allowed() -> ApiError {

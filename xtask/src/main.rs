@@ -1,14 +1,17 @@
 //! Lintel's one build tool.
 //!
 //! - `cargo xtask test`: every check CI runs (fmt, clippy, all tests, the app for wasm32).
-//! - `cargo xtask run`: the main command (for now: the gateway simulator on 127.0.0.1:4000).
+//! - `cargo xtask run`: builds the console and starts the server with its embedded
+//!   gateway on 127.0.0.1:8080 (data in `./data`).
 //! - `cargo xtask bench gateway`: the simulator's benchmark; prints figures.
+
+mod app_bundle;
 
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use std::process::Command;
 
-const WASM_TARGET: &str = "wasm32-unknown-unknown";
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,7 +20,8 @@ fn main() -> Result<()> {
         ["test"] => test(),
         ["run"] => run(),
         ["bench", "gateway"] => cargo(&["bench", "-p", "gateway-sim", "--bench", "gateway"]),
-        _ => bail!("usage: cargo xtask test | run | bench gateway"),
+        ["app"] => app_bundle::build(&root()?).map(drop),
+        _ => bail!("usage: cargo xtask test | run | app | bench gateway"),
     }
 }
 
@@ -33,9 +37,16 @@ fn test() -> Result<()> {
 }
 
 fn run() -> Result<()> {
-    let data = root()?.join("data").join("gateway");
-    let data = data.to_str().context("data path is not UTF-8")?;
-    cargo(&["run", "--release", "-p", "gateway-sim", "--", "--listen", "127.0.0.1:4000", "--data", data])
+    let root = root()?;
+    ensure_wasm_target()?;
+    let app = app_bundle::build(&root)?;
+    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo_bin);
+    cmd.args(["run", "--release", "-p", "server", "--bin", "lintel"]).current_dir(&root).env("LINTEL_APP_DIR", &app);
+    if std::env::var_os("LINTEL_DATA_DIR").is_none() {
+        cmd.env("LINTEL_DATA_DIR", root.join("data"));
+    }
+    status(&mut cmd)
 }
 
 /// Adds the wasm32 target when it is missing (rustup's auto-install is off on our machines).

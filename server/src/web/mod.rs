@@ -1,5 +1,6 @@
-//! The HTTP edge: security headers, CSRF, CORS, JSON bodies, fallbacks.
+//! The HTTP edge: security headers, CSRF, JSON bodies, serving the app.
 
+pub mod app_files;
 pub mod csrf;
 pub mod headers;
 pub mod json;

@@ -6,6 +6,7 @@ mod harness;
 
 mod admins;
 mod api_tokens;
+mod app_files;
 mod authorization;
 mod biostar_login;
 mod bootstrap;
