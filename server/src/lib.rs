@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod embedded_gateway;
 pub mod error;
+pub mod openapi;
 pub mod ranks;
 pub mod sites;
 pub mod state;

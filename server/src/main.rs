@@ -1,4 +1,5 @@
 //! `lintel [serve]`: configuration from `LINTEL_CONFIG` and `LINTEL_*` variables.
+//! `lintel openapi`: prints the OpenAPI document.
 
 use server::clock::SystemClock;
 use server::config::Config;
@@ -11,7 +12,11 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match std::env::args().nth(1).as_deref() {
         None | Some("serve") => {}
-        Some(other) => anyhow::bail!("unknown command {other:?}; usage: lintel [serve]"),
+        Some("openapi") => {
+            println!("{}", server::openapi::json());
+            return Ok(());
+        }
+        Some(other) => anyhow::bail!("unknown command {other:?}; usage: lintel [serve | openapi]"),
     }
     let config = Config::from_env()?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

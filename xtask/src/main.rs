@@ -3,6 +3,8 @@
 //! - `cargo xtask test`: every check CI runs (fmt, clippy, all tests, the app for wasm32).
 //! - `cargo xtask run`: builds the console and starts the server with its embedded
 //!   gateway on 127.0.0.1:8080 (data in `./data`).
+//! - `cargo xtask app`: builds the console into `target/app`.
+//! - `cargo xtask openapi`: rewrites the committed OpenAPI document.
 //! - `cargo xtask bench gateway`: the simulator's benchmark; prints figures.
 
 mod app_bundle;
@@ -21,7 +23,8 @@ fn main() -> Result<()> {
         ["run"] => run(),
         ["bench", "gateway"] => cargo(&["bench", "-p", "gateway-sim", "--bench", "gateway"]),
         ["app"] => app_bundle::build(&root()?).map(drop),
-        _ => bail!("usage: cargo xtask test | run | app | bench gateway"),
+        ["openapi"] => openapi(),
+        _ => bail!("usage: cargo xtask test | run | app | openapi | bench gateway"),
     }
 }
 
@@ -47,6 +50,23 @@ fn run() -> Result<()> {
         cmd.env("LINTEL_DATA_DIR", root.join("data"));
     }
     status(&mut cmd)
+}
+
+/// Rewrites `server/openapi.json` from the code (a test fails when it drifts).
+fn openapi() -> Result<()> {
+    let root = root()?;
+    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo_bin)
+        .args(["run", "--quiet", "-p", "server", "--bin", "lintel", "--", "openapi"])
+        .current_dir(&root)
+        .output()
+        .context("running lintel openapi")?;
+    if !out.status.success() {
+        bail!("lintel openapi failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    std::fs::write(root.join("server").join("openapi.json"), &out.stdout)?;
+    println!("wrote server/openapi.json");
+    Ok(())
 }
 
 /// Adds the wasm32 target when it is missing (rustup's auto-install is off on our machines).

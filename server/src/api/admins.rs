@@ -46,6 +46,7 @@ struct AdminRow {
     created_at: i64,
 }
 
+#[utoipa::path(get, path = "/v1/admins", tag = "admins", security(("session" = []), ("bearer" = [])), responses((status = 200, body = AdminsResponse), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, OnSite(_, account): OnSite) -> ApiResult<axum::Json<AdminsResponse>> {
     let rows: Vec<AdminRow> = sqlx::query_as(
         "SELECT u.id, u.user_id, l.username, u.name, u.rank, u.status, u.created_at
@@ -95,6 +96,7 @@ pub struct BatchResult {
     pub error_details: BTreeMap<String, String>,
 }
 
+#[utoipa::path(post, path = "/v1/admins", tag = "admins", security(("session" = []), ("bearer" = [])), request_body = SetAdmins, responses((status = 200, description = "per-username results", body = BatchResult), (status = 400, description = "bad request", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn add(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,
@@ -115,6 +117,7 @@ pub async fn add(
     batch(&state, &change, &req.usernames, rank, "Failed to set all usernames to admin.").await
 }
 
+#[utoipa::path(delete, path = "/v1/admins", tag = "admins", security(("session" = []), ("bearer" = [])), request_body = RemoveAdmins, responses((status = 200, description = "per-username results", body = BatchResult), (status = 400, description = "bad request", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,
@@ -193,6 +196,7 @@ pub struct RankView {
 }
 
 /// One person's rank (Allthenticate's modifyrank): 403 for one's own, 409 for the last SUPER.
+#[utoipa::path(put, path = "/v1/users/{id}/rank", tag = "admins", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = SetRank, responses((status = 200, body = RankView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn set_one(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,

@@ -51,6 +51,7 @@ pub struct AuditPage {
 type Row =
     (i64, i64, Option<i64>, String, Option<String>, String, Option<String>, String, Option<String>, Option<String>);
 
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", security(("session" = []), ("bearer" = [])), params(AuditQuery), responses((status = 200, body = AuditPage), (status = 400, description = "bad request", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     OnSite(_, account): OnSite,

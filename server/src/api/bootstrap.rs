@@ -24,6 +24,7 @@ pub struct BootstrapResponse {
     pub username: String,
 }
 
+#[utoipa::path(post, path = "/v1/bootstrap", tag = "sign-in", request_body = BootstrapRequest, responses((status = 201, description = "the first SUPER exists", body = BootstrapResponse), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody), (status = 429, description = "too many attempts; see Retry-After", body = crate::error::ErrorBody)))]
 pub async fn bootstrap(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,

@@ -8,11 +8,13 @@ use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
 /// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200, description = "the process is up", body = String)))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// The database answers.
+#[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, description = "ready", body = String), (status = 503, description = "the database does not answer", body = String)))]
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.db).await {
         Ok(_) => (StatusCode::OK, "ready"),
@@ -24,6 +26,7 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, description = "Prometheus text format", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let now = state.clock.now();
     let count = |sql: &'static str| {

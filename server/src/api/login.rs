@@ -35,6 +35,7 @@ pub struct AccountsResponse {
     pub accounts: Vec<AccountView>,
 }
 
+#[utoipa::path(post, path = "/v1/login", tag = "sign-in", request_body = LoginRequest, description = "BioStar Air compatible: a bearer token for the login.", responses((status = 200, body = TokenResponse), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 415, description = "not JSON", body = crate::error::ErrorBody), (status = 429, description = "too many attempts; see Retry-After", body = crate::error::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,
@@ -50,6 +51,7 @@ pub async fn login(
     }))
 }
 
+#[utoipa::path(get, path = "/v1/accounts/self", tag = "sign-in", security(("session" = []), ("bearer" = [])), responses((status = 200, body = AccountsResponse), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn accounts_self(
     State(state): State<AppState>,
     Signed(caller): Signed,
@@ -58,6 +60,7 @@ pub async fn accounts_self(
     Ok(axum::Json(AccountsResponse { accounts: sign_in::accounts(&state, login_id).await? }))
 }
 
+#[utoipa::path(post, path = "/v1/login/{account_id}", tag = "sign-in", security(("session" = []), ("bearer" = [])), params(("account_id" = i64, Path, description = "an id from accounts/self")), responses((status = 200, description = "a token scoped to that site account", body = TokenResponse), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
 pub async fn login_to_account(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,

@@ -20,6 +20,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/healthz", get(health::healthz)),
         ("GET", "/readyz", get(health::readyz)),
         ("GET", "/metrics", get(health::metrics)),
+        ("GET", "/v1/openapi.json", get(crate::openapi::openapi_json)),
         ("POST", "/v1/bootstrap", post(bootstrap::bootstrap)),
         ("POST", "/v1/session", post(session::sign_in)),
         ("GET", "/v1/session", get(session::current)),

@@ -19,6 +19,7 @@ pub struct ChangePassword {
     pub new_password: Password,
 }
 
+#[utoipa::path(put, path = "/v1/password", tag = "sign-in", security(("session" = []), ("bearer" = [])), request_body = ChangePassword, responses((status = 204, description = "changed; every other session ended"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn change_own(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,

@@ -36,6 +36,7 @@ fn set_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
+#[utoipa::path(post, path = "/v1/session", tag = "sign-in", request_body = SignInRequest, description = "Browser sign-in: sets the HttpOnly session cookie; needs X-Lintel-CSRF: 1 and the public Origin.", responses((status = 200, description = "signed in; Set-Cookie carries the session", body = SessionView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 429, description = "too many attempts; see Retry-After", body = crate::error::ErrorBody)))]
 pub async fn sign_in(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,
@@ -57,6 +58,7 @@ pub async fn sign_in(
     Ok(response)
 }
 
+#[utoipa::path(get, path = "/v1/session", tag = "sign-in", security(("session" = []), ("bearer" = [])), responses((status = 200, body = SessionView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody)))]
 pub async fn current(State(state): State<AppState>, Signed(caller): Signed) -> ApiResult<axum::Json<SessionView>> {
     let (login_id, _) = caller.login()?;
     let accounts = sign_in::accounts(&state, login_id).await?;
@@ -64,6 +66,7 @@ pub async fn current(State(state): State<AppState>, Signed(caller): Signed) -> A
     Ok(axum::Json(SessionView { username: caller.username.clone(), accounts, account_id }))
 }
 
+#[utoipa::path(delete, path = "/v1/session", tag = "sign-in", security(("session" = []), ("bearer" = [])), responses((status = 204, description = "signed out; the cookie is cleared"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody)))]
 pub async fn sign_out(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,
@@ -85,6 +88,7 @@ pub struct SwitchSite {
 }
 
 /// Acts on another site the login has an account on.
+#[utoipa::path(put, path = "/v1/session/site", tag = "sign-in", security(("session" = []), ("bearer" = [])), request_body = SwitchSite, responses((status = 200, body = SessionView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
 pub async fn switch_site(
     State(state): State<AppState>,
     Signed(caller): Signed,

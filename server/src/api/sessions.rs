@@ -26,6 +26,7 @@ pub struct SessionList {
     pub sessions: Vec<SessionRow>,
 }
 
+#[utoipa::path(get, path = "/v1/sessions", tag = "sign-in", security(("session" = []), ("bearer" = [])), responses((status = 200, body = SessionList), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, Signed(caller): Signed) -> ApiResult<axum::Json<SessionList>> {
     let (login, current) = caller.login()?;
     let now = state.clock.now();
@@ -55,6 +56,7 @@ pub async fn list(State(state): State<AppState>, Signed(caller): Signed) -> ApiR
     Ok(axum::Json(SessionList { sessions }))
 }
 
+#[utoipa::path(delete, path = "/v1/sessions/{id}", tag = "sign-in", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 204, description = "ended"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
 pub async fn end(State(state): State<AppState>, Signed(caller): Signed, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let (login, _) = caller.login()?;
     let done =

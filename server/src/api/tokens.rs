@@ -46,6 +46,7 @@ pub struct CreatedToken {
     pub token: String,
 }
 
+#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", security(("session" = []), ("bearer" = [])), request_body = CreateToken, responses((status = 201, description = "the token, shown this once", body = CreatedToken), (status = 400, description = "bad request", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,
@@ -137,6 +138,7 @@ struct TokenRow {
     revoked_at: Option<i64>,
 }
 
+#[utoipa::path(get, path = "/v1/tokens", tag = "tokens", security(("session" = []), ("bearer" = [])), responses((status = 200, body = TokenList), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, OnSite(_, account): OnSite) -> ApiResult<axum::Json<TokenList>> {
     let rows: Vec<TokenRow> = sqlx::query_as(
         "SELECT t.id, t.name, t.scopes, u.user_id AS service_user_id, t.created_at, t.expires_at, t.last_used_at, t.revoked_at
@@ -161,6 +163,7 @@ pub async fn list(State(state): State<AppState>, OnSite(_, account): OnSite) -> 
     Ok(axum::Json(TokenList { tokens }))
 }
 
+#[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 204, description = "revoked"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,

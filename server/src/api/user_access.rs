@@ -66,6 +66,7 @@ async fn may_manage(state: &AppState, admin_login: Option<i64>, admin_row: i64, 
     Ok(())
 }
 
+#[utoipa::path(put, path = "/v1/users/{id}/password", tag = "admins", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = ResetPassword, responses((status = 204, description = "reset; every session of that person ended"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn reset_password(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,
@@ -100,12 +101,18 @@ pub async fn reset_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SessionsEnded {
+    pub sessions_ended: u64,
+}
+
+#[utoipa::path(delete, path = "/v1/users/{id}/sessions", tag = "admins", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = SessionsEnded), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody)))]
 pub async fn end_sessions(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,
     OnSite(caller, account): OnSite,
     Path(id): Path<i64>,
-) -> ApiResult<axum::Json<serde_json::Value>> {
+) -> ApiResult<axum::Json<SessionsEnded>> {
     let (login, username) = login_of(&state, account.site_id, id).await?;
     may_manage(&state, caller.login_id, account.user_row, login).await?;
     let now = state.clock.now();
@@ -116,5 +123,5 @@ pub async fn end_sessions(
         .after(serde_json::json!({"sessions_ended": ended}));
     audit::record(&mut *tx, now, entry).await?;
     tx.commit().await?;
-    Ok(axum::Json(serde_json::json!({"sessions_ended": ended})))
+    Ok(axum::Json(SessionsEnded { sessions_ended: ended }))
 }

@@ -11,6 +11,7 @@ mod authorization;
 mod biostar_login;
 mod bootstrap;
 mod edge;
+mod openapi;
 mod secrets;
 mod sessions;
 mod throttling;

@@ -1,0 +1,63 @@
+//! The OpenAPI document, generated from the handlers' annotations. A copy is committed at
+//! `server/openapi.json`; a test fails when the code drifts from it
+//! (`cargo xtask openapi` rewrites it).
+
+use crate::api::*;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Lintel", description = "People, credentials and doors: the REST API of the Lintel console."),
+    paths(
+        health::healthz, health::readyz, health::metrics,
+        bootstrap::bootstrap,
+        session::sign_in, session::current, session::sign_out, session::switch_site,
+        login::login, login::accounts_self, login::login_to_account,
+        password::change_own,
+        sessions::list, sessions::end,
+        audit_log::list,
+        admins::list, admins::add, admins::remove, admins::set_one,
+        user_access::reset_password, user_access::end_sessions,
+        tokens::create, tokens::list, tokens::revoke,
+        openapi_json,
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "sign-in", description = "Browser sessions and BioStar Air compatible bearer tokens"),
+        (name = "admins", description = "Ranks, admins and others' sign-in"),
+        (name = "tokens", description = "API tokens of service accounts"),
+        (name = "audit", description = "The audit trail"),
+        (name = "health", description = "Health and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "lintel_session",
+                "The browser's session cookie (`__Host-lintel_session` over TLS). State-changing requests also need `X-Lintel-CSRF: 1` and the public Origin.",
+            ))),
+        );
+    }
+}
+
+/// The document as pretty JSON, as committed.
+pub fn json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "health", responses((status = 200, description = "this document", content_type = "application/json")))]
+pub async fn openapi_json() -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], json())
+}
