@@ -32,6 +32,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Largest JSON body the API accepts.
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(&state.config))
         .layer(middleware::from_fn_with_state(state.clone(), count_responses))
+        .layer(CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn(move |req, next| web::headers::security_headers(https, req, next)))
         .with_state(state)
 }
@@ -67,6 +69,14 @@ fn cors(config: &Config) -> CorsLayer {
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH])
         .max_age(std::time::Duration::from_secs(600))
+}
+
+/// A handler that panicked answers a plain 500 in the one error shape (the cause is logged).
+fn panicked(cause: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message =
+        cause.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| cause.downcast_ref::<String>().cloned());
+    tracing::error!(cause = message.as_deref().unwrap_or("unknown"), "handler panicked");
+    axum::response::IntoResponse::into_response(ApiError::internal())
 }
 
 async fn method_not_allowed() -> ApiError {

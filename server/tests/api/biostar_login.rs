@@ -93,4 +93,17 @@ async fn a_token_of_site_a_sees_nothing_of_site_b() {
     let b_site = b_rows.as_array().unwrap().iter().filter_map(|r| r["site_id"].as_i64()).collect::<Vec<_>>();
     assert!(!a_site.is_empty() && !b_site.is_empty());
     assert!(a_site.iter().all(|id| !b_site.contains(id)), "each site token sees only its own site's rows");
+
+    // Site B's people cannot be reached with a site A token, even by their row id.
+    let b_person = ids[1].0;
+    let r = s
+        .request(Method::PUT, &format!("/v1/users/{b_person}/rank"))
+        .bearer_auth(&a)
+        .json(&json!({"rank": "ADMIN"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = s.request(Method::DELETE, &format!("/v1/users/{b_person}/sessions")).bearer_auth(&a).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
