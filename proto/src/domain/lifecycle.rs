@@ -40,6 +40,10 @@ impl Status {
         }
     }
 
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == s)
+    }
+
     /// The status a person has after `action`, given whether they hold any credential.
     pub fn apply(self, action: Action, has_credentials: bool) -> Result<Transition, TransitionRefused> {
         use Status::*;

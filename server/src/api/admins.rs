@@ -8,7 +8,7 @@ use crate::ranks::{self, Change, SetError};
 use crate::state::AppState;
 use crate::web::json::Json;
 use axum::extract::{Path, State};
-use proto::domain::Rank;
+use proto::domain::{Rank, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -58,16 +58,19 @@ pub async fn list(State(state): State<AppState>, OnSite(_, account): OnSite) -> 
     .await?;
     let admins = rows
         .into_iter()
-        .map(|r| AdminView {
-            is_admin: true,
-            is_active: r.status == "ACTIVE" || r.status == "PENDING",
-            is_disabled: r.status == "SUSPENDED" || r.status == "DEACTIVATED",
-            id: r.id,
-            user_id: r.user_id,
-            username: r.username,
-            name: r.name,
-            rank: r.rank,
-            registered_on: r.created_at,
+        .map(|r| {
+            let active = Status::parse(&r.status).is_some_and(Status::may_sign_in);
+            AdminView {
+                is_admin: true,
+                is_active: active,
+                is_disabled: !active,
+                id: r.id,
+                user_id: r.user_id,
+                username: r.username,
+                name: r.name,
+                rank: r.rank,
+                registered_on: r.created_at,
+            }
         })
         .collect();
     Ok(axum::Json(AdminsResponse { status: "OK", admins }))

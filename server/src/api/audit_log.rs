@@ -62,7 +62,7 @@ pub async fn list(
         return Err(ApiError::bad_request(format!("limit: {limit} is outside 1..={MAX_LIMIT}")).with_field("limit"));
     }
     let offset = q.offset.unwrap_or(0).max(0);
-    let with_siteless = account.rank.0 == Rank::Super;
+    let with_siteless = account.rank == Rank::Super;
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, at, site_id, actor, source_ip, action, target, outcome, before_json, after_json FROM audit
          WHERE (site_id = $1 OR ($2 AND site_id IS NULL))

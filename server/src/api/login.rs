@@ -2,11 +2,11 @@
 //! `GET /v1/accounts/self` lists the login's site accounts, `POST /v1/login/{account_id}`
 //! gives a token scoped to one of them. Tokens are opaque, random, stored hashed, expiring.
 
-use crate::auth::caller::{Signed, SourceIp, account};
+use crate::auth::caller::{Signed, SourceIp, own_account};
 use crate::auth::password::Password;
 use crate::auth::session::{self, BEARER_SECS, Kind};
 use crate::auth::sign_in::{self, AccountView};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::web::json::Json;
 use axum::extract::{Path, State};
@@ -68,15 +68,7 @@ pub async fn login_to_account(
     Path(account_id): Path<i64>,
 ) -> ApiResult<axum::Json<TokenResponse>> {
     let (login_id, _) = caller.login()?;
-    let owner: Option<i64> = sqlx::query_scalar("SELECT login_id FROM users WHERE id = $1")
-        .bind(account_id)
-        .fetch_optional(&state.db)
-        .await?
-        .flatten();
-    if owner != Some(login_id) || account(&state.db, account_id).await?.is_none() {
-        return Err(ApiError::not_found(format!("account_id: {account_id} is not an account of yours"))
-            .with_field("account_id"));
-    }
+    own_account(&state.db, login_id, account_id).await?;
     let now = state.clock.now();
     let (secret, _) = session::create(&state.db, Kind::Bearer, login_id, Some(account_id), &ip, now).await?;
     Ok(axum::Json(TokenResponse {

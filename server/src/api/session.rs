@@ -1,11 +1,11 @@
 //! The browser's sign-in (backend-for-frontend): only an HttpOnly cookie is set; no token
 //! ever appears in a body.
 
-use crate::auth::caller::{Caller, Signed, SourceIp, account};
+use crate::auth::caller::{Caller, Signed, SourceIp, own_account};
 use crate::auth::password::Password;
 use crate::auth::session::{self, COOKIE_ABSOLUTE_SECS, Kind};
 use crate::auth::sign_in::{self, AccountView};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::web::json::Json;
 use axum::Extension;
@@ -95,14 +95,7 @@ pub async fn switch_site(
     Json(req): Json<SwitchSite>,
 ) -> ApiResult<axum::Json<SessionView>> {
     let (login_id, session_id) = caller.login()?;
-    let owned: Option<i64> = sqlx::query_scalar("SELECT login_id FROM users WHERE id = $1")
-        .bind(req.account_id)
-        .fetch_optional(&state.db)
-        .await?
-        .flatten();
-    if owned != Some(login_id) || account(&state.db, req.account_id).await?.is_none() {
-        return Err(ApiError::not_found("account_id: no such account of yours").with_field("account_id"));
-    }
+    own_account(&state.db, login_id, req.account_id).await?;
     session::set_account(&state.db, session_id, req.account_id).await?;
     let accounts = sign_in::accounts(&state, login_id).await?;
     Ok(axum::Json(SessionView { username: caller.username.clone(), accounts, account_id: Some(req.account_id) }))

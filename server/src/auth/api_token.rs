@@ -2,7 +2,7 @@
 //! with no password and no door access), carries scopes and an expiry, is shown once and
 //! stored as its SHA-256.
 
-use super::caller::{Account, Caller, RankColumn, Via};
+use super::caller::{Account, Caller, Via};
 use super::secret::Secret;
 use crate::db::Db;
 use proto::api::Scope;
@@ -30,6 +30,6 @@ pub async fn identify(db: &Db, secret: &Secret, now: i64) -> sqlx::Result<Option
         via: Via::ApiToken { token_id, scopes },
         login_id: None,
         username: format!("token:{name}"),
-        account: Some(Account { user_row, site_id, site_name, user_id, rank: RankColumn(Rank::Regular) }),
+        account: Some(Account { user_row, site_id, site_name, user_id, rank: Rank::Regular }),
     }))
 }

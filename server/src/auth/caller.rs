@@ -31,25 +31,13 @@ pub enum Via {
 }
 
 /// The site account a caller acts as.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Account {
     pub user_row: i64,
     pub site_id: i64,
     pub site_name: String,
     pub user_id: String,
-    #[sqlx(try_from = "String")]
-    pub rank: RankColumn,
-}
-
-/// `users.rank` as read from the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RankColumn(pub Rank);
-
-impl TryFrom<String> for RankColumn {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        Rank::parse(&s).map(RankColumn).ok_or_else(|| format!("unknown rank {s:?}"))
-    }
+    pub rank: Rank,
 }
 
 #[derive(Debug, Clone)]
@@ -79,7 +67,7 @@ impl Caller {
     }
 
     pub fn rank(&self) -> Option<Rank> {
-        self.account.as_ref().map(|a| a.rank.0)
+        self.account.as_ref().map(|a| a.rank)
     }
 
     pub fn site_id(&self) -> Option<i64> {
@@ -93,26 +81,36 @@ pub struct SourceIp(pub String);
 
 /// The account a login acts as on one site, if it may still sign in there.
 pub async fn account(db: &crate::db::Db, user_row: i64) -> sqlx::Result<Option<Account>> {
-    let found: Option<(Account, String)> = sqlx::query_as::<_, (i64, i64, String, String, String, String)>(
-        "SELECT u.id, u.site_id, s.name, u.user_id, u.rank, u.status FROM users u JOIN sites s ON s.id = u.site_id
+    let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
+        "SELECT u.site_id, s.name, u.user_id, u.rank, u.status FROM users u JOIN sites s ON s.id = u.site_id
          WHERE u.id = $1",
     )
     .bind(user_row)
     .fetch_optional(db)
-    .await?
-    .and_then(|(user_row, site_id, site_name, user_id, rank, status)| {
-        let rank = RankColumn(Rank::parse(&rank)?);
-        Some((Account { user_row, site_id, site_name, user_id, rank }, status))
-    });
-    Ok(found.and_then(|(account, status)| {
-        let status = match status.as_str() {
-            "PENDING" => Status::Pending,
-            "ACTIVE" => Status::Active,
-            "SUSPENDED" => Status::Suspended,
-            _ => Status::Deactivated,
-        };
-        status.may_sign_in().then_some(account)
+    .await?;
+    Ok(row.and_then(|(site_id, site_name, user_id, rank, status)| {
+        let may_sign_in = Status::parse(&status).is_some_and(Status::may_sign_in);
+        let rank = Rank::parse(&rank)?;
+        may_sign_in.then_some(Account { user_row, site_id, site_name, user_id, rank })
     }))
+}
+
+/// Whether `account_id` is a usable site account of `login_id` (404 naming the field if not).
+pub async fn own_account(
+    db: &crate::db::Db,
+    login_id: i64,
+    account_id: i64,
+) -> Result<Account, crate::error::ApiError> {
+    let owner: Option<i64> = sqlx::query_scalar("SELECT login_id FROM users WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(db)
+        .await?
+        .flatten();
+    let account = if owner == Some(login_id) { account(db, account_id).await? } else { None };
+    account.ok_or_else(|| {
+        crate::error::ApiError::not_found(format!("account_id: {account_id} is not an account of yours"))
+            .with_field("account_id")
+    })
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

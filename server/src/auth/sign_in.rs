@@ -8,6 +8,7 @@ use crate::audit::{self, Entry};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::http::StatusCode;
+use proto::domain::Status;
 
 const WRONG: &str = "username or password is wrong";
 
@@ -41,7 +42,7 @@ pub async fn check(
     let hash = found.as_ref().map_or(decoy_hash(), |(_, _, h)| h.as_str());
     let password_ok = password.verify(hash);
     let may_sign_in = match &found {
-        Some((id, _, _)) if password_ok => has_usable_account(state, *id).await?,
+        Some((id, _, _)) if password_ok => !accounts(state, *id).await?.is_empty(),
         _ => false,
     };
     let action = format!("sign_in.{how}");
@@ -61,28 +62,19 @@ pub async fn check(
     }
 }
 
-/// Whether any of the login's site accounts may sign in (not suspended or deactivated).
-async fn has_usable_account(state: &AppState, login_id: i64) -> sqlx::Result<bool> {
-    let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE login_id = $1 AND status IN ('PENDING', 'ACTIVE')")
-            .bind(login_id)
-            .fetch_one(&state.db)
-            .await?;
-    Ok(n > 0)
-}
-
 /// The site accounts of a login that may sign in, as `accounts/self` lists them.
 pub async fn accounts(state: &AppState, login_id: i64) -> sqlx::Result<Vec<AccountView>> {
-    let rows: Vec<(i64, String, i64, String, String)> = sqlx::query_as(
-        "SELECT u.id, u.user_id, s.id, s.name, u.rank FROM users u JOIN sites s ON s.id = u.site_id
-         WHERE u.login_id = $1 AND u.status IN ('PENDING', 'ACTIVE') ORDER BY s.id",
+    let rows: Vec<(i64, String, i64, String, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.user_id, s.id, s.name, u.rank, u.status FROM users u JOIN sites s ON s.id = u.site_id
+         WHERE u.login_id = $1 ORDER BY s.id",
     )
     .bind(login_id)
     .fetch_all(&state.db)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, user_id, site_id, site_name, rank)| AccountView {
+        .filter(|(.., status)| Status::parse(status).is_some_and(Status::may_sign_in))
+        .map(|(id, user_id, site_id, site_name, rank, _)| AccountView {
             id,
             user_id,
             rank,

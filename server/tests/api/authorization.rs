@@ -45,7 +45,7 @@ async fn site_rules_need_the_rank() {
             site_id: 1,
             site_name: "Demo site".into(),
             user_id: "2".into(),
-            rank: server::auth::caller::RankColumn(proto::domain::Rank::Regular),
+            rank: proto::domain::Rank::Regular,
         }),
     };
     let e =
