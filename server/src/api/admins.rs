@@ -2,7 +2,7 @@
 //! `POST` / `DELETE /v1/admins {usernames}` answering per-username `error_details`;
 //! plus `PUT /v1/users/{id}/rank` for one person (409 for the last SUPER).
 
-use crate::auth::caller::{OnSite, SourceIp};
+use crate::auth::caller::{Account, Caller, OnSite, SourceIp};
 use crate::error::{ApiError, ApiResult};
 use crate::ranks::{self, Change, SetError};
 use crate::state::AppState;
@@ -110,13 +110,7 @@ pub async fn add(
     if rank == Rank::Regular {
         return Err(ApiError::bad_request("rank: use DELETE /v1/admins to remove admin rights").with_field("rank"));
     }
-    let change = Change {
-        site_id: account.site_id,
-        actor_row: account.user_row,
-        actor: &caller.username,
-        source_ip: &ip,
-        now: state.clock.now(),
-    };
+    let change = change(&state, &caller, &account, &ip);
     batch(&state, &change, &req.usernames, rank, "Failed to set all usernames to admin.").await
 }
 
@@ -127,14 +121,19 @@ pub async fn remove(
     OnSite(caller, account): OnSite,
     Json(req): Json<RemoveAdmins>,
 ) -> ApiResult<axum::Json<BatchResult>> {
-    let change = Change {
+    let change = change(&state, &caller, &account, &ip);
+    batch(&state, &change, &req.usernames, Rank::Regular, "Failed to unset all usernames from admin.").await
+}
+
+/// Who changes ranks, from where, and when (for the audit rows).
+fn change<'a>(state: &AppState, caller: &'a Caller, account: &Account, ip: &'a str) -> Change<'a> {
+    Change {
         site_id: account.site_id,
         actor_row: account.user_row,
         actor: &caller.username,
-        source_ip: &ip,
+        source_ip: ip,
         now: state.clock.now(),
-    };
-    batch(&state, &change, &req.usernames, Rank::Regular, "Failed to unset all usernames from admin.").await
+    }
 }
 
 /// Each username in its own transaction: one refusal never undoes another's change.
@@ -207,13 +206,7 @@ pub async fn set_one(
     Path(id): Path<i64>,
     Json(req): Json<SetRank>,
 ) -> ApiResult<axum::Json<RankView>> {
-    let change = Change {
-        site_id: account.site_id,
-        actor_row: account.user_row,
-        actor: &caller.username,
-        source_ip: &ip,
-        now: state.clock.now(),
-    };
+    let change = change(&state, &caller, &account, &ip);
     let mut tx = state.db.begin().await?;
     let changed = ranks::set(&mut tx, &change, id, &format!("user {id}"), req.rank).await?;
     tx.commit().await?;
