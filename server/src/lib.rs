@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod embedded_gateway;
 pub mod error;
+pub mod gateways;
 pub mod openapi;
 pub mod ranks;
 pub mod sites;
@@ -120,12 +121,22 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, listener: TcpListener)
     let now = clock.now();
     let sites = sites::sync(&db, &config.sites, now).await?;
     let mut gateways = Vec::new();
+    let mut targets = Vec::new();
     for (site, site_config) in sites.iter().zip(&config.sites) {
-        if site_config.gateway == Gateway::Embedded {
-            let dir = config.data_dir.join(format!("gateway-site-{}", site.id));
-            gateways.push(embedded_gateway::EmbeddedGateway::start(&dir).await?);
-        }
+        let (url, ca_pem) = match &site_config.gateway {
+            Gateway::Embedded => {
+                let dir = config.data_dir.join(format!("gateway-site-{}", site.id));
+                let embedded = embedded_gateway::EmbeddedGateway::start(&dir).await?;
+                let url = embedded.url();
+                gateways.push(embedded);
+                (url, None)
+            }
+            Gateway::Plain { url } => (url.clone(), None),
+            Gateway::Tls { url, ca_file } => (url.clone(), Some(std::fs::read(ca_file)?)),
+        };
+        targets.push(gateways::Target { site_id: site.id, url, ca_pem });
     }
+    let channels = gateways::Gateways::new(targets)?;
     let mut bootstrap_code = None;
     if !bootstrap::has_super(&db).await? {
         match &config.bootstrap_admin {
@@ -136,7 +147,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, listener: TcpListener)
             None => bootstrap_code = Some(bootstrap::issue_code(&db, now).await?),
         }
     }
-    let state = AppState::new(db, clock, config);
+    let state = AppState::new(db, clock, config, channels);
     let addr = listener.local_addr()?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();

@@ -23,13 +23,24 @@ pub async fn sync(db: &Db, sites: &[SiteConfig], now: i64) -> sqlx::Result<Vec<S
     Ok(out)
 }
 
-/// The next free numeric user ID of a site.
-pub async fn next_user_id<'e, E: sqlx::SqliteExecutor<'e>>(db: E, site_id: i64) -> sqlx::Result<String> {
-    let max: Option<i64> = sqlx::query_scalar(
-        "SELECT MAX(CAST(user_id AS INTEGER)) FROM users WHERE site_id = $1 AND user_id NOT GLOB '*[^0-9]*'",
-    )
-    .bind(site_id)
-    .fetch_one(db)
-    .await?;
-    Ok((max.unwrap_or(0) + 1).to_string())
+/// The next free numeric user ID of a site, from its counter (IDs given explicitly are
+/// skipped). Within a transaction the counter row stays locked until commit.
+pub async fn next_user_id(tx: &mut sqlx::SqliteConnection, site_id: i64) -> sqlx::Result<String> {
+    loop {
+        let id: i64 = sqlx::query_scalar(
+            "UPDATE sites SET next_user_id = next_user_id + 1 WHERE id = $1 RETURNING next_user_id - 1",
+        )
+        .bind(site_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let id = id.to_string();
+        let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE site_id = $1 AND user_id = $2")
+            .bind(site_id)
+            .bind(&id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_none() {
+            return Ok(id);
+        }
+    }
 }

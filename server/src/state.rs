@@ -4,6 +4,7 @@ use crate::auth::throttle::Throttle;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
+use crate::gateways::Gateways;
 use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -15,6 +16,7 @@ pub struct Inner {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub config: Config,
+    pub gateways: Gateways,
     pub throttle: Throttle,
     pub metrics: Metrics,
     pub started_at: i64,
@@ -27,12 +29,13 @@ pub struct Metrics {
 }
 
 impl AppState {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, config: Config) -> Self {
+    pub fn new(db: Db, clock: Arc<dyn Clock>, config: Config, gateways: Gateways) -> Self {
         let started_at = clock.now();
         Self(Arc::new(Inner {
             db,
             clock,
             config,
+            gateways,
             throttle: Throttle::default(),
             metrics: Metrics::default(),
             started_at,

@@ -11,13 +11,14 @@ pub mod pin;
 pub mod rank;
 pub mod text;
 pub mod user_id;
+pub mod username;
 pub mod validity;
 
 pub use card_number::CardNumber;
 pub use device_user::DeviceRules;
 pub use error::{FieldError, Problem, Unit};
 pub use lifecycle::{Action, Status, Transition, TransitionRefused};
-pub use person::{PersonFields, Tag};
+pub use person::{AuthModes, JobCodeEntry, PersonFields, Tag};
 pub use pin::Pin;
 pub use rank::Rank;
 pub use user_id::{IdKind, UserId};

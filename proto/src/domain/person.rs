@@ -4,7 +4,8 @@
 use super::error::{FieldError, Problem, Unit, check_count};
 use super::limits::{MAX_ACCESS_GROUPS, MAX_JOB_CODES};
 use super::rank::Rank;
-use super::text::validate_name;
+use super::text::{validate_job_code_label, validate_name};
+use super::validity::{ValidityWindow, parse_time};
 use serde::{Deserialize, Serialize};
 
 pub const EMAIL_MAX_CHARS: usize = 254;
@@ -118,11 +119,40 @@ pub struct PersonFields {
     pub system_id: Option<String>,
     #[serde(default)]
     pub tag: Tag,
+    /// ISO 8601 date or date-time; a bare date is that day in UTC. None: no limit.
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
     #[serde(default)]
     pub access_groups: Vec<u32>,
     #[serde(default)]
+    pub job_codes: Vec<JobCodeEntry>,
+    /// The device's security level, 0 (device default) to 5.
+    #[serde(default)]
+    pub security_level: u8,
+    /// Private authentication modes; None: the device's defaults.
+    pub auth_modes: Option<AuthModes>,
+    #[serde(default)]
     pub computer_usernames: Vec<String>,
 }
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JobCodeEntry {
+    pub code: u32,
+    #[serde(default)]
+    pub label: String,
+}
+
+/// The private auth modes of UserSetting (biometricAuthMode, cardAuthMode, IDAuthMode).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthModes {
+    pub biometric: u8,
+    pub card: u8,
+    pub id: u8,
+}
+
+pub const MAX_SECURITY_LEVEL: u8 = 5;
 
 impl PersonFields {
     /// Checks every field; normalises the email. The first violation is returned.
@@ -135,6 +165,9 @@ impl PersonFields {
         }
         if let Some(email) = &self.email {
             self.email = Some(normalize_email("email", email)?);
+        }
+        if let Some(username) = &self.username {
+            self.username = Some(super::username::check(username)?);
         }
         if let Some(phone) = &self.phone {
             validate_phone("phone", phone)?;
@@ -151,11 +184,33 @@ impl PersonFields {
         }
         check_count("access_groups", self.access_groups.len(), MAX_ACCESS_GROUPS)?;
         check_guest(self.tag, self.access_groups.len(), Rank::Regular)?;
+        check_job_codes(self.job_codes.len())?;
+        for (i, code) in self.job_codes.iter().enumerate() {
+            validate_job_code_label(&format!("job_codes[{i}].label"), &code.label)?;
+        }
+        if self.security_level > MAX_SECURITY_LEVEL {
+            return Err(FieldError::new(
+                "security_level",
+                Problem::OutOfRange { value: self.security_level.to_string(), min: "0".into(), max: "5".into() },
+            ));
+        }
+        self.validity()?;
         check_count("computer_usernames", self.computer_usernames.len(), MAX_COMPUTER_USERNAMES)?;
         for (i, u) in self.computer_usernames.iter().enumerate() {
             bounded(&format!("computer_usernames[{i}]"), u, SHORT_TEXT_MAX_CHARS)?;
         }
         Ok(())
+    }
+}
+
+impl PersonFields {
+    /// The validity window as the devices take it.
+    pub fn validity(&self) -> Result<ValidityWindow, FieldError> {
+        let start = self.start_time.as_deref().map(|t| parse_time("start_time", t, false)).transpose()?;
+        let end = self.end_time.as_deref().map(|t| parse_time("end_time", t, true)).transpose()?;
+        let window = ValidityWindow { start: start.unwrap_or(0), end: end.unwrap_or(0) };
+        window.validate("start_time", "end_time")?;
+        Ok(window)
     }
 }
 
@@ -200,6 +255,20 @@ mod tests {
         let mut p = PersonFields { name: "Ann".into(), phone: Some("call me".into()), ..Default::default() };
         assert!(p.validate().unwrap_err().to_string().starts_with("phone: "));
         assert!(check_job_codes(17).is_err());
+        let mut p = PersonFields { name: "Ann".into(), end_time: Some("2031-01-01".into()), ..Default::default() };
+        assert!(p.validate().unwrap_err().to_string().starts_with("end_time: "));
+        let mut p = PersonFields {
+            name: "Ann".into(),
+            start_time: Some("2026-02-01".into()),
+            end_time: Some("2026-01-01".into()),
+            ..Default::default()
+        };
+        assert!(p.validate().unwrap_err().to_string().starts_with("end_time: "));
+        let mut p = PersonFields { name: "Ann".into(), security_level: 6, ..Default::default() };
+        assert_eq!(p.validate().unwrap_err().to_string(), "security_level: 6 is outside 0..=5");
+        let mut p = PersonFields { name: "Ann".into(), username: Some("Ann.Lee".into()), ..Default::default() };
+        p.validate().unwrap();
+        assert_eq!(p.username.as_deref(), Some("ann.lee"));
     }
 
     proptest! {

@@ -35,9 +35,56 @@ impl ValidityWindow {
     }
 }
 
+/// Parses an ISO 8601 date (`2025-03-01`) or date-time with offset (`2025-03-01T08:00:00Z`)
+/// as Unix seconds. A bare date is that day in UTC: its first second, or its last one for an
+/// end (`end_of_day`). Range checks are [`ValidityWindow::validate`]'s.
+pub fn parse_time(field: &str, text: &str, end_of_day: bool) -> Result<u32, FieldError> {
+    let text = text.trim();
+    let invalid = || {
+        FieldError::new(
+            field,
+            Problem::Invalid(format!(
+                "{text:?} is not an ISO 8601 date (2025-03-01) or date-time (2025-03-01T08:00:00Z)"
+            )),
+        )
+    };
+    let seconds = if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        ts.as_second()
+    } else {
+        let date: jiff::civil::Date = text.parse().map_err(|_| invalid())?;
+        let time = if end_of_day { jiff::civil::time(23, 59, 59, 0) } else { jiff::civil::Time::midnight() };
+        date.to_datetime(time).to_zoned(jiff::tz::TimeZone::UTC).map_err(|_| invalid())?.timestamp().as_second()
+    };
+    u32::try_from(seconds).map_err(|_| {
+        FieldError::new(
+            field,
+            Problem::OutOfRange { value: text.into(), min: "2001-01-01".into(), max: "2030-12-31T23:59:59Z".into() },
+        )
+    })
+}
+
+/// Unix seconds as RFC 3339 UTC; 0 ("no limit") is `None`.
+pub fn format_time(unix: u32) -> Option<String> {
+    if unix == 0 {
+        return None;
+    }
+    jiff::Timestamp::from_second(i64::from(unix)).ok().map(|t| t.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_times() {
+        assert_eq!(parse_time("start", "2025-03-01", false).unwrap(), 1_740_787_200);
+        assert_eq!(parse_time("end", "2025-03-01", true).unwrap(), 1_740_873_599);
+        assert_eq!(parse_time("start", "2025-03-01T09:00:00+01:00", false).unwrap(), 1_740_816_000);
+        assert_eq!(format_time(1_740_816_000).as_deref(), Some("2025-03-01T08:00:00Z"));
+        assert_eq!(format_time(0), None);
+        assert!(parse_time("start", "01/03/2025", false).unwrap_err().to_string().starts_with("start: "));
+        assert!(parse_time("start", "1960-01-01", false).is_err());
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -34,7 +34,7 @@ pub async fn bootstrap(
     if let Some(wait) = state.throttle.ip_wait(&ip, now) {
         return Err(ApiError::too_many(wait));
     }
-    let username = crate::auth::username::check(&req.username)?;
+    let username = proto::domain::username::check(&req.username)?;
     req.password.check_policy().map_err(|e| ApiError::from_policy(&e))?;
     let code = Secret::from_presented(req.code.trim());
     match create_first_super(&state.db, Some(&code), &username, &req.password, &ip, now).await {

@@ -83,7 +83,7 @@ pub struct SourceIp(pub String);
 pub async fn account(db: &crate::db::Db, user_row: i64) -> sqlx::Result<Option<Account>> {
     let row: Option<(i64, String, String, String, String)> = sqlx::query_as(
         "SELECT u.site_id, s.name, u.user_id, u.rank, u.status FROM users u JOIN sites s ON s.id = u.site_id
-         WHERE u.id = $1",
+         WHERE u.id = $1 AND u.deleted_at IS NULL",
     )
     .bind(user_row)
     .fetch_optional(db)

@@ -7,4 +7,3 @@ pub mod secret;
 pub mod session;
 pub mod sign_in;
 pub mod throttle;
-pub mod username;

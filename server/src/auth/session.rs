@@ -114,13 +114,14 @@ pub async fn revoke_login<'e, E: sqlx::SqliteExecutor<'e>>(
     keep: Option<i64>,
     now: i64,
 ) -> sqlx::Result<u64> {
-    let done =
-        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE login_id = $2 AND revoked_at IS NULL AND id IS NOT $3")
-            .bind(now)
-            .bind(login_id)
-            .bind(keep)
-            .execute(db)
-            .await?;
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1 WHERE login_id = $2 AND revoked_at IS NULL AND ($3 IS NULL OR id <> $3)",
+    )
+    .bind(now)
+    .bind(login_id)
+    .bind(keep)
+    .execute(db)
+    .await?;
     Ok(done.rows_affected())
 }
 

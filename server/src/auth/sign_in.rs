@@ -66,7 +66,7 @@ pub async fn check(
 pub async fn accounts(state: &AppState, login_id: i64) -> sqlx::Result<Vec<AccountView>> {
     let rows: Vec<(i64, String, i64, String, String, String)> = sqlx::query_as(
         "SELECT u.id, u.user_id, s.id, s.name, u.rank, u.status FROM users u JOIN sites s ON s.id = u.site_id
-         WHERE u.login_id = $1 ORDER BY s.id",
+         WHERE u.login_id = $1 AND u.deleted_at IS NULL ORDER BY s.id",
     )
     .bind(login_id)
     .fetch_all(&state.db)

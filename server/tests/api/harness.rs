@@ -178,7 +178,7 @@ impl TestServer {
             .fetch_one(self.db())
             .await
             .unwrap();
-        let user_id = server::sites::next_user_id(self.db(), 1).await.unwrap();
+        let user_id = server::sites::next_user_id(&mut self.db().acquire().await.unwrap(), 1).await.unwrap();
         sqlx::query_scalar("INSERT INTO users (site_id, login_id, user_id, name, rank, created_at, updated_at) VALUES (1, $1, $2, $3, $4, 0, 0) RETURNING id")
             .bind(login)
             .bind(user_id)

@@ -1,7 +1,7 @@
 //! Console usernames: 1 to 64 characters of letters, digits and `._@-`, compared
 //! case-insensitively (stored lower-case).
 
-use proto::domain::{FieldError, Problem, Unit};
+use super::error::{FieldError, Problem, Unit};
 
 pub const MAX_CHARS: usize = 64;
 

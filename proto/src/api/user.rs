@@ -1,0 +1,97 @@
+//! The people of the directory as the REST API shows and takes them.
+
+use crate::domain::{PersonFields, Rank, Status};
+use serde::{Deserialize, Serialize};
+
+/// A card as a request gives it: the number as decimal or hex text, always a string.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CardInput {
+    pub number: String,
+    pub label: Option<String>,
+}
+
+/// A card as the directory holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CardView {
+    pub number: String,
+    pub label: Option<String>,
+    /// `CSN`, or `CSN_MOBILE` for an active mobile credential.
+    #[serde(rename = "type")]
+    pub card_type: String,
+}
+
+/// What credentials a person holds, without any secret.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CredentialSummary {
+    pub cards: usize,
+    pub pin: bool,
+    pub fingerprints: usize,
+    pub faces: usize,
+    /// State of the latest mobile credential (INVITED, ACTIVE, REVOKED), if any.
+    pub mobile: Option<String>,
+}
+
+/// A person of the site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserView {
+    /// The directory's ID of this person (used in paths and by `ids` in bulk calls).
+    pub id: i64,
+    /// The device user ID.
+    pub user_id: String,
+    #[serde(flatten)]
+    pub fields: PersonFields,
+    pub status: Status,
+    pub rank: Rank,
+    pub has_photo: bool,
+    pub credentials: CredentialSummary,
+    /// The cards; only in single-user responses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cards: Option<Vec<CardView>>,
+    pub import_tag: Option<String>,
+    /// Changes with every write; send it back as `If-Match` to refuse a stale overwrite.
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A new person: their fields, and optionally their user ID and first credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewUser {
+    /// The device user ID; allocated by the server when absent.
+    pub user_id: Option<String>,
+    #[serde(flatten)]
+    pub fields: PersonFields,
+    #[serde(default)]
+    pub cards: Vec<CardInput>,
+    /// 4 to 16 digits, or `******` for a random PIN returned once.
+    pub pin: Option<String>,
+    /// Allow card numbers another person of the site already holds.
+    #[serde(default)]
+    pub allow_duplicates: bool,
+}
+
+/// A page of people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserPage {
+    pub users: Vec<UserView>,
+    pub has_more: bool,
+    pub next_offset: Option<u64>,
+}
+
+/// Per-item outcome of a batch call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ItemError {
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// The listing's default and largest page.
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 500;
