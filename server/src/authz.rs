@@ -53,6 +53,13 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("PUT", "/v1/users/{id}/rank", SUPER),
     ("PUT", "/v1/users/{id}/password", admin(None)),
     ("DELETE", "/v1/users/{id}/sessions", admin(None)),
+    ("GET", "/v1/users", admin(Some(Scope::UsersRead))),
+    ("POST", "/v1/users", admin(Some(Scope::UsersWrite))),
+    // REGULAR people may read their own record (the handler checks whose it is).
+    ("GET", "/v1/users/{id}", Rule::Site { rank: Rank::Regular, scope: Some(Scope::UsersRead) }),
+    ("PUT", "/v1/users/{id}", admin(Some(Scope::UsersWrite))),
+    ("PATCH", "/v1/users/{id}", admin(Some(Scope::UsersWrite))),
+    ("DELETE", "/v1/users/{id}", admin(Some(Scope::UsersWrite))),
     ("GET", "/v1/tokens", SUPER),
     ("POST", "/v1/tokens", SUPER),
     ("DELETE", "/v1/tokens/{id}", SUPER),

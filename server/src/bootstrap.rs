@@ -83,7 +83,7 @@ pub async fn create_first_super(
     let login_id = login_id.ok_or_else(|| BootstrapError::Taken(username.to_owned()))?;
     let site_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM sites ORDER BY id").fetch_all(&mut *tx).await?;
     for site_id in site_ids {
-        let user_id = sites::next_user_id(&mut *tx, site_id).await?;
+        let user_id = sites::next_user_id(&mut tx, site_id).await?;
         sqlx::query(
             "INSERT INTO users (site_id, login_id, user_id, name, rank, created_at, updated_at)
              VALUES ($1, $2, $3, $4, 'SUPER', $5, $5)",

@@ -224,7 +224,11 @@ fn site(i: usize, s: FileSite) -> Result<SiteConfig, ConfigError> {
             ));
         }
     };
-    Ok(SiteConfig { name: s.name, gateway, time_zone: s.time_zone.unwrap_or_else(|| "UTC".into()) })
+    let time_zone = s.time_zone.unwrap_or_else(|| "UTC".into());
+    if jiff::tz::TimeZone::get(&time_zone).is_err() {
+        return Err(bad(&key("time_zone"), format!("{time_zone:?} is not an IANA time zone (e.g. Europe/Berlin)")));
+    }
+    Ok(SiteConfig { name: s.name, gateway, time_zone })
 }
 
 #[cfg(test)]

@@ -23,3 +23,9 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
     sqlx::migrate!("./migrations").run(&pool).await?;
     Ok(pool)
 }
+
+/// A transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so a read early in
+/// it cannot go stale before its first write. On PostgreSQL this is a plain `BEGIN`.
+pub async fn write(db: &Db) -> sqlx::Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    db.begin_with("BEGIN IMMEDIATE").await
+}

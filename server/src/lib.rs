@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod directory;
 pub mod embedded_gateway;
 pub mod error;
 pub mod gateways;

@@ -10,9 +10,10 @@ pub mod session;
 pub mod sessions;
 pub mod tokens;
 pub mod user_access;
+pub mod users;
 
 use crate::state::AppState;
-use axum::routing::{MethodRouter, delete, get, post, put};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 /// Every (method, path, handler) the server serves.
 pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
@@ -39,6 +40,12 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("PUT", "/v1/users/{id}/rank", put(admins::set_one)),
         ("PUT", "/v1/users/{id}/password", put(user_access::reset_password)),
         ("DELETE", "/v1/users/{id}/sessions", delete(user_access::end_sessions)),
+        ("GET", "/v1/users", get(users::list)),
+        ("POST", "/v1/users", post(users::create)),
+        ("GET", "/v1/users/{id}", get(users::get)),
+        ("PUT", "/v1/users/{id}", put(users::replace)),
+        ("PATCH", "/v1/users/{id}", patch(users::patch)),
+        ("DELETE", "/v1/users/{id}", delete(users::delete)),
         ("GET", "/v1/tokens", get(tokens::list)),
         ("POST", "/v1/tokens", post(tokens::create)),
         ("DELETE", "/v1/tokens/{id}", delete(tokens::revoke)),

@@ -75,7 +75,7 @@ pub async fn create(
     let secret = Secret::generate(PREFIX);
 
     let mut tx = state.db.begin().await?;
-    let user_id = next_user_id(&mut *tx, account.site_id).await?;
+    let user_id = next_user_id(&mut tx, account.site_id).await?;
     let service_row: i64 = sqlx::query_scalar(
         "INSERT INTO users (site_id, user_id, name, is_service, created_at, updated_at) VALUES ($1, $2, $3, TRUE, $4, $4) RETURNING id",
     )

@@ -2,5 +2,6 @@
 
 pub mod app_files;
 pub mod csrf;
+pub mod etag;
 pub mod headers;
 pub mod json;

@@ -28,7 +28,7 @@ async fn app_files_precompressed_and_client_routes() {
     assert_eq!(r.status(), StatusCode::OK, "client routes load the app");
     assert!(r.text().await.unwrap().contains("<title>Lintel</title>"));
 
-    let r = s.request(Method::GET, "/v1/users/42").send().await.unwrap();
+    let r = s.request(Method::GET, "/v1/no-such-route/42").send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
     assert_eq!(body(r).await["error"]["code"], "not_found", "API paths never fall back to the app");
 }

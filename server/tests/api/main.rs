@@ -15,3 +15,4 @@ mod openapi;
 mod secrets;
 mod sessions;
 mod throttling;
+mod users;

@@ -1,0 +1,182 @@
+//! Listing and searching people: every filter of the API, one stable order, and pages.
+//! Each filter is a plain indexed comparison where it can be; the substring search runs
+//! over one lower-cased column.
+
+use super::person_read::{COLUMNS, PersonRow, VISIBLE, views};
+use crate::error::{ApiError, ApiResult};
+use proto::api::user::{DEFAULT_PAGE, MAX_PAGE, UserPage};
+use proto::domain::{Status, Tag};
+use serde::Deserialize;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Substring of name, username or email (case-insensitive).
+    pub search: Option<String>,
+    /// Exact email (case-insensitive).
+    pub email: Option<String>,
+    pub username_prefix: Option<String>,
+    /// `example.com`: emails ending in `@example.com`.
+    pub email_domain: Option<String>,
+    /// PENDING, ACTIVE, SUSPENDED or DEACTIVATED.
+    pub status: Option<String>,
+    /// USER or GUEST.
+    pub tag: Option<String>,
+    pub access_group: Option<u32>,
+    pub system_id: Option<String>,
+    /// The device user ID.
+    pub user_id: Option<String>,
+    /// Exact name.
+    pub name: Option<String>,
+    /// The directory ID.
+    pub id: Option<i64>,
+    /// Changed at or after this local date or date-time of the site's time zone (`2025-03-01`, `2025-03-01T08:00`).
+    pub since: Option<String>,
+    /// Changed at or after this ISO 8601 instant (`2025-03-01T08:00:00Z`).
+    pub since_utc: Option<String>,
+    /// `name` (default), `user_id`, `email`, `created_at` or `updated_at`.
+    pub sort: Option<String>,
+    /// `asc` (default) or `desc`.
+    pub order: Option<String>,
+    /// 1 to 500, default 50.
+    pub limit: Option<u32>,
+    pub offset: Option<u64>,
+}
+
+const SORTS: &[&str] = &["name", "user_id", "email", "created_at", "updated_at"];
+
+fn bad(field: &str, message: String) -> ApiError {
+    ApiError::bad_request(format!("{field}: {message}")).with_field(field)
+}
+
+/// `%` and `_` match themselves in a LIKE pattern built from user text.
+fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// The instant `since` (site time zone) or `since_utc` means, as Unix seconds.
+fn since(q: &UserQuery, time_zone: &str) -> ApiResult<Option<i64>> {
+    if let Some(text) = &q.since_utc {
+        let instant = text.parse::<jiff::Timestamp>().map(|t| t.as_second()).or_else(|_| {
+            text.parse::<jiff::civil::DateTime>()
+                .ok()
+                .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+                .map(|z| z.timestamp().as_second())
+                .ok_or(())
+        });
+        return instant
+            .map(Some)
+            .map_err(|_| bad("since_utc", format!("{text:?} is not an ISO 8601 instant (2025-03-01T08:00:00Z)")));
+    }
+    let Some(text) = &q.since else { return Ok(None) };
+    let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let local = text
+        .parse::<jiff::civil::DateTime>()
+        .ok()
+        .or_else(|| text.parse::<jiff::civil::Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight())));
+    let local = local.ok_or_else(|| {
+        bad("since", format!("{text:?} is not a local ISO 8601 date or date-time (2025-03-01, 2025-03-01T08:00)"))
+    })?;
+    let zoned = local.to_zoned(tz).map_err(|e| bad("since", e.to_string()))?;
+    Ok(Some(zoned.timestamp().as_second()))
+}
+
+/// Adds the WHERE clause of `q` (after `WHERE u.site_id = …`).
+fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, q: &UserQuery, since: Option<i64>) -> ApiResult<()> {
+    if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        b.push(" AND u.search_text LIKE ")
+            .push_bind(format!("%{}%", like_escape(&s.to_lowercase())))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(email) = &q.email {
+        b.push(" AND u.email = ").push_bind(email.trim().to_lowercase());
+    }
+    if let Some(prefix) = q.username_prefix.as_deref().filter(|p| !p.is_empty()) {
+        let prefix = prefix.to_lowercase();
+        b.push(" AND u.username >= ").push_bind(prefix.clone());
+        b.push(" AND u.username < ").push_bind(format!("{prefix}\u{10FFFF}"));
+    }
+    if let Some(domain) = &q.email_domain {
+        let domain = domain.trim().trim_start_matches('@').to_lowercase();
+        b.push(" AND u.email LIKE ").push_bind(format!("%@{}", like_escape(&domain))).push(" ESCAPE '\\'");
+    }
+    if let Some(status) = &q.status {
+        let status = Status::parse(&status.to_uppercase())
+            .ok_or_else(|| bad("status", format!("{status:?} is not PENDING, ACTIVE, SUSPENDED or DEACTIVATED")))?;
+        b.push(" AND u.status = ").push_bind(status.as_str());
+    }
+    if let Some(tag) = &q.tag {
+        let tag = Tag::parse(&tag.to_uppercase()).ok_or_else(|| bad("tag", format!("{tag:?} is not USER or GUEST")))?;
+        b.push(" AND u.tag = ").push_bind(tag.as_str());
+    }
+    if let Some(group) = q.access_group {
+        b.push(" AND EXISTS (SELECT 1 FROM user_access_groups g WHERE g.user_row = u.id AND g.group_id = ")
+            .push_bind(i64::from(group))
+            .push(")");
+    }
+    if let Some(system_id) = &q.system_id {
+        b.push(" AND u.system_id = ").push_bind(system_id.clone());
+    }
+    if let Some(user_id) = &q.user_id {
+        b.push(" AND u.user_id = ").push_bind(user_id.clone());
+    }
+    if let Some(name) = &q.name {
+        b.push(" AND u.name = ").push_bind(name.clone());
+    }
+    if let Some(id) = q.id {
+        b.push(" AND u.id = ").push_bind(id);
+    }
+    if let Some(since) = since {
+        b.push(" AND u.updated_at >= ").push_bind(since);
+    }
+    Ok(())
+}
+
+/// One page of the people of a site matching `q`.
+pub async fn page(db: &mut SqliteConnection, site_id: i64, time_zone: &str, q: &UserQuery) -> ApiResult<UserPage> {
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(bad("limit", format!("{limit} is outside 1..={MAX_PAGE}")));
+    }
+    let offset = q.offset.unwrap_or(0);
+    let sort = q.sort.as_deref().unwrap_or("name");
+    if !SORTS.contains(&sort) {
+        return Err(bad("sort", format!("{sort:?} is not one of {}", SORTS.join(", "))));
+    }
+    let order = match q.order.as_deref().unwrap_or("asc") {
+        "asc" => "ASC",
+        "desc" => "DESC",
+        other => return Err(bad("order", format!("{other:?} is not asc or desc"))),
+    };
+    let since = since(q, time_zone)?;
+    let mut b: QueryBuilder<Sqlite> =
+        QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
+    b.push_bind(site_id);
+    push_filters(&mut b, q, since)?;
+    // `sort` is one of SORTS and `order` one of two keywords: safe to place in the SQL.
+    b.push(format!(" ORDER BY u.{sort} {order}, u.id {order} LIMIT "));
+    b.push_bind(i64::from(limit) + 1);
+    b.push(" OFFSET ").push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+    let mut rows: Vec<PersonRow> = b.build_query_as().fetch_all(&mut *db).await?;
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let users = views(db, &rows).await?;
+    Ok(UserPage { has_more, next_offset: has_more.then(|| offset + u64::from(limit)), users })
+}
+
+/// The directory IDs of every person matching `q` (bulk actions, export), in order.
+pub async fn all_rows(
+    db: &mut SqliteConnection,
+    site_id: i64,
+    time_zone: &str,
+    q: &UserQuery,
+) -> ApiResult<Vec<PersonRow>> {
+    let since = since(q, time_zone)?;
+    let mut b: QueryBuilder<Sqlite> =
+        QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
+    b.push_bind(site_id);
+    push_filters(&mut b, q, since)?;
+    b.push(" ORDER BY u.id");
+    Ok(b.build_query_as().fetch_all(&mut *db).await?)
+}

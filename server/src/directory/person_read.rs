@@ -1,0 +1,183 @@
+//! A person as the API shows them, read with one query (plus one for access groups).
+
+use crate::clock::rfc3339;
+use proto::api::user::{CardView, CredentialSummary, UserView};
+use proto::domain::validity::format_time;
+use proto::domain::{AuthModes, PersonFields, Rank, Status, Tag};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::HashMap;
+
+/// The columns of [`PersonRow`], from `users u`.
+pub const COLUMNS: &str = "u.id, u.user_id, u.name, u.first_name, u.last_name, u.email, u.username, u.phone,
+    u.department, u.title, u.notes, u.system_id, u.tag, u.status, u.rank, u.start_time, u.end_time,
+    u.security_level, u.auth_modes, u.job_codes, u.computer_usernames, u.photo IS NOT NULL AS has_photo,
+    u.pin_hash IS NOT NULL AS has_pin, u.import_tag, u.version, u.created_at, u.updated_at,
+    (SELECT COUNT(*) FROM cards c WHERE c.user_row = u.id) AS card_count,
+    (SELECT COUNT(*) FROM biometrics b WHERE b.user_row = u.id AND b.kind = 'finger') AS finger_count,
+    (SELECT COUNT(*) FROM biometrics b WHERE b.user_row = u.id AND b.kind = 'face') AS face_count,
+    (SELECT m.state FROM mobile_invitations m WHERE m.user_row = u.id ORDER BY m.id DESC LIMIT 1) AS mobile";
+
+/// The people the directory shows: not service accounts, not deleted.
+pub const VISIBLE: &str = "u.is_service = FALSE AND u.deleted_at IS NULL";
+
+#[derive(Debug, sqlx::FromRow)]
+pub struct PersonRow {
+    pub id: i64,
+    pub user_id: String,
+    pub name: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub username: Option<String>,
+    pub phone: Option<String>,
+    pub department: Option<String>,
+    pub title: Option<String>,
+    pub notes: Option<String>,
+    pub system_id: Option<String>,
+    pub tag: String,
+    pub status: String,
+    pub rank: String,
+    pub start_time: i64,
+    pub end_time: i64,
+    pub security_level: i64,
+    pub auth_modes: Option<String>,
+    pub job_codes: String,
+    pub computer_usernames: String,
+    pub has_photo: bool,
+    pub has_pin: bool,
+    pub import_tag: Option<String>,
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub card_count: i64,
+    pub finger_count: i64,
+    pub face_count: i64,
+    pub mobile: Option<String>,
+}
+
+impl PersonRow {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Pending)
+    }
+
+    pub fn rank(&self) -> Rank {
+        Rank::parse(&self.rank).unwrap_or(Rank::Regular)
+    }
+
+    pub fn has_credentials(&self) -> bool {
+        self.card_count > 0 || self.has_pin || self.finger_count > 0 || self.face_count > 0
+    }
+
+    /// The editable fields, as a client would send them back.
+    pub fn fields(&self, access_groups: Vec<u32>) -> PersonFields {
+        PersonFields {
+            name: self.name.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            email: self.email.clone(),
+            username: self.username.clone(),
+            phone: self.phone.clone(),
+            department: self.department.clone(),
+            title: self.title.clone(),
+            notes: self.notes.clone(),
+            system_id: self.system_id.clone(),
+            tag: Tag::parse(&self.tag).unwrap_or_default(),
+            start_time: format_time(u32::try_from(self.start_time).unwrap_or(0)),
+            end_time: format_time(u32::try_from(self.end_time).unwrap_or(0)),
+            access_groups,
+            job_codes: serde_json::from_str(&self.job_codes).unwrap_or_default(),
+            security_level: u8::try_from(self.security_level).unwrap_or(0),
+            auth_modes: self.auth_modes.as_deref().and_then(|m| serde_json::from_str::<AuthModes>(m).ok()),
+            computer_usernames: serde_json::from_str(&self.computer_usernames).unwrap_or_default(),
+        }
+    }
+
+    pub fn view(&self, access_groups: Vec<u32>, cards: Option<Vec<CardView>>) -> UserView {
+        UserView {
+            id: self.id,
+            user_id: self.user_id.clone(),
+            fields: self.fields(access_groups),
+            status: self.status(),
+            rank: self.rank(),
+            has_photo: self.has_photo,
+            credentials: CredentialSummary {
+                cards: usize::try_from(self.card_count).unwrap_or(0),
+                pin: self.has_pin,
+                fingerprints: usize::try_from(self.finger_count).unwrap_or(0),
+                faces: usize::try_from(self.face_count).unwrap_or(0),
+                mobile: self.mobile.clone(),
+            },
+            cards,
+            import_tag: self.import_tag.clone(),
+            version: self.version,
+            created_at: rfc3339(self.created_at),
+            updated_at: rfc3339(self.updated_at),
+        }
+    }
+}
+
+/// One visible person of a site by directory ID.
+pub async fn row(db: &mut SqliteConnection, site_id: i64, id: i64) -> sqlx::Result<Option<PersonRow>> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1 AND u.site_id = $2 AND {VISIBLE}"))
+        .bind(id)
+        .bind(site_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// The access groups of some people, by directory ID.
+pub async fn access_groups(db: &mut SqliteConnection, ids: &[i64]) -> sqlx::Result<HashMap<i64, Vec<u32>>> {
+    let mut out: HashMap<i64, Vec<u32>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut q: QueryBuilder<Sqlite> =
+        QueryBuilder::new("SELECT user_row, group_id FROM user_access_groups WHERE user_row IN (");
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    q.push(") ORDER BY user_row, group_id");
+    let rows: Vec<(i64, i64)> = q.build_query_as().fetch_all(db).await?;
+    for (user_row, group) in rows {
+        out.entry(user_row).or_default().push(u32::try_from(group).unwrap_or_default());
+    }
+    Ok(out)
+}
+
+pub async fn cards(db: &mut SqliteConnection, id: i64) -> sqlx::Result<Vec<CardView>> {
+    let rows: Vec<(String, Option<String>, i64)> =
+        sqlx::query_as("SELECT number, label, card_type FROM cards WHERE user_row = $1 ORDER BY position")
+            .bind(id)
+            .fetch_all(db)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(number, label, card_type)| CardView { number, label, card_type: card_type_name(card_type).into() })
+        .collect())
+}
+
+pub fn card_type_name(card_type: i64) -> &'static str {
+    use proto::gsdk::card::Type;
+    i32::try_from(card_type)
+        .ok()
+        .and_then(|t| Type::try_from(t).ok())
+        .map_or("UNKNOWN", |t| t.as_str_name().strip_prefix("CARD_TYPE_").unwrap_or("UNKNOWN"))
+}
+
+/// A whole person for a single-user response.
+pub async fn view(db: &mut SqliteConnection, site_id: i64, id: i64) -> sqlx::Result<Option<UserView>> {
+    let Some(row) = row(&mut *db, site_id, id).await? else {
+        return Ok(None);
+    };
+    let groups = access_groups(&mut *db, &[id]).await?.remove(&id).unwrap_or_default();
+    let cards = cards(&mut *db, id).await?;
+    Ok(Some(row.view(groups, Some(cards))))
+}
+
+/// Views of a page of rows, in their order.
+pub async fn views(db: &mut SqliteConnection, rows: &[PersonRow]) -> sqlx::Result<Vec<UserView>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut groups = access_groups(db, &ids).await?;
+    Ok(rows.iter().map(|r| r.view(groups.remove(&r.id).unwrap_or_default(), None)).collect())
+}
