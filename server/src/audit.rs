@@ -56,3 +56,25 @@ pub async fn record<'e, E: sqlx::SqliteExecutor<'e>>(db: E, now: i64, e: Entry<'
     .await?;
     Ok(())
 }
+
+/// Writes many rows at once (bulk changes: one row per person, few statements).
+pub async fn record_many(db: &mut sqlx::SqliteConnection, now: i64, entries: Vec<Entry<'_>>) -> sqlx::Result<()> {
+    for chunk in entries.chunks(1000) {
+        let mut q: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+            "INSERT INTO audit (at, site_id, actor, source_ip, action, target, outcome, before_json, after_json) ",
+        );
+        q.push_values(chunk, |mut row, e| {
+            row.push_bind(now)
+                .push_bind(e.site_id)
+                .push_bind(e.actor)
+                .push_bind(e.source_ip)
+                .push_bind(e.action)
+                .push_bind(e.target)
+                .push_bind(if e.success { "success" } else { "failure" })
+                .push_bind(e.before.as_ref().map(|v| v.to_string()))
+                .push_bind(e.after.as_ref().map(|v| v.to_string()));
+        });
+        q.build().execute(&mut *db).await?;
+    }
+    Ok(())
+}

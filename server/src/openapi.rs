@@ -20,6 +20,9 @@ use utoipa::{Modify, OpenApi};
         admins::list, admins::add, admins::remove, admins::set_one,
         user_access::reset_password, user_access::end_sessions,
         users::list, users::create, users::get, users::replace, users::patch, users::delete,
+        user_search::search,
+        user_status::suspend, user_status::reactivate, user_status::deactivate, user_status::toggle_suspension, user_status::promote,
+        user_status::suspend_many, user_status::reactivate_many, user_status::deactivate_many,
         tokens::create, tokens::list, tokens::revoke,
         openapi_json,
     ),
@@ -27,6 +30,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "sign-in", description = "Browser sessions and BioStar Air compatible bearer tokens"),
         (name = "users", description = "The people of a site (BioStar Air getUsers, createUser, updateUser)"),
+        (name = "lifecycle", description = "Suspend, reactivate, deactivate, promote; one person or many"),
         (name = "admins", description = "Ranks, admins and others' sign-in"),
         (name = "tokens", description = "API tokens of service accounts"),
         (name = "audit", description = "The audit trail"),

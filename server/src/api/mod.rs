@@ -10,6 +10,8 @@ pub mod session;
 pub mod sessions;
 pub mod tokens;
 pub mod user_access;
+pub mod user_search;
+pub mod user_status;
 pub mod users;
 
 use crate::state::AppState;
@@ -42,10 +44,19 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("DELETE", "/v1/users/{id}/sessions", delete(user_access::end_sessions)),
         ("GET", "/v1/users", get(users::list)),
         ("POST", "/v1/users", post(users::create)),
+        ("POST", "/v1/users/search", post(user_search::search)),
+        ("POST", "/v1/users/suspend", post(user_status::suspend_many)),
+        ("POST", "/v1/users/reactivate", post(user_status::reactivate_many)),
+        ("POST", "/v1/users/deactivate", post(user_status::deactivate_many)),
         ("GET", "/v1/users/{id}", get(users::get)),
         ("PUT", "/v1/users/{id}", put(users::replace)),
         ("PATCH", "/v1/users/{id}", patch(users::patch)),
         ("DELETE", "/v1/users/{id}", delete(users::delete)),
+        ("POST", "/v1/users/{id}/suspend", post(user_status::suspend)),
+        ("POST", "/v1/users/{id}/reactivate", post(user_status::reactivate)),
+        ("POST", "/v1/users/{id}/deactivate", post(user_status::deactivate)),
+        ("POST", "/v1/users/{id}/toggle-suspension", post(user_status::toggle_suspension)),
+        ("POST", "/v1/users/{id}/promote", post(user_status::promote)),
         ("GET", "/v1/tokens", get(tokens::list)),
         ("POST", "/v1/tokens", post(tokens::create)),
         ("DELETE", "/v1/tokens/{id}", delete(tokens::revoke)),

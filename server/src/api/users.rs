@@ -194,7 +194,7 @@ pub async fn delete(
     let mut tx = db::write(&state.db).await?;
     let row = person_read::row(&mut tx, actor.site_id, id).await?.ok_or_else(|| not_found(id))?;
     let groups = person_read::access_groups(&mut tx, &[id]).await?.remove(&id).unwrap_or_default();
-    lifecycle::apply(&mut tx, actor.site_id, &row, Action::Delete, Some(actor.user_row), now).await?;
+    lifecycle::apply(&mut tx, &actor, &row, Action::Delete, now).await?;
     let before = json!({"status": row.status(), "rank": row.rank(), "fields": row.fields(groups)});
     crate::audit::record(&mut *tx, now, actor.entry("user.delete").target(&row.user_id).before(before)).await?;
     tx.commit().await?;

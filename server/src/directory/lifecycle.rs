@@ -1,70 +1,167 @@
-//! Lifecycle actions on a person (SPEC.md, Lifecycle), as the domain's state machine
-//! allows them, with what each implies: cleared access groups and rank on deactivation,
-//! ended sessions, device work, and blocked cards after a deletion.
+//! Lifecycle actions on people (SPEC.md, Lifecycle), as the domain's state machine allows
+//! them, with what each implies: cleared access groups and rank on deactivation, ended
+//! sessions, device work, and blocked cards after a deletion. Bulk actions are set-based:
+//! a few statements per 500 people, not a few per person.
 
-use super::outbox;
 use super::person_read::PersonRow;
+use super::{Actor, outbox};
 use crate::auth::session;
 use crate::error::{ApiError, ApiResult};
-use crate::ranks::is_last_super;
 use proto::domain::{Action, Rank, Status, Transition};
-use sqlx::SqliteConnection;
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-/// Applies `action` to a person; `actor_row` is the caller's own account on this site.
-pub async fn apply(
-    tx: &mut SqliteConnection,
-    site_id: i64,
-    person: &PersonRow,
-    action: Action,
-    actor_row: Option<i64>,
-    now: i64,
-) -> ApiResult<Transition> {
-    if actor_row == Some(person.id) && action != Action::CredentialsChanged && action != Action::Reactivate {
+const CHUNK: usize = 500;
+
+/// SUPERs of the site who may still sign in.
+async fn supers_left(tx: &mut SqliteConnection, site_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE site_id = $1 AND rank = 'SUPER' AND status IN ('PENDING', 'ACTIVE')
+         AND deleted_at IS NULL",
+    )
+    .bind(site_id)
+    .fetch_one(tx)
+    .await
+}
+
+/// Checks `action` on one person; `supers` counts the SUPERs left and is lowered when this
+/// person stops being one.
+fn check(person: &PersonRow, action: Action, actor: &Actor, supers: &mut i64) -> ApiResult<Transition> {
+    if actor.user_row == person.id && !matches!(action, Action::CredentialsChanged | Action::Reactivate) {
         return Err(ApiError::forbidden(format!("you cannot {} yourself", action.as_str())));
     }
-    let from = person.status();
-    let t = from
-        .apply(action, person.has_credentials())
-        .map_err(|e| ApiError::conflict(e.to_string()).with_field("status"))?;
-    let loses_super = t.to.is_none_or(|s| !s.may_sign_in()) || t.clears_access_groups_and_rank;
-    if person.rank() == Rank::Super && loses_super && is_last_super(tx, site_id, person.id).await? {
-        return Err(ApiError::conflict(format!(
-            "user {}: the last SUPER of the site cannot be {}; make someone else SUPER first",
+    if person.rank() > Rank::Regular && actor.rank < Rank::Super && action != Action::CredentialsChanged {
+        return Err(ApiError::forbidden(format!(
+            "user {} is {}; only a SUPER may {} them",
             person.user_id,
-            match action {
+            person.rank(),
+            action.as_str()
+        )));
+    }
+    let t = person
+        .status()
+        .apply(action, person.has_credentials())
+        .map_err(|e| ApiError::conflict(format!("user {}: {e}", person.user_id)).with_field("status"))?;
+    let was_super = person.rank() == Rank::Super && person.status().may_sign_in();
+    let stays_super = t.to.is_some_and(Status::may_sign_in) && !t.clears_access_groups_and_rank;
+    if was_super && !stays_super {
+        if *supers <= 1 {
+            let done = match action {
                 Action::Delete => "deleted",
                 Action::Deactivate => "deactivated",
                 _ => "suspended",
-            }
-        ))
-        .with_field("rank"));
+            };
+            return Err(ApiError::conflict(format!(
+                "user {}: the last SUPER of the site cannot be {done}; make someone else SUPER first",
+                person.user_id
+            ))
+            .with_field("rank"));
+        }
+        *supers -= 1;
     }
-    match t.to {
-        None => delete(tx, person, now).await?,
-        Some(to) => {
-            sqlx::query(
-                "UPDATE users SET status = $1, rank = CASE WHEN $2 THEN 'REGULAR' ELSE rank END,
-                     version = version + 1, updated_at = $3 WHERE id = $4",
-            )
-            .bind(to.as_str())
-            .bind(t.clears_access_groups_and_rank)
-            .bind(now)
-            .bind(person.id)
-            .execute(&mut *tx)
-            .await?;
-            if t.clears_access_groups_and_rank {
-                sqlx::query("DELETE FROM user_access_groups WHERE user_row = $1")
-                    .bind(person.id)
-                    .execute(&mut *tx)
-                    .await?;
+    Ok(t)
+}
+
+/// Applies `action` to one person.
+pub async fn apply(
+    tx: &mut SqliteConnection,
+    actor: &Actor,
+    person: &PersonRow,
+    action: Action,
+    now: i64,
+) -> ApiResult<Transition> {
+    let site_id = actor.site_id;
+    let mut supers = supers_left(tx, site_id).await?;
+    let t = check(person, action, actor, &mut supers)?;
+    if t.to.is_none() {
+        delete(tx, person, now).await?;
+        session::revoke_account(&mut *tx, person.id, now).await?;
+        outbox::enqueue(tx, site_id, person.id, &person.user_id, person.status().on_devices(), None, now).await?;
+    } else {
+        write_many(tx, site_id, &[(person, t)], now).await?;
+    }
+    Ok(t)
+}
+
+/// Applies a status action (not Delete) to many people; each gets its own outcome.
+pub async fn apply_many<'p>(
+    tx: &mut SqliteConnection,
+    actor: &Actor,
+    people: &'p [PersonRow],
+    action: Action,
+    now: i64,
+) -> ApiResult<Vec<(&'p PersonRow, ApiResult<Transition>)>> {
+    let mut supers = supers_left(tx, actor.site_id).await?;
+    let outcomes: Vec<_> = people.iter().map(|p| (p, check(p, action, actor, &mut supers))).collect();
+    let changes: Vec<(&PersonRow, Transition)> =
+        outcomes.iter().filter_map(|(p, t)| t.as_ref().ok().map(|t| (*p, *t))).collect();
+    write_many(tx, actor.site_id, &changes, now).await?;
+    Ok(outcomes)
+}
+
+fn in_list<'q>(q: &mut QueryBuilder<'q, Sqlite>, ids: &[i64]) {
+    q.push(" IN (");
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    q.push(")");
+}
+
+/// Writes status transitions set-wise: one UPDATE per target status and chunk.
+async fn write_many(
+    tx: &mut SqliteConnection,
+    site_id: i64,
+    changes: &[(&PersonRow, Transition)],
+    now: i64,
+) -> ApiResult<()> {
+    for status in Status::ALL {
+        for clears in [false, true] {
+            let ids: Vec<i64> = changes
+                .iter()
+                .filter(|(_, t)| t.to == Some(status) && t.clears_access_groups_and_rank == clears)
+                .map(|(p, _)| p.id)
+                .collect();
+            for chunk in ids.chunks(CHUNK) {
+                let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE users SET status = ");
+                q.push_bind(status.as_str());
+                if clears {
+                    q.push(", rank = 'REGULAR'");
+                }
+                q.push(", version = version + 1, updated_at = ").push_bind(now).push(" WHERE id");
+                in_list(&mut q, chunk);
+                q.build().execute(&mut *tx).await?;
+                if clears {
+                    let mut q: QueryBuilder<Sqlite> =
+                        QueryBuilder::new("DELETE FROM user_access_groups WHERE user_row");
+                    in_list(&mut q, chunk);
+                    q.build().execute(&mut *tx).await?;
+                }
             }
         }
     }
-    if t.ends_sessions {
-        session::revoke_account(&mut *tx, person.id, now).await?;
+    let ending: Vec<i64> = changes.iter().filter(|(_, t)| t.ends_sessions).map(|(p, _)| p.id).collect();
+    for chunk in ending.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE sessions SET revoked_at = ");
+        q.push_bind(now).push(" WHERE revoked_at IS NULL AND user_row");
+        in_list(&mut q, chunk);
+        q.build().execute(&mut *tx).await?;
     }
-    outbox::enqueue(tx, site_id, person.id, &person.user_id, from.on_devices(), t.to, now).await?;
-    Ok(t)
+    let work: Vec<(&PersonRow, &str)> = changes
+        .iter()
+        .filter_map(|(p, t)| {
+            let (was, is) = (p.status().on_devices(), t.on_devices());
+            (was || is).then_some((*p, if is { "upsert" } else { "remove" }))
+        })
+        .collect();
+    for chunk in work.chunks(CHUNK) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO outbox (site_id, user_row, user_id, kind, created_at) ");
+        q.push_values(chunk, |mut row, (p, kind)| {
+            row.push_bind(site_id).push_bind(p.id).push_bind(p.user_id.clone()).push_bind(*kind).push_bind(now);
+        });
+        q.build().execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 /// A deletion keeps a tombstone row (hidden everywhere) until the sync worker confirms the
@@ -93,7 +190,7 @@ async fn delete(tx: &mut SqliteConnection, person: &PersonRow, now: i64) -> ApiR
         .fetch_optional(&mut *tx)
         .await?;
     if !person.status().on_devices() && pending.is_none() {
-        // No device ever held this person, or all work is done: nothing to wait for.
+        // No device holds this person and no work is in flight: nothing to wait for.
         sqlx::query("DELETE FROM cards WHERE user_row = $1").bind(person.id).execute(&mut *tx).await?;
     }
     Ok(())

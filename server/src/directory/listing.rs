@@ -154,8 +154,14 @@ pub async fn page(db: &mut SqliteConnection, site_id: i64, time_zone: &str, q: &
         QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
     b.push_bind(site_id);
     push_filters(&mut b, q, since)?;
-    // `sort` is one of SORTS and `order` one of two keywords: safe to place in the SQL.
-    b.push(format!(" ORDER BY u.{sort} {order}, u.id {order} LIMIT "));
+    // Names sort case-insensitively, numeric user IDs by value; `order` is one of two
+    // keywords, so the clause holds no user text.
+    let by = match sort {
+        "name" => format!("lower(u.name) {order}"),
+        "user_id" => format!("length(u.user_id) {order}, u.user_id {order}"),
+        other => format!("u.{other} {order}"),
+    };
+    b.push(format!(" ORDER BY {by}, u.id {order} LIMIT "));
     b.push_bind(i64::from(limit) + 1);
     b.push(" OFFSET ").push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
     let mut rows: Vec<PersonRow> = b.build_query_as().fetch_all(&mut *db).await?;

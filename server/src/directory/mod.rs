@@ -13,7 +13,8 @@ pub mod person_write;
 pub mod pin;
 
 use crate::audit::Entry;
-use crate::auth::caller::{Account, Caller};
+use crate::auth::caller::{Account, Caller, Via};
+use proto::domain::Rank;
 
 /// Who makes a change, as the audit names them.
 #[derive(Debug, Clone)]
@@ -23,11 +24,23 @@ pub struct Actor {
     pub user_row: i64,
     pub name: String,
     pub ip: String,
+    /// The caller's rank here; an API token acts as an ADMIN (never as a SUPER).
+    pub rank: Rank,
 }
 
 impl Actor {
     pub fn new(caller: &Caller, account: &Account, ip: &str) -> Self {
-        Self { site_id: account.site_id, user_row: account.user_row, name: caller.username.clone(), ip: ip.to_owned() }
+        let rank = match caller.via {
+            Via::ApiToken { .. } => Rank::Admin,
+            _ => account.rank,
+        };
+        Self {
+            site_id: account.site_id,
+            user_row: account.user_row,
+            name: caller.username.clone(),
+            ip: ip.to_owned(),
+            rank,
+        }
     }
 
     pub fn entry<'a>(&'a self, action: &'a str) -> Entry<'a> {

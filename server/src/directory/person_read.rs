@@ -181,3 +181,41 @@ pub async fn views(db: &mut SqliteConnection, rows: &[PersonRow]) -> sqlx::Resul
     let mut groups = access_groups(db, &ids).await?;
     Ok(rows.iter().map(|r| r.view(groups.remove(&r.id).unwrap_or_default(), None)).collect())
 }
+
+/// The visible people of a site named by directory IDs.
+pub async fn rows_by_ids(db: &mut SqliteConnection, site_id: i64, ids: &[i64]) -> sqlx::Result<Vec<PersonRow>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
+        q.push_bind(site_id).push(" AND u.id IN (");
+        let mut list = q.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        out.extend(q.build_query_as::<PersonRow>().fetch_all(&mut *db).await?);
+    }
+    Ok(out)
+}
+
+/// The visible people of a site named by email (compared lower-cased).
+pub async fn rows_by_emails(
+    db: &mut SqliteConnection,
+    site_id: i64,
+    emails: &[String],
+) -> sqlx::Result<Vec<PersonRow>> {
+    let mut out = Vec::with_capacity(emails.len());
+    for chunk in emails.chunks(500) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
+        q.push_bind(site_id).push(" AND u.email IN (");
+        let mut list = q.separated(", ");
+        for email in chunk {
+            list.push_bind(email.trim().to_lowercase());
+        }
+        q.push(")");
+        out.extend(q.build_query_as::<PersonRow>().fetch_all(&mut *db).await?);
+    }
+    Ok(out)
+}

@@ -11,6 +11,8 @@ mod authorization;
 mod biostar_login;
 mod bootstrap;
 mod edge;
+mod lifecycle;
+mod listing;
 mod openapi;
 mod secrets;
 mod sessions;

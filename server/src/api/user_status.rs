@@ -1,0 +1,255 @@
+//! Lifecycle calls: suspend, reactivate, deactivate, toggle suspension and promote one
+//! person; and the bulk forms by IDs or emails (BioStar Air `POST /v1/users/suspend`).
+
+use crate::auth::caller::{OnSite, SourceIp};
+use crate::db;
+use crate::directory::{Actor, lifecycle, outbox, person_read};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::web::json::Json;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use proto::api::user::{ItemError, UserView};
+use proto::domain::{Action, Status, Tag};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashSet;
+
+/// Most people one bulk call may name.
+pub const MAX_BULK: usize = 50_000;
+
+fn audit_action(action: Action) -> &'static str {
+    match action {
+        Action::Suspend => "user.suspend",
+        Action::Reactivate => "user.reactivate",
+        Action::Deactivate => "user.deactivate",
+        Action::ToggleSuspension => "user.toggle_suspension",
+        Action::Delete => "user.delete",
+        Action::CredentialsChanged => "user.credentials",
+    }
+}
+
+async fn one(state: &AppState, actor: &Actor, id: i64, action: Action) -> ApiResult<Response> {
+    let now = state.clock.now();
+    let mut tx = db::write(&state.db).await?;
+    let row = person_read::row(&mut tx, actor.site_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user {id}: no such person in this site")))?;
+    let t = lifecycle::apply(&mut tx, actor, &row, action, now).await?;
+    let entry = actor
+        .entry(audit_action(action))
+        .target(&row.user_id)
+        .before(json!({"status": row.status(), "rank": row.rank()}))
+        .after(json!({"status": t.to, "sessions_ended": t.ends_sessions}));
+    crate::audit::record(&mut *tx, now, entry).await?;
+    tx.commit().await?;
+    single_view(state, actor.site_id, id).await
+}
+
+async fn single_view(state: &AppState, site_id: i64, id: i64) -> ApiResult<Response> {
+    let mut db = state.db.acquire().await?;
+    let user = person_read::view(&mut db, site_id, id).await?.ok_or_else(|| ApiError::not_found("gone"))?;
+    let version = user.version;
+    let mut response = axum::response::IntoResponse::into_response(axum::Json(user));
+    response.headers_mut().insert(axum::http::header::ETAG, crate::web::etag::etag(version));
+    Ok(response)
+}
+
+macro_rules! single_action {
+    ($name:ident, $path:literal, $action:expr, $what:literal) => {
+        #[utoipa::path(post, path = $path, tag = "lifecycle", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID")), description = $what, responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule (e.g. yourself)", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "not allowed from the person's status, or the last SUPER", body = crate::error::ErrorBody)))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            SourceIp(ip): SourceIp,
+            OnSite(caller, account): OnSite,
+            Path(id): Path<i64>,
+        ) -> ApiResult<Response> {
+            one(&state, &Actor::new(&caller, &account, &ip), id, $action).await
+        }
+    };
+}
+
+single_action!(
+    suspend,
+    "/v1/users/{id}/suspend",
+    Action::Suspend,
+    "PENDING or ACTIVE → SUSPENDED: keeps credentials and access groups; door access and console sessions end."
+);
+single_action!(
+    reactivate,
+    "/v1/users/{id}/reactivate",
+    Action::Reactivate,
+    "SUSPENDED or DEACTIVATED → ACTIVE (or PENDING without credentials)."
+);
+single_action!(
+    deactivate,
+    "/v1/users/{id}/deactivate",
+    Action::Deactivate,
+    "→ DEACTIVATED: access groups and rank are cleared; door access and console sessions end."
+);
+single_action!(
+    toggle_suspension,
+    "/v1/users/{id}/toggle-suspension",
+    Action::ToggleSuspension,
+    "Suspends an ACTIVE or PENDING person, reactivates a SUSPENDED one."
+);
+
+#[utoipa::path(post, path = "/v1/users/{id}/promote", tag = "lifecycle", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID")), description = "Turns a GUEST into a USER (who may then hold access groups and a rank).", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "not a guest", body = crate::error::ErrorBody)))]
+pub async fn promote(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let actor = Actor::new(&caller, &account, &ip);
+    let now = state.clock.now();
+    let mut tx = db::write(&state.db).await?;
+    let row = person_read::row(&mut tx, actor.site_id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("user {id}: no such person in this site")))?;
+    if row.tag != Tag::Guest.as_str() {
+        return Err(ApiError::conflict(format!("user {}: is already a USER", row.user_id)).with_field("tag"));
+    }
+    sqlx::query("UPDATE users SET tag = 'USER', version = version + 1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let entry =
+        actor.entry("user.promote").target(&row.user_id).before(json!({"tag": "GUEST"})).after(json!({"tag": "USER"}));
+    crate::audit::record(&mut *tx, now, entry).await?;
+    let status = row.status();
+    outbox::enqueue(&mut tx, actor.site_id, id, &row.user_id, status.on_devices(), Some(status), now).await?;
+    tx.commit().await?;
+    single_view(&state, actor.site_id, id).await
+}
+
+/// People named by directory ID and/or email. `certify_by` and `use_site_template` are
+/// accepted as BioStar Air sends them; Lintel has no certification step or site templates.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct BulkRequest {
+    #[serde(default)]
+    pub ids: Vec<i64>,
+    #[serde(default)]
+    pub emails: Vec<String>,
+    pub certify_by: Option<String>,
+    pub use_site_template: Option<bool>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkItem {
+    pub id: i64,
+    pub user_id: String,
+    pub status: Status,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkError {
+    /// The ID or email as given.
+    pub key: String,
+    #[serde(flatten)]
+    pub error: ItemError,
+}
+
+/// `OK` when every person was handled; `ERROR` with `error_details` otherwise.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BulkOutcome {
+    pub status: &'static str,
+    pub results: Vec<BulkItem>,
+    pub error_details: Vec<BulkError>,
+}
+
+fn item_error(key: String, e: &ApiError) -> BulkError {
+    BulkError { key, error: ItemError { field: e.field.clone(), message: e.message.clone() } }
+}
+
+async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action) -> ApiResult<axum::Json<BulkOutcome>> {
+    let named = req.ids.len() + req.emails.len();
+    if named == 0 {
+        return Err(ApiError::bad_request("ids: name at least one person by ids or emails").with_field("ids"));
+    }
+    if named > MAX_BULK {
+        return Err(ApiError::bad_request(format!("ids: {named} given, at most {MAX_BULK}")).with_field("ids"));
+    }
+    let now = state.clock.now();
+    let mut tx = db::write(&state.db).await?;
+    let mut people = person_read::rows_by_ids(&mut tx, actor.site_id, &req.ids).await?;
+    let by_email = person_read::rows_by_emails(&mut tx, actor.site_id, &req.emails).await?;
+    let mut error_details = Vec::new();
+    let found_ids: HashSet<i64> = people.iter().map(|p| p.id).collect();
+    for id in &req.ids {
+        if !found_ids.contains(id) {
+            error_details.push(item_error(
+                id.to_string(),
+                &ApiError::not_found(format!("user {id}: no such person in this site")),
+            ));
+        }
+    }
+    let found_emails: HashSet<&str> = by_email.iter().filter_map(|p| p.email.as_deref()).collect();
+    for email in &req.emails {
+        if !found_emails.contains(email.trim().to_lowercase().as_str()) {
+            error_details.push(item_error(
+                email.clone(),
+                &ApiError::not_found(format!("no person of this site has the email {email}")).with_field("email"),
+            ));
+        }
+    }
+    let mut seen = found_ids;
+    people.extend(by_email.into_iter().filter(|p| seen.insert(p.id)));
+    let outcomes = lifecycle::apply_many(&mut tx, actor, &people, action, now).await?;
+    let mut results = Vec::new();
+    let mut entries = Vec::new();
+    for (person, outcome) in &outcomes {
+        match outcome {
+            Ok(t) => {
+                let to = t.to.unwrap_or(person.status());
+                results.push(BulkItem { id: person.id, user_id: person.user_id.clone(), status: to });
+                entries.push(
+                    actor
+                        .entry(audit_action(action))
+                        .target(&person.user_id)
+                        .before(json!({"status": person.status()}))
+                        .after(json!({"status": to, "bulk": true})),
+                );
+            }
+            Err(e) => error_details.push(item_error(person.id.to_string(), e)),
+        }
+    }
+    crate::audit::record_many(&mut tx, now, entries).await?;
+    tx.commit().await?;
+    let status = if error_details.is_empty() { "OK" } else { "ERROR" };
+    Ok(axum::Json(BulkOutcome { status, results, error_details }))
+}
+
+macro_rules! bulk_action {
+    ($name:ident, $path:literal, $action:expr, $what:literal) => {
+        #[utoipa::path(post, path = $path, tag = "lifecycle", security(("session" = []), ("bearer" = [])), request_body = BulkRequest, description = $what, responses((status = 200, description = "per-person results", body = BulkOutcome), (status = 400, description = "nobody or too many named", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            SourceIp(ip): SourceIp,
+            OnSite(caller, account): OnSite,
+            Json(req): Json<BulkRequest>,
+        ) -> ApiResult<axum::Json<BulkOutcome>> {
+            bulk(&state, &Actor::new(&caller, &account, &ip), req, $action).await
+        }
+    };
+}
+
+bulk_action!(
+    suspend_many,
+    "/v1/users/suspend",
+    Action::Suspend,
+    "BioStar Air suspendUsers: suspends everyone named by `ids` and/or `emails` in one transaction; per-person results."
+);
+bulk_action!(
+    reactivate_many,
+    "/v1/users/reactivate",
+    Action::Reactivate,
+    "Reactivates everyone named; per-person results."
+);
+bulk_action!(
+    deactivate_many,
+    "/v1/users/deactivate",
+    Action::Deactivate,
+    "Deactivates everyone named; per-person results."
+);

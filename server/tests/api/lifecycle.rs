@@ -1,0 +1,185 @@
+use crate::harness::*;
+use crate::users::created;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn act(s: &TestServer, t: &str, id: i64, action: &str) -> (StatusCode, Value) {
+    let r = s.request(Method::POST, &format!("/v1/users/{id}/{action}")).bearer_auth(t).send().await.unwrap();
+    (r.status(), body(r).await)
+}
+
+#[tokio::test]
+async fn each_transition_allowed_and_refused() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let p =
+        created(&s, &t, json!({"name": "Eve", "user_id": "50", "cards": [{"number": "5050"}], "access_groups": [4]}))
+            .await;
+    let id = p["id"].as_i64().unwrap();
+    assert_eq!(p["status"], "ACTIVE");
+
+    let (status, b) = act(&s, &t, id, "reactivate").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        b["error"]["message"],
+        "user 50: status: cannot reactivate a ACTIVE user (allowed from SUSPENDED, DEACTIVATED)"
+    );
+    let (_, b) = act(&s, &t, id, "suspend").await;
+    assert_eq!(
+        (b["status"].as_str(), b["access_groups"].clone()),
+        (Some("SUSPENDED"), json!([4])),
+        "suspension keeps access groups"
+    );
+    assert_eq!(act(&s, &t, id, "suspend").await.0, StatusCode::CONFLICT);
+    assert_eq!(act(&s, &t, id, "toggle-suspension").await.1["status"], "ACTIVE");
+    assert_eq!(act(&s, &t, id, "toggle-suspension").await.1["status"], "SUSPENDED");
+    assert_eq!(act(&s, &t, id, "reactivate").await.1["status"], "ACTIVE");
+    let (_, b) = act(&s, &t, id, "deactivate").await;
+    assert_eq!(
+        (b["status"].as_str(), b["access_groups"].clone()),
+        (Some("DEACTIVATED"), json!([])),
+        "deactivation clears access groups"
+    );
+    assert_eq!(act(&s, &t, id, "deactivate").await.0, StatusCode::CONFLICT);
+    assert_eq!(act(&s, &t, id, "toggle-suspension").await.0, StatusCode::CONFLICT);
+    assert_eq!(act(&s, &t, id, "reactivate").await.1["status"], "ACTIVE", "credentials kept: back to ACTIVE");
+
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM outbox WHERE user_id = '50' ORDER BY id").fetch_all(s.db()).await.unwrap();
+    assert_eq!(
+        kinds,
+        ["upsert", "remove", "upsert", "remove", "upsert", "remove", "upsert"],
+        "on the devices exactly while ACTIVE"
+    );
+
+    let pending = created(&s, &t, json!({"name": "Pat"})).await["id"].as_i64().unwrap();
+    act(&s, &t, pending, "suspend").await;
+    assert_eq!(act(&s, &t, pending, "reactivate").await.1["status"], "PENDING", "no credentials: back to PENDING");
+}
+
+#[tokio::test]
+async fn guests_promote_and_refuse_access_groups() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let g = created(&s, &t, json!({"name": "Visitor", "tag": "GUEST", "end_time": "2026-12-01"})).await;
+    let id = g["id"].as_i64().unwrap();
+    let r = s
+        .request(Method::PATCH, &format!("/v1/users/{id}"))
+        .bearer_auth(&t)
+        .json(&json!({"access_groups": [1]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body(r).await["error"]["message"].as_str().unwrap().contains("promote them to USER first"));
+    assert_eq!(act(&s, &t, id, "promote").await.1["tag"], "USER");
+    assert_eq!(act(&s, &t, id, "promote").await.0, StatusCode::CONFLICT);
+    let r = s
+        .request(Method::PATCH, &format!("/v1/users/{id}"))
+        .bearer_auth(&t)
+        .json(&json!({"access_groups": [1]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn suspending_deactivating_or_deleting_ends_sessions_and_the_last_super_stays() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    for action in ["suspend", "deactivate", "delete"] {
+        let name = format!("op-{action}");
+        let id = s.add_person(&name, "an operator pass 12", "ADMIN").await;
+        let cookie = s.sign_in(&name, "an operator pass 12").await;
+        assert_eq!(s.browser(Method::GET, "/v1/session", Some(&cookie)).send().await.unwrap().status(), StatusCode::OK);
+        let status = if action == "delete" {
+            s.request(Method::DELETE, &format!("/v1/users/{id}")).bearer_auth(&t).send().await.unwrap().status()
+        } else {
+            act(&s, &t, id, action).await.0
+        };
+        assert!(status.is_success(), "{action}: {status}");
+        let r = s.browser(Method::GET, "/v1/session", Some(&cookie)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{action} ends the session at once");
+    }
+    let me: i64 =
+        sqlx::query_scalar("SELECT u.id FROM users u JOIN logins l ON l.id = u.login_id WHERE l.username = $1")
+            .bind(ADMIN)
+            .fetch_one(s.db())
+            .await
+            .unwrap();
+    let (status, b) = act(&s, &t, me, "suspend").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{b}");
+    assert_eq!(b["error"]["message"], "you cannot suspend yourself");
+    s.add_person("second", "a second admin pass", "ADMIN").await;
+    let t2 = s.site_token("second", "a second admin pass").await;
+    let (status, b) = act(&s, &t2, me, "deactivate").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(b["error"]["message"], "user 1 is SUPER; only a SUPER may deactivate them");
+    s.add_person("third", "a third super pass 1", "SUPER").await;
+    let t3 = s.site_token("third", "a third super pass 1").await;
+    assert_eq!(act(&s, &t3, me, "suspend").await.0, StatusCode::OK, "another SUPER may");
+    let third: i64 =
+        sqlx::query_scalar("SELECT u.id FROM users u JOIN logins l ON l.id = u.login_id WHERE l.username = 'third'")
+            .fetch_one(s.db())
+            .await
+            .unwrap();
+    let r = s
+        .request(Method::POST, "/v1/users/suspend")
+        .bearer_auth(&t3)
+        .json(&json!({"ids": [third]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body(r).await["error_details"][0]["message"], "you cannot suspend yourself");
+}
+
+#[tokio::test]
+async fn bulk_by_ids_and_emails_with_per_item_results() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(created(&s, &t, json!({"name": format!("B{i}"), "email": format!("b{i}@example.com"), "cards": [{"number": format!("{}", 7000 + i)}]})).await["id"].as_i64().unwrap());
+    }
+    let r = s
+        .request(Method::POST, "/v1/users/suspend")
+        .bearer_auth(&t)
+        .json(&json!({"ids": [ids[0], ids[1], 999_999], "emails": ["B2@Example.com", "nobody@example.com"], "certify_by": "none", "use_site_template": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let b = body(r).await;
+    assert_eq!(b["status"], "ERROR");
+    assert_eq!(b["results"].as_array().unwrap().len(), 3);
+    assert!(b["results"].as_array().unwrap().iter().all(|r| r["status"] == "SUSPENDED"));
+    let keys: Vec<&str> = b["error_details"].as_array().unwrap().iter().map(|e| e["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["999999", "nobody@example.com"]);
+
+    let r = s
+        .request(Method::POST, "/v1/users/reactivate")
+        .bearer_auth(&t)
+        .json(&json!({"ids": [ids[0], ids[3]]}))
+        .send()
+        .await
+        .unwrap();
+    let b = body(r).await;
+    assert_eq!(b["results"][0]["status"], "ACTIVE");
+    assert!(b["error_details"][0]["message"].as_str().unwrap().contains("cannot reactivate a ACTIVE user"));
+    let r = s
+        .request(Method::POST, "/v1/users/deactivate")
+        .bearer_auth(&t)
+        .json(&json!({"ids": ids}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(body(r).await["status"], "OK");
+    let r = s.request(Method::POST, "/v1/users/suspend").bearer_auth(&t).json(&json!({})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action = 'user.deactivate'")
+        .fetch_one(s.db())
+        .await
+        .unwrap();
+    assert_eq!(audited, 5, "one audit row per person");
+}

@@ -1,0 +1,161 @@
+use crate::harness::*;
+use crate::users::created;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn list(s: &TestServer, t: &str, query: &str) -> Value {
+    let r = s.request(Method::GET, &format!("/v1/users?{query}")).bearer_auth(t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{query}");
+    body(r).await
+}
+
+fn names(page: &Value) -> Vec<String> {
+    page["users"].as_array().unwrap().iter().map(|u| u["name"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn filters_sort_and_pages() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    created(&s, &t, json!({"name": "Ann Lee", "email": "ann@north.example", "username": "alee", "access_groups": [7]}))
+        .await;
+    created(&s, &t, json!({"name": "Bob Stone", "email": "BOB@south.example", "tag": "GUEST", "system_id": "hr-2"}))
+        .await;
+    let cy = created(
+        &s,
+        &t,
+        json!({"name": "Cy 100%", "email": "cy@north.example", "username": "cyan", "cards": [{"number": "1"}]}),
+    )
+    .await;
+    s.clock.advance(1800); // bearer tokens last an hour
+    let r = s
+        .request(Method::PATCH, &format!("/v1/users/{}", cy["id"]))
+        .bearer_auth(&t)
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+
+    assert_eq!(names(&list(&s, &t, "search=LEE").await), ["Ann Lee"], "substring of the name, any case");
+    assert_eq!(names(&list(&s, &t, "search=south").await), ["Bob Stone"], "substring of the email");
+    assert_eq!(names(&list(&s, &t, "search=100%25").await), ["Cy 100%"], "% is literal");
+    assert_eq!(names(&list(&s, &t, "search=cya").await), ["Cy 100%"], "substring of the username");
+    assert_eq!(names(&list(&s, &t, "email=Bob@South.Example").await), ["Bob Stone"]);
+    assert_eq!(names(&list(&s, &t, "email_domain=NORTH.example").await), ["Ann Lee", "Cy 100%"]);
+    assert_eq!(names(&list(&s, &t, "username_prefix=AL").await), ["Ann Lee"]);
+    assert_eq!(names(&list(&s, &t, "status=ACTIVE").await), ["Cy 100%"]);
+    assert_eq!(names(&list(&s, &t, "tag=GUEST").await), ["Bob Stone"]);
+    assert_eq!(names(&list(&s, &t, "access_group=7").await), ["Ann Lee"]);
+    assert_eq!(names(&list(&s, &t, "system_id=hr-2").await), ["Bob Stone"]);
+    assert_eq!(names(&list(&s, &t, "since_utc=2026-11-22T00:20:00Z").await), ["Cy 100%"]);
+    assert_eq!(names(&list(&s, &t, "since=2026-11-22T00:20").await), ["Cy 100%"], "site time zone is UTC here");
+
+    let page = list(&s, &t, "sort=name&order=desc&limit=2").await;
+    assert_eq!(names(&page), ["Cy 100%", "Bob Stone"]);
+    assert_eq!((page["has_more"].as_bool(), page["next_offset"].as_u64()), (Some(true), Some(2)));
+    let rest = list(&s, &t, "sort=name&order=desc&limit=2&offset=2").await;
+    assert_eq!(names(&rest), ["Ann Lee", "admin"]);
+    assert_eq!(rest["has_more"], false);
+    let first = &page["users"][0];
+    assert!(first.get("cards").is_none() && first["credentials"]["cards"] == 1, "lists show counts, not credentials");
+
+    for (query, field) in [
+        ("limit=501", "limit"),
+        ("limit=0", "limit"),
+        ("status=GONE", "status"),
+        ("sort=pin", "sort"),
+        ("since_utc=yesterday", "since_utc"),
+    ] {
+        let r = s.request(Method::GET, &format!("/v1/users?{query}")).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(body(r).await["error"]["field"], field);
+    }
+}
+
+#[tokio::test]
+async fn a_biostar_air_script_finds_and_suspends_by_email() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    created(&s, &t, json!({"name": "Dee", "email": "dee@example.com", "cards": [{"number": "4242"}]})).await;
+    // The sample app: search by email, take users[0]["id"], suspend by ids.
+    let r = s
+        .request(Method::POST, "/v1/users/search")
+        .bearer_auth(&t)
+        .json(&json!({"filters": [{"field": "email", "equals": "DEE@example.com"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let id = body(r).await["users"][0]["id"].as_i64().unwrap();
+    let r = s
+        .request(Method::POST, "/v1/users/suspend")
+        .bearer_auth(&t)
+        .json(&json!({"ids": [id], "certify_by": "none", "use_site_template": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = s
+        .request(Method::POST, "/v1/users/search")
+        .bearer_auth(&t)
+        .json(&json!({"filters": [{"field": "status", "equals": "SUSPENDED"}, {"field": "id", "equals": id}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(names(&body(r).await), ["Dee"]);
+    let r = s
+        .request(Method::POST, "/v1/users/search")
+        .bearer_auth(&t)
+        .json(&json!({"filters": [{"field": "shoe_size", "equals": "9"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(body(r).await["error"]["field"], "filters[0].field");
+}
+
+#[tokio::test]
+async fn regular_people_read_only_themselves_and_tokens_need_scopes() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let me = s.add_person("reg", "a regular person 1", "REGULAR").await;
+    let other = created(&s, &t, json!({"name": "Other"})).await["id"].as_i64().unwrap();
+    let rt = s.site_token("reg", "a regular person 1").await;
+    assert_eq!(
+        s.request(Method::GET, &format!("/v1/users/{me}")).bearer_auth(&rt).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.request(Method::GET, &format!("/v1/users/{other}")).bearer_auth(&rt).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        s.request(Method::GET, "/v1/users").bearer_auth(&rt).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+
+    let cookie = s.sign_in(ADMIN, ADMIN_PASSWORD).await;
+    let token = body(
+        s.browser(Method::POST, "/v1/tokens", Some(&cookie))
+            .json(&json!({"name": "reader", "scopes": ["users:read"]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        s.request(Method::GET, &format!("/v1/users/{other}")).bearer_auth(&token).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let r = s.request(Method::POST, "/v1/users").bearer_auth(&token).json(&json!({"name": "X"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "users:read cannot write");
+    let names_listed = names(&list(&s, &token, "limit=500").await);
+    assert!(
+        !names_listed.iter().any(|n| n.starts_with("service:")),
+        "service accounts are not people of the directory"
+    );
+}
