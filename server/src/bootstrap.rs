@@ -3,7 +3,7 @@
 
 use crate::audit::{self, Entry};
 use crate::auth::password::Password;
-use crate::auth::secret::{Secret, bootstrap_code};
+use crate::auth::secret::{Secret, grouped_code};
 use crate::db::Db;
 use crate::sites;
 
@@ -16,7 +16,7 @@ pub async fn has_super(db: &Db) -> sqlx::Result<bool> {
 
 /// Issues a fresh code (earlier unused ones stop working) and returns it to be printed.
 pub async fn issue_code(db: &Db, now: i64) -> sqlx::Result<Secret> {
-    let code = bootstrap_code();
+    let code = grouped_code();
     let mut tx = db.begin().await?;
     sqlx::query("UPDATE bootstrap_codes SET used_at = $1 WHERE used_at IS NULL").bind(now).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO bootstrap_codes (code_hash, created_at, expires_at) VALUES ($1, $2, $3)")

@@ -60,10 +60,17 @@ impl Gateways {
     }
 }
 
-/// A failed gateway call, logged with its code (never its request) and answered as 502/503.
+/// A failed gateway call, logged with its code (never its request): the device's refusal
+/// becomes 404/422, an unreachable gateway 503, anything else 502.
 pub fn unavailable(call: &str, status: &tonic::Status) -> ApiError {
     tracing::warn!(call, code = ?status.code(), message = status.message(), "device gateway call failed");
     match status.code() {
+        tonic::Code::NotFound => {
+            ApiError::not_found(format!("device_id: {}", status.message())).with_field("device_id")
+        }
+        tonic::Code::InvalidArgument | tonic::Code::FailedPrecondition | tonic::Code::OutOfRange => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("the device refused {call}: {}", status.message()))
+        }
         tonic::Code::Unavailable | tonic::Code::DeadlineExceeded => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("the device gateway cannot be reached ({call}); try again"),

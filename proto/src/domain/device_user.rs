@@ -101,40 +101,14 @@ impl DeviceRules {
         if !fingers.is_empty() {
             self.supports(self.finger, field, "fingerprints")?;
         }
-        check_count(field, fingers.len(), MAX_FINGERS)?;
-        for (i, finger) in fingers.iter().enumerate() {
-            let at = format!("{field}[{i}].templates");
-            if finger.templates.len() != FINGER_TEMPLATES_PER_FINGER {
-                return Err(FieldError::new(
-                    at,
-                    Problem::Invalid(format!(
-                        "{} given, a finger needs {FINGER_TEMPLATES_PER_FINGER}",
-                        finger.templates.len()
-                    )),
-                ));
-            }
-            for (t, template) in finger.templates.iter().enumerate() {
-                let at = format!("{at}[{t}]");
-                if template.is_empty() {
-                    return Err(FieldError::new(at, Problem::Missing));
-                }
-                check_bytes(&at, template.len(), FINGER_TEMPLATE_MAX_BYTES)?;
-            }
-        }
-        Ok(())
+        check_fingers(field, fingers)
     }
 
     pub fn faces(&self, field: &str, faces: &[FaceData]) -> Result<(), FieldError> {
         if !faces.is_empty() {
             self.supports(self.face, field, "faces")?;
         }
-        check_count(field, faces.len(), MAX_FACES)?;
-        for (i, face) in faces.iter().enumerate() {
-            if face.templates.is_empty() && face.image_data.is_empty() {
-                return Err(FieldError::new(format!("{field}[{i}].templates"), Problem::Missing));
-            }
-        }
-        Ok(())
+        check_faces(field, faces)
     }
 
     pub fn job_codes(&self, field: &str, codes: &[JobCode]) -> Result<(), FieldError> {
@@ -155,6 +129,42 @@ impl DeviceRules {
             Err(FieldError::new(field, Problem::Invalid(format!("this device does not support {what}"))))
         }
     }
+}
+
+/// At most 10 fingers, each with two templates of at most 384 bytes.
+pub fn check_fingers(field: &str, fingers: &[FingerData]) -> Result<(), FieldError> {
+    check_count(field, fingers.len(), MAX_FINGERS)?;
+    for (i, finger) in fingers.iter().enumerate() {
+        let at = format!("{field}[{i}].templates");
+        if finger.templates.len() != FINGER_TEMPLATES_PER_FINGER {
+            return Err(FieldError::new(
+                at,
+                Problem::Invalid(format!(
+                    "{} given, a finger needs {FINGER_TEMPLATES_PER_FINGER}",
+                    finger.templates.len()
+                )),
+            ));
+        }
+        for (t, template) in finger.templates.iter().enumerate() {
+            let at = format!("{at}[{t}]");
+            if template.is_empty() {
+                return Err(FieldError::new(at, Problem::Missing));
+            }
+            check_bytes(&at, template.len(), FINGER_TEMPLATE_MAX_BYTES)?;
+        }
+    }
+    Ok(())
+}
+
+/// At most 5 faces, each with a template or an image.
+pub fn check_faces(field: &str, faces: &[FaceData]) -> Result<(), FieldError> {
+    check_count(field, faces.len(), MAX_FACES)?;
+    for (i, face) in faces.iter().enumerate() {
+        if face.templates.is_empty() && face.image_data.is_empty() {
+            return Err(FieldError::new(format!("{field}[{i}].templates"), Problem::Missing));
+        }
+    }
+    Ok(())
 }
 
 pub fn access_groups(field: &str, ids: &[u32]) -> Result<(), FieldError> {

@@ -7,6 +7,7 @@ pub mod error;
 pub mod lifecycle;
 pub mod limits;
 pub mod person;
+pub mod photo;
 pub mod pin;
 pub mod rank;
 pub mod text;

@@ -5,11 +5,15 @@ pub mod audit_log;
 pub mod bootstrap;
 pub mod health;
 pub mod login;
+pub mod mobile_credentials;
 pub mod password;
 pub mod session;
 pub mod sessions;
 pub mod tokens;
 pub mod user_access;
+pub mod user_biometrics;
+pub mod user_credentials;
+pub mod user_photo;
 pub mod user_search;
 pub mod user_status;
 pub mod users;
@@ -57,6 +61,23 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/v1/users/{id}/deactivate", post(user_status::deactivate)),
         ("POST", "/v1/users/{id}/toggle-suspension", post(user_status::toggle_suspension)),
         ("POST", "/v1/users/{id}/promote", post(user_status::promote)),
+        ("GET", "/v1/users/{id}/cards", get(user_credentials::list_cards)),
+        ("PUT", "/v1/users/{id}/cards", put(user_credentials::set_cards)),
+        ("POST", "/v1/users/{id}/cards/scan", post(user_credentials::scan_card)),
+        ("PUT", "/v1/users/{id}/pin", put(user_credentials::set_pin)),
+        ("DELETE", "/v1/users/{id}/pin", delete(user_credentials::clear_pin)),
+        ("PUT", "/v1/users/{id}/fingerprints", put(user_biometrics::set_fingerprints)),
+        ("POST", "/v1/users/{id}/fingerprints/scan", post(user_biometrics::scan_fingerprint)),
+        ("PUT", "/v1/users/{id}/faces", put(user_biometrics::set_faces)),
+        ("POST", "/v1/users/{id}/faces/scan", post(user_biometrics::scan_face)),
+        ("GET", "/v1/users/{id}/mobile-credentials", get(mobile_credentials::list)),
+        ("POST", "/v1/users/{id}/mobile-credentials", post(mobile_credentials::invite)),
+        ("DELETE", "/v1/users/{id}/mobile-credentials/{credential_id}", delete(mobile_credentials::revoke)),
+        ("POST", "/v1/mobile-credentials/redeem", post(mobile_credentials::redeem)),
+        ("PUT", "/v1/users/{id}/computer-usernames", put(users::set_computer_usernames)),
+        ("GET", "/v1/users/{id}/photo", get(user_photo::get)),
+        ("PUT", "/v1/users/{id}/photo", put(user_photo::put)),
+        ("DELETE", "/v1/users/{id}/photo", delete(user_photo::delete)),
         ("GET", "/v1/tokens", get(tokens::list)),
         ("POST", "/v1/tokens", post(tokens::create)),
         ("DELETE", "/v1/tokens/{id}", delete(tokens::revoke)),

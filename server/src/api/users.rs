@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use proto::api::user::{NewUser, UserPage, UserView};
 use proto::domain::person::check_guest;
 use proto::domain::{Action, PersonFields, Rank};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// A new person, and the PIN the server chose when `pin` was `******` (shown only here).
@@ -104,7 +104,7 @@ pub async fn get(
 }
 
 /// Replaces a person's fields (the credentials and status have their own calls).
-async fn write_fields(
+pub(crate) async fn write_fields(
     state: &AppState,
     actor: &Actor,
     id: i64,
@@ -199,4 +199,42 @@ pub async fn delete(
     crate::audit::record(&mut *tx, now, actor.entry("user.delete").target(&row.user_id).before(before)).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// One computer username, as a string or as Allthenticate's `{"computer_username": …}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum ComputerUsername {
+    Plain(String),
+    Tagged { computer_username: String },
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SetComputerUsernames {
+    /// The whole list afterwards; empty clears it.
+    pub computer_usernames: Vec<ComputerUsername>,
+}
+
+#[utoipa::path(put, path = "/v1/users/{id}/computer-usernames", tag = "users", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID")), request_body = SetComputerUsernames, description = "Sets the usernames the person uses at their workstations; an empty list clears them.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
+pub async fn set_computer_usernames(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    Json(req): Json<SetComputerUsernames>,
+) -> ApiResult<Response> {
+    let actor = Actor::new(&caller, &account, &ip);
+    let names: Vec<String> = req
+        .computer_usernames
+        .into_iter()
+        .map(|u| match u {
+            ComputerUsername::Plain(s) | ComputerUsername::Tagged { computer_username: s } => s,
+        })
+        .collect();
+    write_fields(&state, &actor, id, &headers, |mut f| {
+        f.computer_usernames = names;
+        Ok(f)
+    })
+    .await
 }

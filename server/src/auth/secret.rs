@@ -39,9 +39,9 @@ impl Secret {
     }
 }
 
-/// A bootstrap code: 16 letters and digits in groups (`ABCD-EFGH-JKLM-NPQR`), easy to type
-/// from a terminal.
-pub fn bootstrap_code() -> Secret {
+/// A code to type by hand (bootstrap codes, mobile invitations): 16 letters and digits in
+/// groups (`ABCD-EFGH-JKLM-NPQR`), 80 bits; easy to read out and type.
+pub fn grouped_code() -> Secret {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);

@@ -10,6 +10,7 @@ mod app_files;
 mod authorization;
 mod biostar_login;
 mod bootstrap;
+mod credentials;
 mod edge;
 mod lifecycle;
 mod listing;

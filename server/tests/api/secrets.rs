@@ -101,3 +101,38 @@ async fn audit_rows_cannot_be_changed() {
     let delete = sqlx::query("DELETE FROM audit").execute(db).await;
     assert!(delete.unwrap_err().to_string().contains("audit rows cannot be deleted"));
 }
+
+#[tokio::test]
+async fn a_pin_is_nowhere_in_clear() {
+    const PIN: &str = "739184";
+    let logs = logs();
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let mut responses = Vec::new();
+    let mut send = async |method: Method, path: &str, body: serde_json::Value| {
+        let r = s.request(method, path).bearer_auth(&t).json(&body).send().await.unwrap();
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        responses.push(text.clone());
+        (status, text)
+    };
+    let (status, created) = send(Method::POST, "/v1/users", json!({"name": "Mo", "pin": PIN})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = serde_json::from_str::<serde_json::Value>(&created).unwrap()["id"].as_i64().unwrap();
+    let (status, _) = send(Method::POST, "/v1/users", json!({"name": "Ned", "pin": PIN})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "the same PIN twice in a site");
+    let other = send(Method::POST, "/v1/users", json!({"name": "Ole"})).await.1;
+    let other = serde_json::from_str::<serde_json::Value>(&other).unwrap()["id"].as_i64().unwrap();
+    send(Method::PUT, &format!("/v1/users/{other}/pin"), json!({"pin": PIN})).await;
+    send(Method::PUT, &format!("/v1/users/{id}/pin"), json!({"pin": PIN})).await;
+    send(Method::GET, &format!("/v1/users/{id}"), json!({})).await;
+    send(Method::GET, "/v1/users?search=mo", json!({})).await;
+    send(Method::GET, "/v1/audit?limit=500", json!({})).await;
+    let mut places: Vec<(String, Vec<u8>)> =
+        s.data_files().into_iter().enumerate().map(|(i, f)| (format!("data file {i}"), f)).collect();
+    places.extend(responses.into_iter().enumerate().map(|(i, r)| (format!("response {i}"), r.into_bytes())));
+    places.push(("logs".into(), logs.0.lock().unwrap().clone()));
+    for (place, bytes) in &places {
+        assert!(!contains(bytes, PIN.as_bytes()), "the PIN was found in {place}");
+    }
+}

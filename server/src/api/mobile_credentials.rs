@@ -1,0 +1,244 @@
+//! Mobile credentials: an invitation (code `XXXX-XXXX-XXXX-XXXX`, expiry) for a person with
+//! an email; redeemed through the API it becomes ACTIVE and reaches the devices as a card
+//! of type CSN_MOBILE; revoking removes that card. Only the code's SHA-256 is stored.
+
+use crate::api::user_credentials::{finish, load, not_found};
+use crate::auth::caller::{OnSite, SourceIp};
+use crate::auth::secret::{Secret, grouped_code};
+use crate::clock::rfc3339;
+use crate::db;
+use crate::directory::cards::{self, ParsedCard};
+use crate::directory::{Actor, person_read};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::web::json::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use proto::api::user::UserView;
+use proto::domain::CardNumber;
+use proto::domain::limits::MAX_CARDS;
+use proto::gsdk::card::Type;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+pub const DEFAULT_DAYS: i64 = 7;
+pub const MAX_DAYS: i64 = 30;
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct Invite {
+    /// 1 to 30; 7 when absent.
+    pub expires_in_days: Option<i64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
+pub struct MobileCredential {
+    pub id: i64,
+    pub email: String,
+    /// INVITED, ACTIVE or REVOKED.
+    pub state: String,
+    #[sqlx(skip)]
+    pub expires: String,
+    #[serde(skip)]
+    pub expires_at: i64,
+}
+
+/// A new invitation with its code, shown only here (send it to the person).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Invitation {
+    #[serde(flatten)]
+    pub credential: MobileCredential,
+    pub code: String,
+}
+
+#[utoipa::path(post, path = "/v1/users/{id}/mobile-credentials", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = Invite, description = "Invites the person (who needs an email) to a mobile credential; an older pending invitation is revoked.", responses((status = 201, body = Invitation), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 422, description = "no email, or a bad expiry", body = crate::error::ErrorBody)))]
+pub async fn invite(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path(id): Path<i64>,
+    Json(req): Json<Invite>,
+) -> ApiResult<(StatusCode, axum::Json<Invitation>)> {
+    let actor = Actor::new(&caller, &account, &ip);
+    let days = req.expires_in_days.unwrap_or(DEFAULT_DAYS);
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("expires_in_days: {days} is outside 1..={MAX_DAYS}"),
+        )
+        .with_field("expires_in_days"));
+    }
+    let now = state.clock.now();
+    let code = grouped_code();
+    let mut tx = db::write(&state.db).await?;
+    let row = load(&mut tx, &actor, id).await?;
+    let email = row.email.clone().ok_or_else(|| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "email: a mobile credential needs the person's email")
+            .with_field("email")
+    })?;
+    sqlx::query(
+        "UPDATE mobile_invitations SET state = 'REVOKED', revoked_at = $1 WHERE user_row = $2 AND state = 'INVITED'",
+    )
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let expires_at = now + days * 86_400;
+    let mid: i64 = sqlx::query_scalar(
+        "INSERT INTO mobile_invitations (site_id, user_row, code_hash, email, state, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, 'INVITED', $5, $6) RETURNING id",
+    )
+    .bind(actor.site_id)
+    .bind(id)
+    .bind(code.hash())
+    .bind(&email)
+    .bind(now)
+    .bind(expires_at)
+    .fetch_one(&mut *tx)
+    .await?;
+    let after = json!({"invitation": mid, "email": email, "expires_at": rfc3339(expires_at)});
+    crate::audit::record(&mut *tx, now, actor.entry("user.mobile.invite").target(&row.user_id).after(after)).await?;
+    tx.commit().await?;
+    let credential =
+        MobileCredential { id: mid, email, state: "INVITED".into(), expires: rfc3339(expires_at), expires_at };
+    Ok((StatusCode::CREATED, axum::Json(Invitation { credential, code: code.expose().to_owned() })))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MobileCredentials {
+    pub mobile_credentials: Vec<MobileCredential>,
+}
+
+#[utoipa::path(get, path = "/v1/users/{id}/mobile-credentials", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = MobileCredentials), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    OnSite(_, account): OnSite,
+    Path(id): Path<i64>,
+) -> ApiResult<axum::Json<MobileCredentials>> {
+    let mut db = state.db.acquire().await?;
+    person_read::row(&mut db, account.site_id, id).await?.ok_or_else(|| not_found(id))?;
+    let mut rows: Vec<MobileCredential> =
+        sqlx::query_as("SELECT id, email, state, expires_at FROM mobile_invitations WHERE user_row = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *db)
+            .await?;
+    for r in &mut rows {
+        r.expires = rfc3339(r.expires_at);
+    }
+    Ok(axum::Json(MobileCredentials { mobile_credentials: rows }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Redeem {
+    /// The invitation code, `XXXX-XXXX-XXXX-XXXX` (case and spaces do not matter).
+    pub code: String,
+}
+
+impl std::fmt::Debug for Redeem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Redeem(<redacted>)")
+    }
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct Pending {
+    id: i64,
+    user_row: i64,
+    state: String,
+    expires_at: i64,
+}
+
+#[utoipa::path(post, path = "/v1/mobile-credentials/redeem", tag = "credentials", security(("session" = []), ("bearer" = [])), request_body = Redeem, description = "Redeems an invitation: the credential becomes ACTIVE and the person gets a CSN_MOBILE card for the devices.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such invitation in this site", body = crate::error::ErrorBody), (status = 409, description = "expired, revoked, already redeemed, or 8 cards held", body = crate::error::ErrorBody)))]
+pub async fn redeem(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Json(req): Json<Redeem>,
+) -> ApiResult<axum::Json<UserView>> {
+    let actor = Actor::new(&caller, &account, &ip);
+    let code: String = req.code.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let now = state.clock.now();
+    let mut tx = db::write(&state.db).await?;
+    let pending: Option<Pending> = sqlx::query_as(
+        "SELECT id, user_row, state, expires_at FROM mobile_invitations WHERE code_hash = $1 AND site_id = $2",
+    )
+    .bind(Secret::from_presented(&code).hash())
+    .bind(actor.site_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(p) = pending else {
+        return Err(ApiError::not_found("code: no such invitation in this site").with_field("code"));
+    };
+    if p.state != "INVITED" {
+        return Err(ApiError::conflict(format!("code: this invitation is {}", p.state)).with_field("code"));
+    }
+    if p.expires_at <= now {
+        return Err(ApiError::conflict(format!("code: this invitation expired at {}", rfc3339(p.expires_at)))
+            .with_field("code"));
+    }
+    let row = load(&mut tx, &actor, p.user_row).await?;
+    let (held, next): (i64, Option<i64>) =
+        sqlx::query_as("SELECT COUNT(*), MAX(position) + 1 FROM cards WHERE user_row = $1")
+            .bind(p.user_row)
+            .fetch_one(&mut *tx)
+            .await?;
+    if held as usize >= MAX_CARDS {
+        return Err(ApiError::conflict(format!("cards: {held} held, at most {MAX_CARDS}; remove one first"))
+            .with_field("cards"));
+    }
+    // The mobile credential's card number: 8 random bytes, unique in the site by index.
+    let mut data = [0u8; 8];
+    rand::rng().fill_bytes(&mut data);
+    data[0] |= 0x80;
+    let card = ParsedCard { number: CardNumber::from_data("card", &data)?, label: Some("mobile".into()) };
+    cards::insert(
+        &mut tx,
+        actor.site_id,
+        p.user_row,
+        next.unwrap_or(0),
+        &card,
+        Type::CardTypeCsnMobile,
+        false,
+        Some(p.id),
+    )
+    .await?;
+    sqlx::query("UPDATE mobile_invitations SET state = 'ACTIVE', redeemed_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(p.id)
+        .execute(&mut *tx)
+        .await?;
+    let after = json!({"mobile_credential": p.id, "state": "ACTIVE"});
+    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.mobile.redeem", after).await?))
+}
+
+#[utoipa::path(delete, path = "/v1/users/{id}/mobile-credentials/{credential_id}", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path), ("credential_id" = i64, Path)), description = "Revokes an invitation or an active mobile credential (its card leaves the devices).", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "already revoked", body = crate::error::ErrorBody)))]
+pub async fn revoke(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path((id, credential_id)): Path<(i64, i64)>,
+) -> ApiResult<axum::Json<UserView>> {
+    let actor = Actor::new(&caller, &account, &ip);
+    let now = state.clock.now();
+    let mut tx = db::write(&state.db).await?;
+    let row = load(&mut tx, &actor, id).await?;
+    let current: Option<String> =
+        sqlx::query_scalar("SELECT state FROM mobile_invitations WHERE id = $1 AND user_row = $2")
+            .bind(credential_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match current.as_deref() {
+        None => return Err(ApiError::not_found(format!("mobile credential {credential_id}: not this person's"))),
+        Some("REVOKED") => return Err(ApiError::conflict("this mobile credential is already revoked")),
+        Some(_) => {}
+    }
+    sqlx::query("UPDATE mobile_invitations SET state = 'REVOKED', revoked_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(credential_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM cards WHERE mobile_invitation = $1").bind(credential_id).execute(&mut *tx).await?;
+    let after = json!({"mobile_credential": credential_id, "state": "REVOKED"});
+    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.mobile.revoke", after).await?))
+}

@@ -1,0 +1,224 @@
+//! Fingerprints and faces: imported as base64 templates or scanned at a device of the
+//! site (Finger.Scan twice per finger, Face.Scan once). They are sensitive personal data:
+//! kept as the devices' records, never in a response (only counts), never logged.
+
+use crate::api::user_credentials::{finish, load};
+use crate::auth::caller::{OnSite, SourceIp};
+use crate::db;
+use crate::directory::Actor;
+use crate::error::{ApiError, ApiResult};
+use crate::gateways::unavailable;
+use crate::state::AppState;
+use crate::web::json::Json;
+use axum::extract::{Path, State};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use prost::Message;
+use proto::api::user::UserView;
+use proto::domain::device_user::{check_faces, check_fingers};
+use proto::domain::{FieldError, Problem};
+use proto::gsdk::face::FaceData;
+use proto::gsdk::face::face_client::FaceClient;
+use proto::gsdk::finger::finger_client::FingerClient;
+use proto::gsdk::finger::{FingerData, TemplateFormat};
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::SqliteConnection;
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct FingerprintInput {
+    /// The two templates of one finger, base64 (at most 384 bytes each).
+    pub templates: Vec<String>,
+    /// Marks a duress finger.
+    #[serde(default)]
+    pub duress: bool,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SetFingerprints {
+    /// All of the person's fingerprints afterwards; empty clears.
+    pub fingerprints: Vec<FingerprintInput>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct FaceInput {
+    /// Base64 templates.
+    #[serde(default)]
+    pub templates: Vec<String>,
+    /// A base64 image, when no template is given.
+    pub image: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SetFaces {
+    pub faces: Vec<FaceInput>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ScanAt {
+    pub device_id: u32,
+    /// Finger scans: the quality a capture must reach (0-100, default 50).
+    pub quality_threshold: Option<u32>,
+}
+
+fn decode(field: &str, text: &str) -> Result<Vec<u8>, FieldError> {
+    STANDARD.decode(text.trim()).map_err(|_| FieldError::new(field, Problem::Invalid("is not base64".into())))
+}
+
+/// Flag bit of a duress finger on the devices.
+const DURESS: u32 = 0x01;
+
+fn fingers(req: &SetFingerprints) -> Result<Vec<FingerData>, FieldError> {
+    let mut out = Vec::new();
+    for (i, f) in req.fingerprints.iter().enumerate() {
+        let templates = f
+            .templates
+            .iter()
+            .enumerate()
+            .map(|(t, text)| decode(&format!("fingerprints[{i}].templates[{t}]"), text))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push(FingerData { index: i as i32, flag: if f.duress { DURESS } else { 0 }, templates });
+    }
+    check_fingers("fingerprints", &out)?;
+    Ok(out)
+}
+
+fn faces(req: &SetFaces) -> Result<Vec<FaceData>, FieldError> {
+    let mut out = Vec::new();
+    for (i, f) in req.faces.iter().enumerate() {
+        let templates = f
+            .templates
+            .iter()
+            .enumerate()
+            .map(|(t, text)| decode(&format!("faces[{i}].templates[{t}]"), text))
+            .collect::<Result<Vec<_>, _>>()?;
+        let image_data =
+            f.image.as_deref().map(|img| decode(&format!("faces[{i}].image"), img)).transpose()?.unwrap_or_default();
+        out.push(FaceData { index: i as i32, templates, image_data, ..Default::default() });
+    }
+    check_faces("faces", &out)?;
+    Ok(out)
+}
+
+async fn store<M: Message>(tx: &mut SqliteConnection, id: i64, kind: &str, items: &[M], keep: bool) -> ApiResult<()> {
+    if !keep {
+        sqlx::query("DELETE FROM biometrics WHERE user_row = $1 AND kind = $2")
+            .bind(id)
+            .bind(kind)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let next: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(position) + 1 FROM biometrics WHERE user_row = $1 AND kind = $2")
+            .bind(id)
+            .bind(kind)
+            .fetch_one(&mut *tx)
+            .await?;
+    for (i, item) in items.iter().enumerate() {
+        sqlx::query("INSERT INTO biometrics (user_row, kind, position, data) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(kind)
+            .bind(next.unwrap_or(0) + i as i64)
+            .bind(item.encode_to_vec())
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn count(tx: &mut SqliteConnection, id: i64, kind: &str) -> sqlx::Result<usize> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM biometrics WHERE user_row = $1 AND kind = $2")
+        .bind(id)
+        .bind(kind)
+        .fetch_one(tx)
+        .await?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}
+
+#[utoipa::path(put, path = "/v1/users/{id}/fingerprints", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = SetFingerprints, description = "Imports fingerprints (at most 10, two templates of at most 384 bytes each); replaces the person's; empty clears.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
+pub async fn set_fingerprints(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path(id): Path<i64>,
+    Json(req): Json<SetFingerprints>,
+) -> ApiResult<axum::Json<UserView>> {
+    let actor = Actor::new(&caller, &account, &ip);
+    let items = fingers(&req)?;
+    let mut tx = db::write(&state.db).await?;
+    let row = load(&mut tx, &actor, id).await?;
+    store(&mut tx, id, "finger", &items, false).await?;
+    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.fingerprints", json!({"fingerprints": items.len()})).await?))
+}
+
+#[utoipa::path(put, path = "/v1/users/{id}/faces", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = SetFaces, description = "Imports faces (at most 5); replaces the person's; empty clears.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
+pub async fn set_faces(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path(id): Path<i64>,
+    Json(req): Json<SetFaces>,
+) -> ApiResult<axum::Json<UserView>> {
+    let actor = Actor::new(&caller, &account, &ip);
+    let items = faces(&req)?;
+    let mut tx = db::write(&state.db).await?;
+    let row = load(&mut tx, &actor, id).await?;
+    store(&mut tx, id, "face", &items, false).await?;
+    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.faces", json!({"faces": items.len()})).await?))
+}
+
+#[utoipa::path(post, path = "/v1/users/{id}/fingerprints/scan", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = ScanAt, description = "Captures one finger at a device of the site (two scans, Finger.Scan) and adds it.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such person or device", body = crate::error::ErrorBody), (status = 422, description = "the device cannot scan fingers, poor quality, or 10 fingers already", body = crate::error::ErrorBody), (status = 503, description = "the gateway or device cannot be reached", body = crate::error::ErrorBody)))]
+pub async fn scan_fingerprint(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path(id): Path<i64>,
+    Json(req): Json<ScanAt>,
+) -> ApiResult<axum::Json<UserView>> {
+    let actor = Actor::new(&caller, &account, &ip);
+    let mut client = FingerClient::new(state.gateways.channel(actor.site_id)?);
+    let mut templates = Vec::new();
+    for _ in 0..2 {
+        let request = proto::gsdk::finger::ScanRequest {
+            device_id: req.device_id,
+            template_format: TemplateFormat::Suprema as i32,
+            quality_threshold: req.quality_threshold.unwrap_or(50),
+        };
+        let scanned = client.scan(request).await.map_err(|s| unavailable("Finger.Scan", &s))?;
+        templates.push(scanned.into_inner().template_data);
+    }
+    let mut tx = db::write(&state.db).await?;
+    let row = load(&mut tx, &actor, id).await?;
+    let held = count(&mut tx, id, "finger").await?;
+    let finger = FingerData { index: held as i32, flag: 0, templates };
+    let all: Vec<FingerData> = std::iter::repeat_n(finger.clone(), held + 1).collect();
+    check_fingers("fingerprints", &all)?;
+    store(&mut tx, id, "finger", &[finger], true).await?;
+    let after = json!({"fingerprint_scanned_at": req.device_id});
+    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.fingerprints", after).await?))
+}
+
+#[utoipa::path(post, path = "/v1/users/{id}/faces/scan", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = ScanAt, description = "Captures a face at a device of the site (Face.Scan) and adds it.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such person or device", body = crate::error::ErrorBody), (status = 422, description = "the device cannot scan faces, or 5 faces already", body = crate::error::ErrorBody), (status = 503, description = "the gateway or device cannot be reached", body = crate::error::ErrorBody)))]
+pub async fn scan_face(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path(id): Path<i64>,
+    Json(req): Json<ScanAt>,
+) -> ApiResult<axum::Json<UserView>> {
+    let actor = Actor::new(&caller, &account, &ip);
+    let mut client = FaceClient::new(state.gateways.channel(actor.site_id)?);
+    let request = proto::gsdk::face::ScanRequest { device_id: req.device_id, enroll_threshold: 0 };
+    let scanned = client.scan(request).await.map_err(|s| unavailable("Face.Scan", &s))?;
+    let face = scanned
+        .into_inner()
+        .face_data
+        .ok_or_else(|| ApiError::new(axum::http::StatusCode::BAD_GATEWAY, "Face.Scan answered no face"))?;
+    let mut tx = db::write(&state.db).await?;
+    let row = load(&mut tx, &actor, id).await?;
+    let held = count(&mut tx, id, "face").await?;
+    let all: Vec<FaceData> = std::iter::repeat_n(face.clone(), held + 1).collect();
+    check_faces("faces", &all)?;
+    store(&mut tx, id, "face", &[face], true).await?;
+    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.faces", json!({"face_scanned_at": req.device_id})).await?))
+}
