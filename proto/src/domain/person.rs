@@ -157,6 +157,9 @@ pub const MAX_SECURITY_LEVEL: u8 = 5;
 impl PersonFields {
     /// Checks every field; normalises the email. The first violation is returned.
     pub fn validate(&mut self) -> Result<(), FieldError> {
+        if self.name.trim().is_empty() {
+            return Err(FieldError::new("name", Problem::Missing));
+        }
         validate_name("name", &self.name)?;
         for (field, value) in [("first_name", &self.first_name), ("last_name", &self.last_name)] {
             if let Some(v) = value {

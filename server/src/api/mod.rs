@@ -4,6 +4,7 @@ pub mod admins;
 pub mod audit_log;
 pub mod bootstrap;
 pub mod health;
+pub mod imports;
 pub mod login;
 pub mod mobile_credentials;
 pub mod password;
@@ -11,6 +12,7 @@ pub mod session;
 pub mod sessions;
 pub mod tokens;
 pub mod user_access;
+pub mod user_batch;
 pub mod user_biometrics;
 pub mod user_credentials;
 pub mod user_photo;
@@ -19,6 +21,7 @@ pub mod user_status;
 pub mod users;
 
 use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 /// Every (method, path, handler) the server serves.
@@ -48,6 +51,10 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("DELETE", "/v1/users/{id}/sessions", delete(user_access::end_sessions)),
         ("GET", "/v1/users", get(users::list)),
         ("POST", "/v1/users", post(users::create)),
+        ("POST", "/v1/users/batch", post(user_batch::create_many)),
+        ("POST", "/v1/users/import", post(imports::import).layer(DefaultBodyLimit::max(imports::MAX_CSV_BYTES))),
+        ("GET", "/v1/users/export.csv", get(imports::export)),
+        ("GET", "/v1/imports/{id}/results.csv", get(imports::results)),
         ("POST", "/v1/users/search", post(user_search::search)),
         ("POST", "/v1/users/suspend", post(user_status::suspend_many)),
         ("POST", "/v1/users/reactivate", post(user_status::reactivate_many)),

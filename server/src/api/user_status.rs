@@ -174,7 +174,7 @@ async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action)
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
     let mut people = person_read::rows_by_ids(&mut tx, actor.site_id, &req.ids).await?;
-    let by_email = person_read::rows_by_emails(&mut tx, actor.site_id, &req.emails).await?;
+    let by_email = person_read::rows_by(&mut tx, actor.site_id, person_read::KeyColumn::Email, &req.emails).await?;
     let mut error_details = Vec::new();
     let found_ids: HashSet<i64> = people.iter().map(|p| p.id).collect();
     for id in &req.ids {

@@ -2,8 +2,11 @@
 //! the outbox rows that tell the sync worker what the devices must hear. Every rule comes
 //! from `proto::domain`; this module only keeps the records.
 
+pub mod bulk_create;
 pub mod cards;
 pub mod conflict;
+pub mod csv_import;
+pub mod csv_rows;
 pub mod lifecycle;
 pub mod listing;
 pub mod outbox;

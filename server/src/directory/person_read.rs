@@ -199,20 +199,56 @@ pub async fn rows_by_ids(db: &mut SqliteConnection, site_id: i64, ids: &[i64]) -
     Ok(out)
 }
 
-/// The visible people of a site named by email (compared lower-cased).
-pub async fn rows_by_emails(
+/// A text column that names one person of a site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyColumn {
+    UserId,
+    SystemId,
+    Email,
+}
+
+impl KeyColumn {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "user_id" => Some(Self::UserId),
+            "system_id" => Some(Self::SystemId),
+            "email" => Some(Self::Email),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::UserId => "user_id",
+            Self::SystemId => "system_id",
+            Self::Email => "email",
+        }
+    }
+
+    /// A value as stored: emails lower-cased, the others trimmed.
+    pub fn normalize(self, value: &str) -> String {
+        match self {
+            Self::Email => value.trim().to_lowercase(),
+            _ => value.trim().to_owned(),
+        }
+    }
+}
+
+/// The visible people of a site named by a key column (values as [`KeyColumn::normalize`] gives them).
+pub async fn rows_by(
     db: &mut SqliteConnection,
     site_id: i64,
-    emails: &[String],
+    column: KeyColumn,
+    values: &[String],
 ) -> sqlx::Result<Vec<PersonRow>> {
-    let mut out = Vec::with_capacity(emails.len());
-    for chunk in emails.chunks(500) {
+    let mut out = Vec::with_capacity(values.len());
+    for chunk in values.chunks(500) {
         let mut q: QueryBuilder<Sqlite> =
             QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
-        q.push_bind(site_id).push(" AND u.email IN (");
+        q.push_bind(site_id).push(format!(" AND u.{} IN (", column.name()));
         let mut list = q.separated(", ");
-        for email in chunk {
-            list.push_bind(email.trim().to_lowercase());
+        for v in chunk {
+            list.push_bind(column.normalize(v));
         }
         q.push(")");
         out.extend(q.build_query_as::<PersonRow>().fetch_all(&mut *db).await?);

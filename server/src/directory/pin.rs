@@ -68,3 +68,52 @@ async fn in_use(state: &AppState, site_id: i64, holder: Option<i64>, hash: &[u8]
     .await?;
     Ok(found.is_some())
 }
+
+/// Hashes many PINs (batch calls, imports) with up to 32 gateway calls in flight. Random
+/// PINs are generated only when `allow_random`. Whether a given PIN is free (in the set
+/// and in the site) is the caller's check.
+pub async fn hash_many(
+    state: &AppState,
+    site_id: i64,
+    pins: Vec<(usize, String)>,
+    allow_random: bool,
+) -> Vec<(usize, ApiResult<HashedPin>)> {
+    let mut out = Vec::with_capacity(pins.len());
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut pending = pins.into_iter();
+    loop {
+        while tasks.len() < 32 {
+            let Some((item, requested)) = pending.next() else { break };
+            let state = state.clone();
+            tasks.spawn(async move {
+                if requested == RANDOM_PIN_REQUEST && !allow_random {
+                    let e = ApiError::new(
+                        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                        "pin: ****** (a random PIN) cannot be used here; set those PINs one by one",
+                    );
+                    return (item, Err(e.with_field("pin")));
+                }
+                if requested == RANDOM_PIN_REQUEST {
+                    return (item, hash(&state, site_id, None, "pin", &requested).await);
+                }
+                // Whether the PIN is free is the caller's check, against the right holder.
+                let hashed = match Pin::parse("pin", &requested) {
+                    Ok(pin) => {
+                        state.gateways.pin_hash(site_id, &pin).await.map(|hash| HashedPin { hash, generated: None })
+                    }
+                    Err(e) => Err(e.into()),
+                };
+                (item, hashed)
+            });
+        }
+        match tasks.join_next().await {
+            Some(Ok(done)) => out.push(done),
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "a PIN hashing task failed");
+            }
+            None => break,
+        }
+    }
+    out.sort_by_key(|(item, _)| *item);
+    out
+}

@@ -1,0 +1,239 @@
+//! CSV in and out: `POST /v1/users/import` (create / update / upsert by a key, dry run,
+//! import tag, per-row results kept for download as CSV) and `GET /v1/users/export.csv`
+//! (any filtered list; no secrets in it).
+
+use crate::api::users::site_time_zone;
+use crate::auth::caller::{OnSite, SourceIp};
+use crate::clock::rfc3339;
+use crate::directory::Actor;
+use crate::directory::csv_import::{self, Mode, Plan, RowResult};
+use crate::directory::csv_rows::{self, line};
+use crate::directory::listing::{self, UserQuery};
+use crate::directory::person_read::{self, KeyColumn};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use proto::domain::person::{SHORT_TEXT_MAX_CHARS, bounded};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Largest CSV file an import takes.
+pub const MAX_CSV_BYTES: usize = 64 << 20;
+/// Error rows shown in the JSON answer; all of them are in the results CSV.
+const ERRORS_SHOWN: usize = 100;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// `create`, `update` or `upsert`.
+    pub mode: String,
+    /// The column that names a person: `user_id`, `system_id` or `email`.
+    pub key: String,
+    /// Check every row and report, commit nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Set on every row touched; default `csv-` and the start of the file's SHA-256 (so a
+    /// re-run of the same file recognises its rows).
+    pub tag: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ImportSummary {
+    pub import_id: i64,
+    pub dry_run: bool,
+    pub tag: String,
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    /// The first error rows; all per-row results are at `results_url`.
+    pub errors: Vec<RowResult>,
+    pub results_url: String,
+}
+
+fn results_csv(results: &[RowResult]) -> String {
+    let mut out = line(&["line", "outcome", "id", "user_id", "field", "message"]);
+    for r in results {
+        let id = r.id.map(|i| i.to_string()).unwrap_or_default();
+        out += &line(&[
+            &r.line.to_string(),
+            r.outcome,
+            &id,
+            r.user_id.as_deref().unwrap_or_default(),
+            r.field.as_deref().unwrap_or_default(),
+            r.message.as_deref().unwrap_or_default(),
+        ]);
+    }
+    out
+}
+
+#[utoipa::path(post, path = "/v1/users/import", tag = "import-export", security(("session" = []), ("bearer" = [])), params(ImportParams), request_body(content = String, content_type = "text/csv", description = "UTF-8 CSV (a BOM is fine); header names ignore case and spaces; lists in a cell are separated by `;`"), responses((status = 200, body = ImportSummary), (status = 400, description = "a bad parameter or an unreadable file", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 413, description = "larger than 64 MiB", body = crate::error::ErrorBody), (status = 415, description = "not text/csv", body = crate::error::ErrorBody)))]
+pub async fn import(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Query(params): Query<ImportParams>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<axum::Json<ImportSummary>> {
+    let actor = Actor::new(&caller, &account, &ip);
+    let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !declared.starts_with("text/csv") {
+        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type: an import is text/csv"));
+    }
+    let mode = Mode::parse(&params.mode).ok_or_else(|| {
+        ApiError::bad_request(format!("mode: {:?} is not create, update or upsert", params.mode)).with_field("mode")
+    })?;
+    let key = KeyColumn::parse(&params.key).ok_or_else(|| {
+        ApiError::bad_request(format!("key: {:?} is not user_id, system_id or email", params.key)).with_field("key")
+    })?;
+    let sha = Sha256::digest(&body);
+    let tag = match params.tag {
+        Some(t) => {
+            bounded("tag", &t, SHORT_TEXT_MAX_CHARS)?;
+            t
+        }
+        None => format!("csv-{}", sha.iter().take(6).map(|b| format!("{b:02x}")).collect::<String>()),
+    };
+    let table = csv_rows::parse(&body)?;
+    let rows = table.rows.len();
+    let plan = Plan { mode, key, dry_run: params.dry_run, tag: tag.clone() };
+    let results = csv_import::run(&state, &actor, table, &plan).await?;
+    let count = |o: &str| results.iter().filter(|r| r.outcome == o).count();
+    let (created, updated, unchanged, failed) =
+        (count("created"), count("updated"), count("unchanged"), count("error"));
+    let now = state.clock.now();
+    let import_id: i64 = sqlx::query_scalar(
+        "INSERT INTO imports (site_id, tag, mode, key_column, dry_run, file_sha256, actor, created_at, rows_total, rows_ok, results_csv)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(actor.site_id)
+    .bind(&tag)
+    .bind(&params.mode)
+    .bind(key.name())
+    .bind(params.dry_run)
+    .bind(sha.to_vec())
+    .bind(&actor.name)
+    .bind(now)
+    .bind(rows as i64)
+    .bind((rows - failed) as i64)
+    .bind(results_csv(&results))
+    .fetch_one(&state.db)
+    .await?;
+    let after = serde_json::json!({"import_id": import_id, "mode": params.mode, "key": key.name(), "dry_run": params.dry_run, "rows": rows, "created": created, "updated": updated, "failed": failed});
+    crate::audit::record(&state.db, now, actor.entry("users.import").target(&tag).after(after)).await?;
+    let errors = results.into_iter().filter(|r| r.outcome == "error").take(ERRORS_SHOWN).collect();
+    Ok(axum::Json(ImportSummary {
+        import_id,
+        dry_run: params.dry_run,
+        tag,
+        rows,
+        created,
+        updated,
+        unchanged,
+        failed,
+        errors,
+        results_url: format!("/v1/imports/{import_id}/results.csv"),
+    }))
+}
+
+fn csv_response(name: &str, text: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        text,
+    )
+        .into_response()
+}
+
+#[utoipa::path(get, path = "/v1/imports/{id}/results.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, description = "line,outcome,id,user_id,field,message", content_type = "text/csv"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
+pub async fn results(
+    State(state): State<AppState>,
+    OnSite(_, account): OnSite,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let text: Option<Option<String>> =
+        sqlx::query_scalar("SELECT results_csv FROM imports WHERE id = $1 AND site_id = $2")
+            .bind(id)
+            .bind(account.site_id)
+            .fetch_optional(&state.db)
+            .await?;
+    let text = text.flatten().ok_or_else(|| ApiError::not_found(format!("import {id}: not found in this site")))?;
+    Ok(csv_response(&format!("import-{id}-results.csv"), text))
+}
+
+/// The export's columns: those of an import but the PIN.
+const EXPORT_EXTRA: &[&str] = &["id", "status", "rank", "updated_at"];
+
+#[utoipa::path(get, path = "/v1/users/export.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(UserQuery), description = "Every person matching the filters (limit and offset are ignored), as CSV in the import's columns plus id, status, rank and updated_at. No PIN, template or photo.", responses((status = 200, description = "the people", content_type = "text/csv"), (status = 400, description = "a bad filter", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    OnSite(_, account): OnSite,
+    Query(q): Query<UserQuery>,
+) -> ApiResult<Response> {
+    let tz = site_time_zone(&state, account.site_id).await?;
+    let mut db = state.db.acquire().await?;
+    let rows = listing::all_rows(&mut db, account.site_id, &tz, &q).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut groups = person_read::access_groups(&mut db, &ids).await?;
+    let mut cards: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+            "SELECT user_row, number FROM cards WHERE mobile_invitation IS NULL AND user_row IN (",
+        );
+        let mut list = qb.separated(", ");
+        for id in chunk {
+            list.push_bind(*id);
+        }
+        qb.push(") ORDER BY user_row, position");
+        for (user_row, number) in qb.build_query_as::<(i64, String)>().fetch_all(&mut *db).await? {
+            cards.entry(user_row).or_default().push(number);
+        }
+    }
+    let columns: Vec<&str> =
+        csv_rows::COLUMNS.iter().copied().filter(|c| *c != "pin").chain(EXPORT_EXTRA.iter().copied()).collect();
+    let mut out = line(&columns);
+    for r in &rows {
+        let f = r.fields(groups.remove(&r.id).unwrap_or_default());
+        let join = |v: Vec<String>| v.join(";");
+        let cells: Vec<String> = vec![
+            r.user_id.clone(),
+            f.name.clone(),
+            f.first_name.clone().unwrap_or_default(),
+            f.last_name.clone().unwrap_or_default(),
+            f.email.clone().unwrap_or_default(),
+            f.username.clone().unwrap_or_default(),
+            f.phone.clone().unwrap_or_default(),
+            f.department.clone().unwrap_or_default(),
+            f.title.clone().unwrap_or_default(),
+            f.notes.clone().unwrap_or_default(),
+            f.system_id.clone().unwrap_or_default(),
+            f.tag.as_str().to_owned(),
+            f.start_time.clone().unwrap_or_default(),
+            f.end_time.clone().unwrap_or_default(),
+            join(f.access_groups.iter().map(u32::to_string).collect()),
+            join(
+                f.job_codes
+                    .iter()
+                    .map(|j| if j.label.is_empty() { j.code.to_string() } else { format!("{}:{}", j.code, j.label) })
+                    .collect(),
+            ),
+            f.security_level.to_string(),
+            join(f.computer_usernames.clone()),
+            join(cards.remove(&r.id).unwrap_or_default()),
+            r.id.to_string(),
+            r.status.clone(),
+            r.rank.clone(),
+            rfc3339(r.updated_at),
+        ];
+        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+        out += &line(&refs);
+    }
+    Ok(csv_response("people.csv", out))
+}

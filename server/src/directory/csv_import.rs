@@ -1,0 +1,295 @@
+//! CSV imports: modes create / update / upsert by a declared key (user ID, `system_id` or
+//! email). Every row is checked first; rows are then written in batches, each batch one
+//! transaction (all or nothing). A dry run does all of it and rolls every batch back.
+//! Every row touched carries the import tag; re-running a file (same tag) finds its own
+//! rows already there and reports them unchanged, so a crash mid-way loses nothing and a
+//! re-run makes no duplicates.
+
+use super::bulk_create::{self, Candidate};
+use super::cards;
+use super::csv_rows::{Row, Table};
+use super::person_read::{self, KeyColumn, PersonRow};
+use super::{Actor, lifecycle, outbox, person_create, person_write, pin};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use proto::domain::person::check_guest;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::{BTreeMap, HashMap};
+
+/// Rows per transaction.
+pub const BATCH: usize = 5000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Create,
+    Update,
+    Upsert,
+}
+
+impl Mode {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "create" => Some(Self::Create),
+            "update" => Some(Self::Update),
+            "upsert" => Some(Self::Upsert),
+            _ => None,
+        }
+    }
+}
+
+/// What happened to one row.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RowResult {
+    pub line: usize,
+    /// created, updated, unchanged or error (in a dry run: what would happen).
+    pub outcome: &'static str,
+    pub id: Option<i64>,
+    pub user_id: Option<String>,
+    pub field: Option<String>,
+    pub message: Option<String>,
+}
+
+impl RowResult {
+    fn error(line: usize, e: &ApiError) -> Self {
+        Self {
+            line,
+            outcome: "error",
+            id: None,
+            user_id: None,
+            field: e.field.clone(),
+            message: Some(e.message.clone()),
+        }
+    }
+    fn done(line: usize, outcome: &'static str, id: Option<i64>, user_id: &str) -> Self {
+        Self { line, outcome, id, user_id: Some(user_id.to_owned()), field: None, message: None }
+    }
+}
+
+pub struct Plan {
+    pub mode: Mode,
+    pub key: KeyColumn,
+    pub dry_run: bool,
+    pub tag: String,
+}
+
+fn row_error(e: proto::domain::FieldError) -> ApiError {
+    ApiError::from(e)
+}
+
+/// Runs an import; returns one result per data row, in file order.
+pub async fn run(state: &AppState, actor: &Actor, table: Table, plan: &Plan) -> ApiResult<Vec<RowResult>> {
+    if !table.columns.contains(&plan.key.name()) {
+        return Err(ApiError::bad_request(format!("key: the file has no {} column", plan.key.name())).with_field("key"));
+    }
+    let mut results: BTreeMap<usize, RowResult> = BTreeMap::new();
+    // The same unique value twice in one file: the later row is refused.
+    for column in ["user_id", "email", "username", "system_id"] {
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for row in &table.rows {
+            let Some(v) = row.get(column).filter(|v| !v.is_empty()) else { continue };
+            let v = if column == "user_id" || column == "system_id" { v.to_owned() } else { v.to_lowercase() };
+            if let Some(first) = seen.get(&v) {
+                let e = ApiError::conflict(format!("{column}: {v:?} is also on line {first}")).with_field(column);
+                results.entry(row.line).or_insert_with(|| RowResult::error(row.line, &e));
+            } else {
+                seen.insert(v, row.line);
+            }
+        }
+    }
+    for row in &table.rows {
+        if row.get(plan.key.name()).is_none_or(str::is_empty) {
+            let e = ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{}: the key column is empty", plan.key.name()),
+            )
+            .with_field(plan.key.name());
+            results.entry(row.line).or_insert_with(|| RowResult::error(row.line, &e));
+        }
+    }
+    let pins: Vec<(usize, String)> = table
+        .rows
+        .iter()
+        .filter(|r| !results.contains_key(&r.line))
+        .filter_map(|r| r.pin().map(|p| (r.line, p)))
+        .collect();
+    let mut hashes: HashMap<usize, Vec<u8>> = HashMap::new();
+    for (line, hashed) in pin::hash_many(state, actor.site_id, pins, false).await {
+        match hashed {
+            Ok(h) => {
+                hashes.insert(line, h.hash);
+            }
+            Err(e) => {
+                results.entry(line).or_insert_with(|| RowResult::error(line, &e));
+            }
+        }
+    }
+    let pending: Vec<&Row> = table.rows.iter().filter(|r| !results.contains_key(&r.line)).collect();
+    for batch in pending.chunks(BATCH) {
+        for r in write_batch(state, actor, plan, batch, &hashes).await? {
+            results.insert(r.line, r);
+        }
+    }
+    Ok(results.into_values().collect())
+}
+
+/// One transaction: looks up the batch's keys, creates and updates, commits (or, in a dry
+/// run, rolls back). A database failure rolls the whole batch back and fails its rows.
+async fn write_batch(
+    state: &AppState,
+    actor: &Actor,
+    plan: &Plan,
+    batch: &[&Row],
+    hashes: &HashMap<usize, Vec<u8>>,
+) -> ApiResult<Vec<RowResult>> {
+    let now = state.clock.now();
+    let mut tx = crate::db::write(&state.db).await?;
+    let keys: Vec<String> =
+        batch.iter().filter_map(|r| r.get(plan.key.name()).map(|k| plan.key.normalize(k))).collect();
+    let existing: HashMap<String, PersonRow> = person_read::rows_by(&mut tx, actor.site_id, plan.key, &keys)
+        .await?
+        .into_iter()
+        .filter_map(|p| {
+            let key = match plan.key {
+                KeyColumn::UserId => Some(p.user_id.clone()),
+                KeyColumn::SystemId => p.system_id.clone(),
+                KeyColumn::Email => p.email.clone(),
+            };
+            key.map(|k| (k, p))
+        })
+        .collect();
+    let mut results = Vec::with_capacity(batch.len());
+    let mut creates: Vec<Candidate> = Vec::new();
+    let mut updates: Vec<(&Row, &PersonRow)> = Vec::new();
+    for row in batch {
+        let key = plan.key.normalize(row.get(plan.key.name()).unwrap_or_default());
+        match (existing.get(&key), plan.mode) {
+            (Some(p), Mode::Create) if p.import_tag.as_deref() == Some(plan.tag.as_str()) => {
+                results.push(RowResult::done(row.line, "unchanged", Some(p.id), &p.user_id));
+            }
+            (Some(p), Mode::Create) => {
+                let e = ApiError::conflict(format!(
+                    "{}: user {} already has this {}",
+                    plan.key.name(),
+                    p.user_id,
+                    plan.key.name()
+                ))
+                .with_field(plan.key.name());
+                results.push(RowResult::error(row.line, &e));
+            }
+            (Some(p), _) => updates.push((row, p)),
+            (None, Mode::Update) => {
+                let e = ApiError::not_found(format!("{}: no person of this site has it", plan.key.name()))
+                    .with_field(plan.key.name());
+                results.push(RowResult::error(row.line, &e));
+            }
+            (None, _) => match row.new_user().and_then(person_create::check) {
+                Ok(new) => creates.push(Candidate { item: row.line, new, pin_hash: hashes.get(&row.line).cloned() }),
+                Err(e) => results.push(RowResult::error(row.line, &row_error(e))),
+            },
+        }
+    }
+    let outcome: ApiResult<Vec<RowResult>> = async {
+        let mut done = Vec::new();
+        let clashes = bulk_create::conflicts(&mut tx, actor.site_id, &creates).await?;
+        for (line, e) in &clashes {
+            done.push(RowResult::error(*line, e));
+        }
+        let ok: Vec<&Candidate> = creates.iter().filter(|c| !clashes.contains_key(&c.item)).collect();
+        for (line, c) in bulk_create::insert_many(&mut tx, actor, &ok, Some(&plan.tag), now).await? {
+            done.push(RowResult::done(line, "created", (!plan.dry_run).then_some(c.id), &c.user_id));
+        }
+        for (row, person) in &updates {
+            let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+            match update_row(&mut savepoint, actor, plan, row, person, hashes.get(&row.line), now).await {
+                Ok(outcome) => {
+                    savepoint.commit().await?;
+                    done.push(RowResult::done(row.line, outcome, Some(person.id), &person.user_id));
+                }
+                Err(e) => {
+                    savepoint.rollback().await?;
+                    done.push(RowResult::error(row.line, &e));
+                }
+            }
+        }
+        Ok(done)
+    }
+    .await;
+    match outcome {
+        Ok(done) => {
+            if plan.dry_run {
+                tx.rollback().await?;
+            } else {
+                tx.commit().await?;
+            }
+            results.extend(done);
+            Ok(results)
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            tracing::warn!(error = %e.message, "an import batch was rolled back");
+            let e = ApiError::conflict(format!("this row's batch was rolled back: {}", e.message));
+            Ok(batch.iter().map(|r| RowResult::error(r.line, &e)).collect())
+        }
+    }
+}
+
+/// Applies a row to an existing person: present columns change, empty cells clear.
+async fn update_row(
+    tx: &mut sqlx::SqliteConnection,
+    actor: &Actor,
+    plan: &Plan,
+    row: &Row,
+    person: &PersonRow,
+    pin_hash: Option<&Vec<u8>>,
+    now: i64,
+) -> ApiResult<&'static str> {
+    if let Some(user_id) = row.get("user_id").filter(|u| !u.is_empty())
+        && user_id != person.user_id
+    {
+        return Err(ApiError::conflict(format!(
+            "user_id: {} cannot become {user_id}; delete and create instead",
+            person.user_id
+        ))
+        .with_field("user_id"));
+    }
+    let groups = person_read::access_groups(tx, &[person.id]).await?.remove(&person.id).unwrap_or_default();
+    let old = person.fields(groups);
+    let mut new = old.clone();
+    row.apply(&mut new).map_err(row_error)?;
+    new.validate().map_err(row_error)?;
+    check_guest(new.tag, new.access_groups.len(), person.rank()).map_err(row_error)?;
+    let cards = row.cards().map(|c| cards::parse("cards", &c)).transpose().map_err(row_error)?;
+    let held = person_read::cards(tx, person.id).await?;
+    let cards_change = cards.as_ref().is_some_and(|c| {
+        let now: Vec<&str> = c.iter().map(|k| k.number.text()).collect();
+        let before: Vec<&str> = held.iter().filter(|h| h.card_type == "CSN").map(|h| h.number.as_str()).collect();
+        now != before
+    });
+    if old == new && !cards_change && pin_hash.is_none() && person.import_tag.as_deref() == Some(plan.tag.as_str()) {
+        return Ok("unchanged");
+    }
+    person_write::update(tx, person.id, person.version, &new, Some(&plan.tag), now).await?;
+    if let Some(cards) = cards.filter(|_| cards_change) {
+        cards::replace(tx, actor.site_id, person.id, &cards, false, "cards").await?;
+    }
+    if let Some(hash) = pin_hash {
+        sqlx::query("UPDATE users SET pin_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(person.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(super::conflict::unique_violation)?;
+    }
+    if cards_change || pin_hash.is_some() {
+        lifecycle::credentials_changed(tx, actor.site_id, person.id, person.status(), &person.user_id, now).await?;
+    } else if !person_write::same_on_devices(&old, &new) {
+        let status = person.status();
+        outbox::enqueue(tx, actor.site_id, person.id, &person.user_id, status.on_devices(), Some(status), now).await?;
+    }
+    let entry = actor.entry("user.update").target(&person.user_id).before(json!(old)).after(
+        json!({"fields": new, "cards_changed": cards_change, "pin_set": pin_hash.is_some(), "import_tag": plan.tag}),
+    );
+    crate::audit::record(&mut *tx, now, entry).await?;
+    Ok("updated")
+}

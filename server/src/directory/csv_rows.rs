@@ -1,0 +1,238 @@
+//! CSV files of people: UTF-8 with or without a BOM, header names compared without case
+//! or spaces, ISO dates, card numbers and PINs kept as the strings they are. Lists inside
+//! a cell (access groups, cards, job codes, computer usernames) are separated by `;`.
+
+use crate::error::ApiError;
+use proto::api::user::{CardInput, NewUser};
+use proto::domain::{FieldError, JobCodeEntry, PersonFields, Problem, Tag};
+use std::collections::HashMap;
+
+/// Every column an import understands (and an export writes, but for `pin`).
+pub const COLUMNS: &[&str] = &[
+    "user_id",
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "username",
+    "phone",
+    "department",
+    "title",
+    "notes",
+    "system_id",
+    "tag",
+    "start_time",
+    "end_time",
+    "access_groups",
+    "job_codes",
+    "security_level",
+    "computer_usernames",
+    "cards",
+    "pin",
+];
+
+/// `" User ID "` and `"user-id"` are `user_id`.
+pub fn normalize_header(h: &str) -> String {
+    h.trim().to_lowercase().replace([' ', '-'], "_")
+}
+
+/// One data row: its line in the file and its non-header cells by column.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub line: usize,
+    cells: HashMap<&'static str, String>,
+}
+
+/// The columns present and the rows of a CSV file.
+#[derive(Debug)]
+pub struct Table {
+    pub columns: Vec<&'static str>,
+    pub rows: Vec<Row>,
+}
+
+fn bad(message: String) -> ApiError {
+    ApiError::bad_request(message).with_field("file")
+}
+
+pub fn parse(bytes: &[u8]) -> Result<Table, ApiError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers = reader.headers().map_err(|e| bad(format!("file: the header line cannot be read: {e}")))?.clone();
+    let mut columns: Vec<&'static str> = Vec::new();
+    for h in headers.iter() {
+        let name = normalize_header(h);
+        let Some(known) = COLUMNS.iter().find(|c| **c == name) else {
+            return Err(bad(format!("file: {h:?} is not a column; use {}", COLUMNS.join(", "))));
+        };
+        if columns.contains(known) {
+            return Err(bad(format!("file: the column {known} appears twice")));
+        }
+        columns.push(known);
+    }
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| bad(format!("file: line {line}: {e}")))?;
+        let cells = columns.iter().zip(record.iter()).map(|(c, v)| (*c, unescape(v.trim()).to_owned())).collect();
+        rows.push(Row { line, cells });
+    }
+    Ok(Table { columns, rows })
+}
+
+/// Undoes the export's guard against spreadsheet formulas (`'=…` back to `=…`).
+fn unescape(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        _ => cell,
+    }
+}
+
+fn list(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split(';').map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl Row {
+    /// A cell of a column present in the file (`Some("")` when empty).
+    pub fn get(&self, column: &str) -> Option<&str> {
+        self.cells.get(column).map(String::as_str)
+    }
+
+    fn text(&self, column: &str) -> Option<Option<String>> {
+        self.get(column).map(|v| (!v.is_empty()).then(|| v.to_owned()))
+    }
+
+    /// Applies the row's columns to `f`: a present cell sets its field, an empty one clears it.
+    pub fn apply(&self, f: &mut PersonFields) -> Result<(), FieldError> {
+        if let Some(name) = self.get("name") {
+            f.name = name.to_owned();
+        }
+        for (column, field) in [
+            ("first_name", &mut f.first_name),
+            ("last_name", &mut f.last_name),
+            ("email", &mut f.email),
+            ("username", &mut f.username),
+            ("phone", &mut f.phone),
+            ("department", &mut f.department),
+            ("title", &mut f.title),
+            ("notes", &mut f.notes),
+            ("system_id", &mut f.system_id),
+            ("start_time", &mut f.start_time),
+            ("end_time", &mut f.end_time),
+        ] {
+            if let Some(value) = self.text(column) {
+                *field = value;
+            }
+        }
+        if let Some(tag) = self.get("tag") {
+            f.tag = if tag.is_empty() {
+                Tag::User
+            } else {
+                Tag::parse(&tag.to_uppercase())
+                    .ok_or_else(|| FieldError::new("tag", Problem::Invalid(format!("{tag:?} is not USER or GUEST"))))?
+            };
+        }
+        if let Some(cell) = self.get("access_groups") {
+            f.access_groups = list(cell)
+                .map(|g| {
+                    g.parse::<u32>().map_err(|_| {
+                        FieldError::new(
+                            "access_groups",
+                            Problem::Invalid(format!("{g:?} is not an access group number")),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(cell) = self.get("job_codes") {
+            f.job_codes = list(cell)
+                .map(|entry| {
+                    let (code, label) = entry.split_once(':').unwrap_or((entry, ""));
+                    let code = code.trim().parse::<u32>().map_err(|_| {
+                        FieldError::new("job_codes", Problem::Invalid(format!("{entry:?} is not code or code:label")))
+                    })?;
+                    Ok(JobCodeEntry { code, label: label.trim().to_owned() })
+                })
+                .collect::<Result<_, FieldError>>()?;
+        }
+        if let Some(level) = self.get("security_level") {
+            f.security_level = if level.is_empty() {
+                0
+            } else {
+                level.parse().map_err(|_| {
+                    FieldError::new(
+                        "security_level",
+                        Problem::OutOfRange { value: level.into(), min: "0".into(), max: "5".into() },
+                    )
+                })?
+            };
+        }
+        if let Some(cell) = self.get("computer_usernames") {
+            f.computer_usernames = list(cell).map(str::to_owned).collect();
+        }
+        Ok(())
+    }
+
+    /// The cards column, if present (empty: no cards).
+    pub fn cards(&self) -> Option<Vec<CardInput>> {
+        self.get("cards").map(|cell| list(cell).map(|n| CardInput { number: n.to_owned(), label: None }).collect())
+    }
+
+    /// The PIN cell, if present and not empty.
+    pub fn pin(&self) -> Option<String> {
+        self.get("pin").filter(|p| !p.is_empty()).map(str::to_owned)
+    }
+
+    /// The row as a new person.
+    pub fn new_user(&self) -> Result<NewUser, FieldError> {
+        let mut fields = PersonFields::default();
+        self.apply(&mut fields)?;
+        Ok(NewUser {
+            user_id: self.text("user_id").flatten(),
+            fields,
+            cards: self.cards().unwrap_or_default(),
+            pin: self.pin(),
+            allow_duplicates: false,
+        })
+    }
+}
+
+/// A CSV line from cells, quoted where needed.
+pub fn line(cells: &[&str]) -> String {
+    let quoted: Vec<String> = cells
+        .iter()
+        .map(|c| {
+            // A leading = + - @ would be a formula in a spreadsheet: keep it text.
+            let c = if c.starts_with(['=', '+', '-', '@']) { format!("'{c}") } else { (*c).to_owned() };
+            if c.contains([',', '"', '\n', '\r']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c }
+        })
+        .collect();
+    quoted.join(",") + "\r\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_bom_and_cells() {
+        let file = "\u{FEFF} User ID ,Name,EMAIL,Cards,PIN,Access Groups,start-time\r\n00042,Ann Lee,Ann@Example.com,00123;0xAB,0012,1;2,2026-01-01\r\n";
+        let table = parse(file.as_bytes()).unwrap();
+        assert_eq!(table.columns, ["user_id", "name", "email", "cards", "pin", "access_groups", "start_time"]);
+        let new = table.rows[0].new_user().unwrap();
+        assert_eq!(new.user_id.as_deref(), Some("00042"));
+        assert_eq!(
+            new.cards.iter().map(|c| c.number.as_str()).collect::<Vec<_>>(),
+            ["00123", "0xAB"],
+            "strings as given"
+        );
+        assert_eq!(new.pin.as_deref(), Some("0012"), "leading zeros kept");
+        assert_eq!(new.fields.access_groups, [1, 2]);
+        assert_eq!(table.rows[0].line, 2);
+        assert!(parse(b"name,shoe size\nAnn,9\n").unwrap_err().message.contains("\"shoe size\" is not a column"));
+    }
+
+    #[test]
+    fn export_lines_are_quoted_and_formula_safe() {
+        assert_eq!(line(&["a,b", "say \"hi\"", "=1+1"]), "\"a,b\",\"say \"\"hi\"\"\",'=1+1\r\n");
+    }
+}

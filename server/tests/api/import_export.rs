@@ -1,0 +1,169 @@
+use crate::harness::*;
+use crate::users::created;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn import(s: &TestServer, t: &str, query: &str, csv: &str) -> (StatusCode, Value) {
+    let r = s
+        .request(Method::POST, &format!("/v1/users/import?{query}"))
+        .bearer_auth(t)
+        .header("content-type", "text/csv")
+        .body(csv.to_owned())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, body(r).await)
+}
+
+async fn count_users(s: &TestServer) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_service = FALSE").fetch_one(s.db()).await.unwrap()
+}
+
+#[tokio::test]
+async fn batch_create_reports_per_item() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    created(&s, &t, json!({"name": "Taken", "email": "taken@example.com"})).await;
+    let users = json!({"users": [
+        {"name": "One", "cards": [{"number": "111"}]},
+        {"name": "x".repeat(49)},
+        {"name": "Two", "email": "TAKEN@example.com"},
+        {"name": "Three", "cards": [{"number": "111"}]},
+        {"name": "Four", "pin": "******"},
+        {"name": "Five", "user_id": "A-5"}
+    ]});
+    let r = s.request(Method::POST, "/v1/users/batch").bearer_auth(&t).json(&users).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let b = body(r).await;
+    assert_eq!(b["status"], "ERROR");
+    let made: Vec<u64> = b["created_users"].as_array().unwrap().iter().map(|u| u["index"].as_u64().unwrap()).collect();
+    assert_eq!(made, [0, 4, 5]);
+    assert_eq!(b["created_users"][0]["status"], "ACTIVE");
+    assert!(b["created_users"][1]["pin"].as_str().unwrap().len() >= 6, "a random PIN, once");
+    assert_eq!(b["created_users"][2]["user_id"], "A-5");
+    assert_eq!(b["error_details"]["1"]["field"], "users[1].name");
+    assert_eq!(b["error_details"]["2"]["field"], "email");
+    assert_eq!(b["error_details"]["3"]["field"], "cards[0].number", "the same card as item 0");
+    let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(s.db()).await.unwrap();
+    assert_eq!(outbox, 2, "device work for the two ACTIVE people");
+}
+
+#[tokio::test]
+async fn dry_run_then_import_then_rerun_then_upsert() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let before = count_users(&s).await;
+    let csv = "\u{FEFF}Email, Name ,cards,PIN,Access Groups,Start Time\r\n\
+               ann@example.com,Ann,00777,0042,1;2,2026-01-01\r\n\
+               bob@example.com,Bob,,,,\r\n\
+               bad@example.com,,,,,\r\n\
+               ann@example.com,Ann Again,,,,\r\n\
+               cy@example.com,Cy,,12,,\r\n";
+    let (status, dry) = import(&s, &t, "mode=create&key=email&dry_run=true", csv).await;
+    assert_eq!(status, StatusCode::OK, "{dry}");
+    assert_eq!(
+        (dry["created"].as_u64(), dry["failed"].as_u64(), dry["dry_run"].as_bool()),
+        (Some(2), Some(3), Some(true))
+    );
+    let lines: Vec<u64> = dry["errors"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [4, 5, 6], "empty name, repeated email, short PIN");
+    assert_eq!(count_users(&s).await, before, "a dry run commits nothing");
+
+    let (_, done) = import(&s, &t, "mode=create&key=email", csv).await;
+    assert_eq!((done["created"].as_u64(), done["failed"].as_u64()), (Some(2), Some(3)));
+    let tag = done["tag"].as_str().unwrap().to_owned();
+    let page =
+        body(s.request(Method::GET, "/v1/users?email=ann@example.com").bearer_auth(&t).send().await.unwrap()).await;
+    let ann = &page["users"][0];
+    assert_eq!((ann["status"].as_str(), ann["import_tag"].as_str()), (Some("ACTIVE"), Some(tag.as_str())));
+    assert_eq!(ann["access_groups"], json!([1, 2]));
+    let id = ann["id"].as_i64().unwrap();
+    let full = body(s.request(Method::GET, &format!("/v1/users/{id}")).bearer_auth(&t).send().await.unwrap()).await;
+    assert_eq!(full["cards"][0]["number"], "00777", "card numbers stay strings");
+
+    let (_, again) = import(&s, &t, "mode=create&key=email", csv).await;
+    assert_eq!(
+        (again["created"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(2)),
+        "a re-run makes no duplicates"
+    );
+    assert_eq!(count_users(&s).await, before + 2);
+
+    let r = s.request(Method::GET, done["results_url"].as_str().unwrap()).bearer_auth(&t).send().await.unwrap();
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let results = r.text().await.unwrap();
+    assert!(results.starts_with("line,outcome,id,user_id,field,message\r\n2,created,"), "{results}");
+
+    let upsert = "email,name,department,cards\r\nbob@example.com,Bob Stone,Ops,4711\r\ndee@example.com,Dee,,\r\n";
+    let (_, up) = import(&s, &t, "mode=upsert&key=email&tag=hr-sync", upsert).await;
+    assert_eq!((up["created"].as_u64(), up["updated"].as_u64()), (Some(1), Some(1)), "{up}");
+    let bob = &body(s.request(Method::GET, "/v1/users?email=bob@example.com").bearer_auth(&t).send().await.unwrap())
+        .await["users"][0];
+    assert_eq!(
+        (bob["department"].as_str(), bob["status"].as_str(), bob["import_tag"].as_str()),
+        (Some("Ops"), Some("ACTIVE"), Some("hr-sync"))
+    );
+    let (_, upd) = import(&s, &t, "mode=update&key=email", "email,name\r\nnobody@example.com,X\r\n").await;
+    assert_eq!(upd["errors"][0]["field"], "email");
+}
+
+#[tokio::test]
+async fn bad_files_and_parameters() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let (status, b) = import(&s, &t, "mode=create&key=email", "email,shoe size\r\na@example.com,9\r\n").await;
+    assert_eq!((status, b["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("file")));
+    let (status, b) = import(&s, &t, "mode=merge&key=email", "email\r\n").await;
+    assert_eq!((status, b["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("mode")));
+    let (status, b) = import(&s, &t, "mode=create&key=system_id", "email,name\r\na@example.com,A\r\n").await;
+    assert_eq!((status, b["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("key")));
+    let (_, b) = import(&s, &t, "mode=create&key=email", "email,name,pin\r\na@example.com,A,******\r\n").await;
+    assert_eq!(b["errors"][0]["field"], "pin", "no random PINs in a file: they could not be shown once");
+    let r = s
+        .request(Method::POST, "/v1/users/import?mode=create&key=email")
+        .bearer_auth(&t)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn export_of_a_filtered_list_round_trips_without_secrets() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    created(&s, &t, json!({"name": "Eve, \"E\"", "email": "eve@example.com", "phone": "+49 30 1", "pin": "9931", "cards": [{"number": "0042"}], "department": "Ops"})).await;
+    created(&s, &t, json!({"name": "Fay", "email": "fay@example.com", "department": "Sales"})).await;
+    let r = s
+        .request(Method::GET, "/v1/users/export.csv?search=example.com&department=Ops")
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    assert!(text.starts_with("user_id,name,first_name,"));
+    assert!(text.contains("\"Eve, \"\"E\"\"\"") && text.contains(",'+49 30 1,") && text.contains(",0042,"), "{text}");
+    assert!(!text.contains("9931") && !text.contains(",pin,"), "no PIN in an export");
+    assert!(text.contains("Fay"), "unknown query parameters are ignored; search matched both");
+    let only_fay = s
+        .request(Method::GET, "/v1/users/export.csv?email=FAY@example.com")
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(only_fay.lines().count(), 2);
+
+    let reimport = only_fay.replace("Fay,", "Fay Updated,");
+    let keep: Vec<&str> = reimport.lines().collect();
+    let header: Vec<&str> = keep[0].split(',').collect();
+    let cut = header.iter().position(|h| *h == "id").unwrap();
+    let trimmed: String = keep.iter().map(|l| l.split(',').take(cut).collect::<Vec<_>>().join(",") + "\r\n").collect();
+    let (status, b) = import(&s, &t, "mode=update&key=user_id", &trimmed).await;
+    assert_eq!((status, b["updated"].as_u64()), (StatusCode::OK, Some(1)), "{b}");
+}
