@@ -5,7 +5,9 @@ use crate::audit::{self, Entry};
 use crate::auth::password::Password;
 use crate::auth::secret::{Secret, grouped_code};
 use crate::db::Db;
+use crate::directory::person_write::search_text;
 use crate::sites;
+use proto::domain::PersonFields;
 
 pub const CODE_LIFETIME_SECS: i64 = 60 * 60;
 
@@ -85,13 +87,18 @@ pub async fn create_first_super(
     for site_id in site_ids {
         let user_id = sites::next_user_id(&mut tx, site_id).await?;
         sqlx::query(
-            "INSERT INTO users (site_id, login_id, user_id, name, rank, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, 'SUPER', $5, $5)",
+            "INSERT INTO users (site_id, login_id, user_id, name, username, search_text, rank, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $4, $5, 'SUPER', $6, $6)",
         )
         .bind(site_id)
         .bind(login_id)
         .bind(&user_id)
         .bind(username)
+        .bind(search_text(&PersonFields {
+            name: username.into(),
+            username: Some(username.into()),
+            ..Default::default()
+        }))
         .bind(now)
         .execute(&mut *tx)
         .await?;

@@ -6,6 +6,7 @@
 //! - `cargo xtask app`: builds the console into `target/app`.
 //! - `cargo xtask openapi`: rewrites the committed OpenAPI document.
 //! - `cargo xtask bench gateway`: the simulator's benchmark; prints figures.
+//! - `cargo xtask bench directory`: the directory at 100,000 people; prints figures.
 
 mod app_bundle;
 
@@ -22,9 +23,10 @@ fn main() -> Result<()> {
         ["test"] => test(),
         ["run"] => run(),
         ["bench", "gateway"] => cargo(&["bench", "-p", "gateway-sim", "--bench", "gateway"]),
+        ["bench", "directory"] => cargo(&["bench", "-p", "server", "--bench", "directory"]),
         ["app"] => app_bundle::build(&root()?).map(drop),
         ["openapi"] => openapi(),
-        _ => bail!("usage: cargo xtask test | run | app | openapi | bench gateway"),
+        _ => bail!("usage: cargo xtask test | run | app | openapi | bench gateway | bench directory"),
     }
 }
 

@@ -173,8 +173,9 @@ async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action)
     }
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
-    let mut people = person_read::rows_by_ids(&mut tx, actor.site_id, &req.ids).await?;
-    let by_email = person_read::rows_by(&mut tx, actor.site_id, person_read::KeyColumn::Email, &req.emails).await?;
+    let mut people = person_read::status_rows(&mut tx, actor.site_id, "id", &req.ids).await?;
+    let emails: Vec<String> = req.emails.iter().map(|e| e.trim().to_lowercase()).collect();
+    let by_email = person_read::status_rows(&mut tx, actor.site_id, "email", &emails).await?;
     let mut error_details = Vec::new();
     let found_ids: HashSet<i64> = people.iter().map(|p| p.id).collect();
     for id in &req.ids {

@@ -3,7 +3,7 @@
 //! sessions, device work, and blocked cards after a deletion. Bulk actions are set-based:
 //! a few statements per 500 people, not a few per person.
 
-use super::person_read::PersonRow;
+use super::person_read::{PersonRow, StatusRow};
 use super::{Actor, outbox};
 use crate::auth::session;
 use crate::error::{ApiError, ApiResult};
@@ -25,7 +25,7 @@ async fn supers_left(tx: &mut SqliteConnection, site_id: i64) -> sqlx::Result<i6
 
 /// Checks `action` on one person; `supers` counts the SUPERs left and is lowered when this
 /// person stops being one.
-fn check(person: &PersonRow, action: Action, actor: &Actor, supers: &mut i64) -> ApiResult<Transition> {
+fn check(person: &StatusRow, action: Action, actor: &Actor, supers: &mut i64) -> ApiResult<Transition> {
     if actor.user_row == person.id && !matches!(action, Action::CredentialsChanged | Action::Reactivate) {
         return Err(ApiError::forbidden(format!("you cannot {} yourself", action.as_str())));
     }
@@ -39,7 +39,7 @@ fn check(person: &PersonRow, action: Action, actor: &Actor, supers: &mut i64) ->
     }
     let t = person
         .status()
-        .apply(action, person.has_credentials())
+        .apply(action, person.has_credentials)
         .map_err(|e| ApiError::conflict(format!("user {}: {e}", person.user_id)).with_field("status"))?;
     let was_super = person.rank() == Rank::Super && person.status().may_sign_in();
     let stays_super = t.to.is_some_and(Status::may_sign_in) && !t.clears_access_groups_and_rank;
@@ -71,13 +71,14 @@ pub async fn apply(
 ) -> ApiResult<Transition> {
     let site_id = actor.site_id;
     let mut supers = supers_left(tx, site_id).await?;
-    let t = check(person, action, actor, &mut supers)?;
+    let subject = person.status_row();
+    let t = check(&subject, action, actor, &mut supers)?;
     if t.to.is_none() {
         delete(tx, person, now).await?;
         session::revoke_account(&mut *tx, person.id, now).await?;
         outbox::enqueue(tx, site_id, person.id, &person.user_id, person.status().on_devices(), None, now).await?;
     } else {
-        write_many(tx, site_id, &[(person, t)], now).await?;
+        write_many(tx, site_id, &[(&subject, t)], now).await?;
     }
     Ok(t)
 }
@@ -86,13 +87,13 @@ pub async fn apply(
 pub async fn apply_many<'p>(
     tx: &mut SqliteConnection,
     actor: &Actor,
-    people: &'p [PersonRow],
+    people: &'p [StatusRow],
     action: Action,
     now: i64,
-) -> ApiResult<Vec<(&'p PersonRow, ApiResult<Transition>)>> {
+) -> ApiResult<Vec<(&'p StatusRow, ApiResult<Transition>)>> {
     let mut supers = supers_left(tx, actor.site_id).await?;
     let outcomes: Vec<_> = people.iter().map(|p| (p, check(p, action, actor, &mut supers))).collect();
-    let changes: Vec<(&PersonRow, Transition)> =
+    let changes: Vec<(&StatusRow, Transition)> =
         outcomes.iter().filter_map(|(p, t)| t.as_ref().ok().map(|t| (*p, *t))).collect();
     write_many(tx, actor.site_id, &changes, now).await?;
     Ok(outcomes)
@@ -111,7 +112,7 @@ fn in_list<'q>(q: &mut QueryBuilder<'q, Sqlite>, ids: &[i64]) {
 async fn write_many(
     tx: &mut SqliteConnection,
     site_id: i64,
-    changes: &[(&PersonRow, Transition)],
+    changes: &[(&StatusRow, Transition)],
     now: i64,
 ) -> ApiResult<()> {
     for status in Status::ALL {
@@ -146,7 +147,7 @@ async fn write_many(
         in_list(&mut q, chunk);
         q.build().execute(&mut *tx).await?;
     }
-    let work: Vec<(&PersonRow, &str)> = changes
+    let work: Vec<(&StatusRow, &str)> = changes
         .iter()
         .filter_map(|(p, t)| {
             let (was, is) = (p.status().on_devices(), t.on_devices());

@@ -82,12 +82,49 @@ fn since(q: &UserQuery, time_zone: &str) -> ApiResult<Option<i64>> {
     Ok(Some(zoned.timestamp().as_second()))
 }
 
-/// Adds the WHERE clause of `q` (after `WHERE u.site_id = …`).
-fn push_filters(b: &mut QueryBuilder<'_, Sqlite>, q: &UserQuery, since: Option<i64>) -> ApiResult<()> {
-    if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        b.push(" AND u.search_text LIKE ")
-            .push_bind(format!("%{}%", like_escape(&s.to_lowercase())))
-            .push(" ESCAPE '\\'");
+/// The LIKE pattern of a search term and the term's length, if there is one.
+fn search_pattern(q: &UserQuery) -> Option<(String, usize)> {
+    let term = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
+    Some((format!("%{}%", like_escape(&term.to_lowercase())), term.chars().count()))
+}
+
+/// Matches beyond which a search is "common": then walking the sort order and stopping
+/// at a page is fastest; below it, the few matching IDs from the trigram index are.
+const PROBE: i64 = 2000;
+
+/// The IDs matching a search term when they are few (the trigram index answers at once
+/// for terms of 3 characters or more); `None` when the term is short or common.
+async fn few_matches(db: &mut SqliteConnection, q: &UserQuery) -> sqlx::Result<Option<Vec<i64>>> {
+    let Some((pattern, chars)) = search_pattern(q) else { return Ok(None) };
+    if chars < 3 {
+        return Ok(None);
+    }
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT rowid FROM users_search WHERE search_text LIKE $1 ESCAPE '\\' LIMIT $2")
+            .bind(pattern)
+            .bind(PROBE + 1)
+            .fetch_all(db)
+            .await?;
+    Ok((ids.len() as i64 <= PROBE).then_some(ids))
+}
+
+/// Adds the WHERE clause of `q` (after `WHERE u.site_id = …`); `among` narrows to known IDs.
+fn push_filters(
+    b: &mut QueryBuilder<'_, Sqlite>,
+    q: &UserQuery,
+    since: Option<i64>,
+    among: Option<&[i64]>,
+) -> ApiResult<()> {
+    if let Some(ids) = among {
+        b.push(" AND u.id IN (");
+        let mut list = b.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        b.push(")");
+    }
+    if let Some((pattern, _)) = search_pattern(q) {
+        b.push(" AND u.search_text LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
     }
     if let Some(email) = &q.email {
         b.push(" AND u.email = ").push_bind(email.trim().to_lowercase());
@@ -150,10 +187,14 @@ pub async fn page(db: &mut SqliteConnection, site_id: i64, time_zone: &str, q: &
         other => return Err(bad("order", format!("{other:?} is not asc or desc"))),
     };
     let since = since(q, time_zone)?;
+    let among = few_matches(&mut *db, q).await?;
+    if among.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(UserPage { users: vec![], has_more: false, next_offset: None });
+    }
     let mut b: QueryBuilder<Sqlite> =
         QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
     b.push_bind(site_id);
-    push_filters(&mut b, q, since)?;
+    push_filters(&mut b, q, since, among.as_deref())?;
     // Names sort case-insensitively, numeric user IDs by value; `order` is one of two
     // keywords, so the clause holds no user text.
     let by = match sort {
@@ -182,7 +223,7 @@ pub async fn all_rows(
     let mut b: QueryBuilder<Sqlite> =
         QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
     b.push_bind(site_id);
-    push_filters(&mut b, q, since)?;
+    push_filters(&mut b, q, since, None)?;
     b.push(" ORDER BY u.id");
     Ok(b.build_query_as().fetch_all(&mut *db).await?)
 }

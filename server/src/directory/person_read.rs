@@ -116,6 +116,70 @@ impl PersonRow {
     }
 }
 
+/// What a lifecycle action needs to know of a person (bulk calls read only this).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StatusRow {
+    pub id: i64,
+    pub user_id: String,
+    pub email: Option<String>,
+    pub status: String,
+    pub rank: String,
+    pub has_credentials: bool,
+}
+
+impl StatusRow {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Pending)
+    }
+
+    pub fn rank(&self) -> Rank {
+        Rank::parse(&self.rank).unwrap_or(Rank::Regular)
+    }
+}
+
+impl PersonRow {
+    pub fn status_row(&self) -> StatusRow {
+        StatusRow {
+            id: self.id,
+            user_id: self.user_id.clone(),
+            email: self.email.clone(),
+            status: self.status.clone(),
+            rank: self.rank.clone(),
+            has_credentials: self.has_credentials(),
+        }
+    }
+}
+
+const STATUS_COLUMNS: &str = "u.id, u.user_id, u.email, u.status, u.rank,
+    (u.pin_hash IS NOT NULL OR EXISTS (SELECT 1 FROM cards c WHERE c.user_row = u.id)
+        OR EXISTS (SELECT 1 FROM biometrics b WHERE b.user_row = u.id)) AS has_credentials";
+
+/// The lifecycle view of the visible people of a site whose `column` (`id` or `email`) is
+/// one of `values`.
+pub async fn status_rows<T>(
+    db: &mut SqliteConnection,
+    site_id: i64,
+    column: &str,
+    values: &[T],
+) -> sqlx::Result<Vec<StatusRow>>
+where
+    T: for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Clone + Send + Sync,
+{
+    let mut out = Vec::with_capacity(values.len());
+    for chunk in values.chunks(500) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new(format!("SELECT {STATUS_COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
+        q.push_bind(site_id).push(format!(" AND u.{column} IN ("));
+        let mut list = q.separated(", ");
+        for v in chunk {
+            list.push_bind(v.clone());
+        }
+        q.push(")");
+        out.extend(q.build_query_as::<StatusRow>().fetch_all(&mut *db).await?);
+    }
+    Ok(out)
+}
+
 /// One visible person of a site by directory ID.
 pub async fn row(db: &mut SqliteConnection, site_id: i64, id: i64) -> sqlx::Result<Option<PersonRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1 AND u.site_id = $2 AND {VISIBLE}"))
@@ -180,23 +244,6 @@ pub async fn views(db: &mut SqliteConnection, rows: &[PersonRow]) -> sqlx::Resul
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut groups = access_groups(db, &ids).await?;
     Ok(rows.iter().map(|r| r.view(groups.remove(&r.id).unwrap_or_default(), None)).collect())
-}
-
-/// The visible people of a site named by directory IDs.
-pub async fn rows_by_ids(db: &mut SqliteConnection, site_id: i64, ids: &[i64]) -> sqlx::Result<Vec<PersonRow>> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
-        q.push_bind(site_id).push(" AND u.id IN (");
-        let mut list = q.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
-        q.push(")");
-        out.extend(q.build_query_as::<PersonRow>().fetch_all(&mut *db).await?);
-    }
-    Ok(out)
 }
 
 /// A text column that names one person of a site.

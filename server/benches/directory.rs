@@ -1,0 +1,171 @@
+//! `cargo xtask bench directory`: the directory at 100,000 people, through the real server
+//! in-process on loopback. Prints figures; asserts nothing about time.
+//!
+//! 1. CSV import of 100,000 new people (validated, committed, queued for sync).
+//! 2. p50/p95 of a 50-row page with a substring search (measured at the client, so it
+//!    includes the loopback HTTP round trip).
+//! 3. Bulk suspend of 10,000 people listed by email in a CSV: one API call, against the
+//!    BioStar Air sample app's way (one search and one suspend call per row).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use serde_json::{Value, json};
+use server::clock::SystemClock;
+use server::config::Config;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PEOPLE: usize = 100_000;
+const SUSPEND: usize = 10_000;
+const SEARCHES: usize = 400;
+const ADMIN: &str = "bench-admin";
+const PASSWORD: &str = "bench admin password 1";
+
+fn people_csv() -> String {
+    let mut csv = String::from("email,name,department,cards\r\n");
+    for i in 0..PEOPLE {
+        let dept = ["Ops", "Sales", "R&D", "Facilities", "Security"][i % 5];
+        csv += &format!("person{i}@example.com,Person {i} {},{dept},{}\r\n", surname(i), 10_000_000 + i);
+    }
+    csv
+}
+
+fn surname(i: usize) -> &'static str {
+    ["Lee", "Stone", "Garcia", "Nakamura", "Okafor", "Schmidt", "Rossi", "Dubois"][i % 8]
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    samples[((samples.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+fn rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+struct Api {
+    base: String,
+    http: reqwest::Client,
+    token: String,
+}
+
+impl Api {
+    async fn post(&self, path: &str, body: &Value) -> Value {
+        let r =
+            self.http.post(format!("{}{path}", self.base)).bearer_auth(&self.token).json(body).send().await.unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut vars: HashMap<String, String> = HashMap::new();
+    vars.insert("LINTEL_DATA_DIR".into(), dir.path().display().to_string());
+    vars.insert("LINTEL_LISTEN".into(), "127.0.0.1:0".into());
+    vars.insert("LINTEL_BOOTSTRAP_ADMIN".into(), format!("{ADMIN}:{PASSWORD}"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let running = server::start(Config::load(&vars)?, Arc::new(SystemClock), listener).await?;
+    let base = format!("http://{}", running.addr);
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{base}/v1/login"))
+        .json(&json!({"username": ADMIN, "password": PASSWORD}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["access_token"].as_str().unwrap().to_owned();
+    let accounts: Value = http.get(format!("{base}/v1/accounts/self")).bearer_auth(&token).send().await?.json().await?;
+    let account = accounts["accounts"][0]["id"].as_i64().unwrap();
+    let scoped: Value =
+        http.post(format!("{base}/v1/login/{account}")).bearer_auth(&token).send().await?.json().await?;
+    let api =
+        Api { base: base.clone(), http: http.clone(), token: scoped["access_token"].as_str().unwrap().to_owned() };
+
+    println!("directory benchmark: {PEOPLE} people, server in-process on {base}");
+    let csv = people_csv();
+    let started = Instant::now();
+    let r = http
+        .post(format!("{base}/v1/users/import?mode=create&key=email"))
+        .bearer_auth(&api.token)
+        .header("content-type", "text/csv")
+        .body(csv.clone())
+        .send()
+        .await?;
+    let import_time = started.elapsed();
+    let summary: Value = r.json().await?;
+    assert_eq!(summary["created"].as_u64(), Some(PEOPLE as u64), "{summary}");
+    println!(
+        "CSV import of {PEOPLE} people ({} KiB): {:.2} s (target <= 5 s)",
+        csv.len() / 1024,
+        import_time.as_secs_f64()
+    );
+
+    let terms = ["person4242", "Nakamura", "son 777", "zzz-no-match", "9999 ", "okafor", "@example", "Person 12"];
+    let mut samples = Vec::with_capacity(SEARCHES);
+    for i in 0..SEARCHES {
+        let term = terms[i % terms.len()];
+        let started = Instant::now();
+        let r = http
+            .get(format!("{base}/v1/users"))
+            .query(&[("search", term), ("limit", "50")])
+            .bearer_auth(&api.token)
+            .send()
+            .await?;
+        assert!(r.status().is_success());
+        let _: Value = r.json().await?;
+        samples.push(started.elapsed());
+    }
+    println!(
+        "search page of 50 among {PEOPLE} ({SEARCHES} requests, terms {terms:?}): p50 {}, p95 {} (target p95 <= 15 ms)",
+        ms(percentile(&mut samples, 0.5)),
+        ms(percentile(&mut samples, 0.95))
+    );
+
+    // Bulk: the CSV of emails, one call.
+    let emails_csv: String = std::iter::once("email".to_owned())
+        .chain((0..SUSPEND).map(|i| format!("person{i}@example.com")))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let started = Instant::now();
+    let emails: Vec<&str> = emails_csv.lines().skip(1).collect();
+    let done = api
+        .post("/v1/users/suspend", &json!({"emails": emails, "certify_by": "none", "use_site_template": true}))
+        .await;
+    let bulk = started.elapsed();
+    assert_eq!(done["results"].as_array().unwrap().len(), SUSPEND, "{}", done["error_details"]);
+
+    // Per row, as the BioStar Air sample app does it, on the next 10,000 people.
+    let started = Instant::now();
+    for i in SUSPEND..2 * SUSPEND {
+        let found = api
+            .post(
+                "/v1/users/search",
+                &json!({"filters": [{"field": "email", "equals": format!("person{i}@example.com")}]}),
+            )
+            .await;
+        let id = found["users"][0]["id"].as_i64().unwrap();
+        api.post("/v1/users/suspend", &json!({"ids": [id], "certify_by": "none", "use_site_template": true})).await;
+    }
+    let per_row = started.elapsed();
+    println!(
+        "suspend {SUSPEND} people listed by email: bulk {:.3} s, per row (search + suspend each) {:.2} s: {:.0}x faster (target >= 50x)",
+        bulk.as_secs_f64(),
+        per_row.as_secs_f64(),
+        per_row.as_secs_f64() / bulk.as_secs_f64()
+    );
+    if let Some(rss) = rss_mib() {
+        println!("process RSS with {PEOPLE} people (server, embedded gateway and this client): {rss:.0} MiB");
+    }
+    running.stop().await?;
+    Ok(())
+}
