@@ -86,22 +86,21 @@ pub async fn create_first_super(
     let site_ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM sites ORDER BY id").fetch_all(&mut *tx).await?;
     for site_id in site_ids {
         let user_id = sites::next_user_id(&mut tx, site_id).await?;
-        sqlx::query(
+        let text =
+            search_text(&PersonFields { name: username.into(), username: Some(username.into()), ..Default::default() });
+        let row: i64 = sqlx::query_scalar(
             "INSERT INTO users (site_id, login_id, user_id, name, username, search_text, rank, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $4, $5, 'SUPER', $6, $6)",
+             VALUES ($1, $2, $3, $4, $4, $5, 'SUPER', $6, $6) RETURNING id",
         )
         .bind(site_id)
         .bind(login_id)
         .bind(&user_id)
         .bind(username)
-        .bind(search_text(&PersonFields {
-            name: username.into(),
-            username: Some(username.into()),
-            ..Default::default()
-        }))
+        .bind(&text)
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
+        crate::directory::search_index::add(&mut tx, &[(row, text)]).await?;
         let after = serde_json::json!({"username": username, "user_id": user_id, "rank": "SUPER"});
         let how = if code.is_some() { "bootstrap code" } else { "LINTEL_BOOTSTRAP_ADMIN" };
         let entry = Entry::new(Some(site_id), how, source_ip, "bootstrap.create_super").target(username).after(after);

@@ -229,10 +229,12 @@ pub async fn insert_many(
                 .push_bind(now)
                 .push_bind(now);
         });
-        q.push(" RETURNING id, user_id");
-        let inserted: Vec<(i64, String)> =
+        q.push(" RETURNING id, user_id, search_text");
+        let inserted: Vec<(i64, String, String)> =
             q.build_query_as().fetch_all(&mut *tx).await.map_err(super::conflict::unique_violation)?;
-        ids.extend(inserted.into_iter().map(|(id, user_id)| (user_id, id)));
+        let searchable: Vec<(i64, String)> = inserted.iter().map(|(id, _, text)| (*id, text.clone())).collect();
+        super::search_index::add(tx, &searchable).await?;
+        ids.extend(inserted.into_iter().map(|(id, user_id, _)| (user_id, id)));
     }
     let created: Vec<(usize, Created)> = cands
         .iter()

@@ -82,10 +82,10 @@ fn since(q: &UserQuery, time_zone: &str) -> ApiResult<Option<i64>> {
     Ok(Some(zoned.timestamp().as_second()))
 }
 
-/// The LIKE pattern of a search term and the term's length, if there is one.
-fn search_pattern(q: &UserQuery) -> Option<(String, usize)> {
+/// The LIKE pattern of a search term, if there is one.
+fn search_pattern(q: &UserQuery) -> Option<String> {
     let term = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    Some((format!("%{}%", like_escape(&term.to_lowercase())), term.chars().count()))
+    Some(format!("%{}%", like_escape(&term.to_lowercase())))
 }
 
 /// Matches beyond which a search is "common": then walking the sort order and stopping
@@ -95,16 +95,14 @@ const PROBE: i64 = 2000;
 /// The IDs matching a search term when they are few (the trigram index answers at once
 /// for terms of 3 characters or more); `None` when the term is short or common.
 async fn few_matches(db: &mut SqliteConnection, q: &UserQuery) -> sqlx::Result<Option<Vec<i64>>> {
-    let Some((pattern, chars)) = search_pattern(q) else { return Ok(None) };
-    if chars < 3 {
-        return Ok(None);
-    }
-    let ids: Vec<i64> =
-        sqlx::query_scalar("SELECT rowid FROM users_search WHERE search_text LIKE $1 ESCAPE '\\' LIMIT $2")
-            .bind(pattern)
-            .bind(PROBE + 1)
-            .fetch_all(db)
-            .await?;
+    let Some(term) = q.search.as_deref().map(str::trim).filter(|s| s.chars().count() >= 3) else { return Ok(None) };
+    // A quoted phrase of trigrams is a substring; the index is not used by LIKE … ESCAPE.
+    let phrase = format!("\"{}\"", term.to_lowercase().replace('"', "\"\""));
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT rowid FROM users_search WHERE users_search MATCH $1 LIMIT $2")
+        .bind(phrase)
+        .bind(PROBE + 1)
+        .fetch_all(db)
+        .await?;
     Ok((ids.len() as i64 <= PROBE).then_some(ids))
 }
 
@@ -123,7 +121,7 @@ fn push_filters(
         }
         b.push(")");
     }
-    if let Some((pattern, _)) = search_pattern(q) {
+    if let Some(pattern) = search_pattern(q) {
         b.push(" AND u.search_text LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
     }
     if let Some(email) = &q.email {
@@ -191,8 +189,11 @@ pub async fn page(db: &mut SqliteConnection, site_id: i64, time_zone: &str, q: &
     if among.as_ref().is_some_and(Vec::is_empty) {
         return Ok(UserPage { users: vec![], has_more: false, next_offset: None });
     }
+    // With the few matching IDs known, look them up by ID and sort them (`+` keeps the
+    // planner off the site's sort index, which would walk every person of the site).
+    let site = if among.is_some() { "+u.site_id" } else { "u.site_id" };
     let mut b: QueryBuilder<Sqlite> =
-        QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
+        QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND {site} = "));
     b.push_bind(site_id);
     push_filters(&mut b, q, since, among.as_deref())?;
     // Names sort case-insensitively, numeric user IDs by value; `order` is one of two

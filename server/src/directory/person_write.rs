@@ -66,6 +66,7 @@ pub async fn insert(
     .fetch_one(&mut *tx)
     .await
     .map_err(unique_violation)?;
+    super::search_index::add(tx, &[(id, search_text(f))]).await?;
     set_access_groups(tx, id, &f.access_groups).await?;
     Ok(id)
 }

@@ -51,6 +51,25 @@ async fn filters_sort_and_pages() {
     assert_eq!(names(&list(&s, &t, "since_utc=2026-11-22T00:20:00Z").await), ["Cy 100%"]);
     assert_eq!(names(&list(&s, &t, "since=2026-11-22T00:20").await), ["Cy 100%"], "site time zone is UTC here");
 
+    let bob = list(&s, &t, "search=stone").await["users"][0]["id"].as_i64().unwrap();
+    let r = s
+        .request(Method::PATCH, &format!("/v1/users/{bob}"))
+        .bearer_auth(&t)
+        .json(&json!({"name": "Bob Tables"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(names(&list(&s, &t, "search=tables").await), ["Bob Tables"], "the search index follows a rename");
+    assert!(names(&list(&s, &t, "search=stone").await).is_empty());
+    let r = s
+        .request(Method::PATCH, &format!("/v1/users/{bob}"))
+        .bearer_auth(&t)
+        .json(&json!({"name": "Bob Stone"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     let page = list(&s, &t, "sort=name&order=desc&limit=2").await;
     assert_eq!(names(&page), ["Cy 100%", "Bob Stone"]);
     assert_eq!((page["has_more"].as_bool(), page["next_offset"].as_u64()), (Some(true), Some(2)));
