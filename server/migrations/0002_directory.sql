@@ -47,6 +47,10 @@ CREATE UNIQUE INDEX users_email ON users (site_id, email) WHERE email IS NOT NUL
 CREATE UNIQUE INDEX users_username ON users (site_id, username) WHERE username IS NOT NULL AND deleted_at IS NULL;
 CREATE UNIQUE INDEX users_system_id ON users (site_id, system_id) WHERE system_id IS NOT NULL AND deleted_at IS NULL;
 CREATE UNIQUE INDEX users_pin ON users (site_id, pin_hash) WHERE pin_hash IS NOT NULL AND deleted_at IS NULL;
+-- Only admins are looked up by rank: index them alone, not every person of the site.
+-- (SQLite uses a partial index only when a query repeats its condition: rank <> 'REGULAR'.)
+DROP INDEX users_site_rank;
+CREATE INDEX users_site_admins ON users (site_id, rank) WHERE rank <> 'REGULAR';
 CREATE INDEX users_site_name ON users (site_id, lower(name), id);
 CREATE INDEX users_site_updated ON users (site_id, updated_at, id);
 CREATE INDEX users_site_status ON users (site_id, status, id);

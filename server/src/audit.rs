@@ -1,7 +1,7 @@
 //! The audit trail: one row per change and per sign-in attempt. Rows are final (triggers
 //! refuse UPDATE and DELETE); before/after values never hold a secret.
 
-use serde_json::Value;
+use serde::Serialize;
 
 #[derive(Debug, Clone)]
 pub struct Entry<'a> {
@@ -11,8 +11,9 @@ pub struct Entry<'a> {
     pub action: &'a str,
     pub target: Option<&'a str>,
     pub success: bool,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
+    /// JSON text, serialized once when the entry is made.
+    pub before: Option<String>,
+    pub after: Option<String>,
 }
 
 impl<'a> Entry<'a> {
@@ -27,12 +28,12 @@ impl<'a> Entry<'a> {
         self.success = false;
         self
     }
-    pub fn before(mut self, v: Value) -> Self {
-        self.before = Some(v);
+    pub fn before(mut self, v: impl Serialize) -> Self {
+        self.before = serde_json::to_string(&v).ok();
         self
     }
-    pub fn after(mut self, v: Value) -> Self {
-        self.after = Some(v);
+    pub fn after(mut self, v: impl Serialize) -> Self {
+        self.after = serde_json::to_string(&v).ok();
         self
     }
 }
@@ -50,8 +51,8 @@ pub async fn record<'e, E: sqlx::SqliteExecutor<'e>>(db: E, now: i64, e: Entry<'
     .bind(e.action)
     .bind(e.target)
     .bind(if e.success { "success" } else { "failure" })
-    .bind(e.before.map(|v| v.to_string()))
-    .bind(e.after.map(|v| v.to_string()))
+    .bind(e.before)
+    .bind(e.after)
     .execute(db)
     .await?;
     Ok(())
@@ -71,8 +72,8 @@ pub async fn record_many(db: &mut sqlx::SqliteConnection, now: i64, entries: Vec
                 .push_bind(e.action)
                 .push_bind(e.target)
                 .push_bind(if e.success { "success" } else { "failure" })
-                .push_bind(e.before.as_ref().map(|v| v.to_string()))
-                .push_bind(e.after.as_ref().map(|v| v.to_string()));
+                .push_bind(e.before.clone())
+                .push_bind(e.after.clone());
         });
         q.build().execute(&mut *db).await?;
     }

@@ -100,7 +100,7 @@ pub async fn set(
 /// Whether `row` is the only SUPER of the site (used before demoting, deactivating, deleting).
 pub async fn is_last_super(tx: &mut SqliteConnection, site_id: i64, row: i64) -> sqlx::Result<bool> {
     let others: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE site_id = $1 AND rank = 'SUPER' AND id <> $2
+        "SELECT COUNT(*) FROM users WHERE site_id = $1 AND rank <> 'REGULAR' AND rank = 'SUPER' AND id <> $2
              AND status IN ('PENDING', 'ACTIVE') AND deleted_at IS NULL",
     )
     .bind(site_id)

@@ -51,7 +51,7 @@ pub async fn list(State(state): State<AppState>, OnSite(_, account): OnSite) -> 
     let rows: Vec<AdminRow> = sqlx::query_as(
         "SELECT u.id, u.user_id, l.username, u.name, u.rank, u.status, u.created_at
          FROM users u LEFT JOIN logins l ON l.id = u.login_id
-         WHERE u.site_id = $1 AND u.rank IN ('ADMIN', 'SUPER') ORDER BY u.id",
+         WHERE u.site_id = $1 AND u.rank <> 'REGULAR' ORDER BY u.id",
     )
     .bind(account.site_id)
     .fetch_all(&state.db)

@@ -18,7 +18,7 @@ use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
 /// Rows per transaction.
-pub const BATCH: usize = 5000;
+pub const BATCH: usize = 25_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

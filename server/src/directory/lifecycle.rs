@@ -15,7 +15,7 @@ const CHUNK: usize = 500;
 /// SUPERs of the site who may still sign in.
 async fn supers_left(tx: &mut SqliteConnection, site_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE site_id = $1 AND rank = 'SUPER' AND status IN ('PENDING', 'ACTIVE')
+        "SELECT COUNT(*) FROM users WHERE site_id = $1 AND rank <> 'REGULAR' AND rank = 'SUPER' AND status IN ('PENDING', 'ACTIVE')
          AND deleted_at IS NULL",
     )
     .bind(site_id)
