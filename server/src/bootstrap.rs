@@ -12,7 +12,9 @@ use proto::domain::PersonFields;
 pub const CODE_LIFETIME_SECS: i64 = 60 * 60;
 
 pub async fn has_super(db: &Db) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE rank <> 'REGULAR' AND rank = 'SUPER'").fetch_one(db).await?;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE rank <> 'REGULAR' AND rank = 'SUPER'")
+        .fetch_one(db)
+        .await?;
     Ok(n > 0)
 }
 
@@ -57,7 +59,9 @@ pub async fn create_first_super(
 ) -> Result<i64, BootstrapError> {
     let hash = password.hash()?;
     let mut tx = db.begin().await?;
-    let supers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE rank <> 'REGULAR' AND rank = 'SUPER'").fetch_one(&mut *tx).await?;
+    let supers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE rank <> 'REGULAR' AND rank = 'SUPER'")
+        .fetch_one(&mut *tx)
+        .await?;
     if supers > 0 {
         return Err(BootstrapError::AlreadyDone);
     }
