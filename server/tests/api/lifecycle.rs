@@ -183,3 +183,54 @@ async fn bulk_by_ids_and_emails_with_per_item_results() {
         .unwrap();
     assert_eq!(audited, 5, "one audit row per person");
 }
+
+#[tokio::test]
+async fn a_deleted_persons_cards_stay_blocked_until_the_devices_confirm() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let on_devices =
+        created(&s, &t, json!({"name": "Gone", "email": "gone@example.com", "cards": [{"number": "8080"}]})).await;
+    let never = created(&s, &t, json!({"name": "Never", "cards": [{"number": "9090"}]})).await;
+    sqlx::query("DELETE FROM outbox WHERE user_row = $1")
+        .bind(never["id"].as_i64().unwrap())
+        .execute(s.db())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE users SET status = 'PENDING' WHERE id = $1")
+        .bind(never["id"].as_i64().unwrap())
+        .execute(s.db())
+        .await
+        .unwrap();
+    for p in [&on_devices, &never] {
+        let r = s.request(Method::DELETE, &format!("/v1/users/{}", p["id"])).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    }
+    let r = s
+        .request(Method::POST, "/v1/users")
+        .bearer_auth(&t)
+        .json(&json!({"name": "New", "cards": [{"number": "8080"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT, "blocked until every device confirmed the removal");
+    let r = s
+        .request(Method::POST, "/v1/users")
+        .bearer_auth(&t)
+        .json(&json!({"name": "New", "email": "gone@example.com", "cards": [{"number": "9090"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "the email is free again, and a card no device held is too");
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM outbox WHERE user_row = $1 ORDER BY id")
+        .bind(on_devices["id"].as_i64().unwrap())
+        .fetch_all(s.db())
+        .await
+        .unwrap();
+    assert_eq!(kinds, ["upsert", "remove"], "the removal is queued for the devices");
+    let tombstone: Option<i64> = sqlx::query_scalar("SELECT deleted_at FROM users WHERE id = $1")
+        .bind(on_devices["id"].as_i64().unwrap())
+        .fetch_one(s.db())
+        .await
+        .unwrap();
+    assert!(tombstone.is_some());
+}
