@@ -4,7 +4,7 @@
 use crate::api::user_credentials::{load, not_found};
 use crate::auth::caller::{OnSite, SourceIp};
 use crate::db;
-use crate::directory::{Actor, outbox, person_read};
+use crate::directory::{Actor, outbox};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -77,8 +77,7 @@ pub async fn put(
     }
     let actor = Actor::new(&caller, &account, &ip);
     store(&state, &actor, id, Some(&body)).await?;
-    let mut db = state.db.acquire().await?;
-    Ok(axum::Json(person_read::view(&mut db, actor.site_id, id).await?.ok_or_else(|| not_found(id))?).into_response())
+    crate::api::users::current(&state, actor.site_id, id).await
 }
 
 #[utoipa::path(delete, path = "/v1/users/{id}/photo", tag = "users", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 204, description = "removed"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]

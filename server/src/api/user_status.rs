@@ -43,16 +43,7 @@ async fn one(state: &AppState, actor: &Actor, id: i64, action: Action) -> ApiRes
         .after(json!({"status": t.to, "sessions_ended": t.ends_sessions}));
     crate::audit::record(&mut *tx, now, entry).await?;
     tx.commit().await?;
-    single_view(state, actor.site_id, id).await
-}
-
-async fn single_view(state: &AppState, site_id: i64, id: i64) -> ApiResult<Response> {
-    let mut db = state.db.acquire().await?;
-    let user = person_read::view(&mut db, site_id, id).await?.ok_or_else(|| ApiError::not_found("gone"))?;
-    let version = user.version;
-    let mut response = axum::response::IntoResponse::into_response(axum::Json(user));
-    response.headers_mut().insert(axum::http::header::ETAG, crate::web::etag::etag(version));
-    Ok(response)
+    crate::api::users::current(state, actor.site_id, id).await
 }
 
 macro_rules! single_action {
@@ -121,7 +112,7 @@ pub async fn promote(
     let status = row.status();
     outbox::enqueue(&mut tx, actor.site_id, id, &row.user_id, status.on_devices(), Some(status), now).await?;
     tx.commit().await?;
-    single_view(&state, actor.site_id, id).await
+    crate::api::users::current(&state, actor.site_id, id).await
 }
 
 /// People named by directory ID and/or email. `certify_by` and `use_site_template` are

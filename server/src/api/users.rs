@@ -88,6 +88,12 @@ fn with_etag(user: UserView) -> Response {
     response
 }
 
+/// One person as they are now, with their version as the ETag.
+pub async fn current(state: &AppState, site_id: i64, id: i64) -> ApiResult<Response> {
+    let mut db = state.db.acquire().await?;
+    Ok(with_etag(person_read::view(&mut db, site_id, id).await?.ok_or_else(|| not_found(id))?))
+}
+
 #[utoipa::path(get, path = "/v1/users/{id}", tag = "users", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID")), description = "One person with their cards; the ETag is their version. REGULAR people may read only themselves.", responses((status = 200, body = UserView, headers(("ETag" = String, description = "the version, for If-Match"))), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -128,8 +134,7 @@ pub(crate) async fn write_fields(
     let entry = actor.entry("user.update").target(&row.user_id).before(json!(old)).after(json!(new));
     crate::audit::record(&mut *tx, now, entry).await?;
     tx.commit().await?;
-    let mut db = state.db.acquire().await?;
-    Ok(with_etag(person_read::view(&mut db, actor.site_id, id).await?.ok_or_else(|| not_found(id))?))
+    current(state, actor.site_id, id).await
 }
 
 #[utoipa::path(put, path = "/v1/users/{id}", tag = "users", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID"), ("If-Match" = Option<String>, Header, description = "the ETag read; a newer version answers 412")), request_body = PersonFields, description = "BioStar Air updateUser: replaces every field (absent optional fields are cleared).", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "a unique value is taken", body = crate::error::ErrorBody), (status = 412, description = "changed since read (If-Match)", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]

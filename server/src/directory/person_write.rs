@@ -34,7 +34,7 @@ pub async fn insert(
     now: i64,
 ) -> ApiResult<i64> {
     let window = f.validity()?;
-    let id: i64 = sqlx::query_scalar(
+    let q = sqlx::query(
         "INSERT INTO users (site_id, user_id, name, first_name, last_name, email, username, phone, department, title,
              notes, system_id, tag, start_time, end_time, security_level, auth_modes, job_codes, computer_usernames,
              import_tag, search_text, created_at, updated_at)
@@ -42,30 +42,15 @@ pub async fn insert(
          RETURNING id",
     )
     .bind(site_id)
-    .bind(user_id)
-    .bind(&f.name)
-    .bind(&f.first_name)
-    .bind(&f.last_name)
-    .bind(&f.email)
-    .bind(&f.username)
-    .bind(&f.phone)
-    .bind(&f.department)
-    .bind(&f.title)
-    .bind(&f.notes)
-    .bind(&f.system_id)
-    .bind(f.tag.as_str())
-    .bind(i64::from(window.start))
-    .bind(i64::from(window.end))
-    .bind(i64::from(f.security_level))
-    .bind(auth_modes_json(f))
-    .bind(json(&f.job_codes))
-    .bind(json(&f.computer_usernames))
-    .bind(import_tag)
-    .bind(search_text(f))
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(unique_violation)?;
+    .bind(user_id);
+    let row = bind_fields(q, f, window)
+        .bind(import_tag)
+        .bind(search_text(f))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(unique_violation)?;
+    let id: i64 = sqlx::Row::try_get(&row, 0)?;
     super::search_index::add(tx, &[(id, search_text(f))]).await?;
     set_access_groups(tx, id, &f.access_groups).await?;
     Ok(id)
@@ -81,38 +66,22 @@ pub async fn update(
     now: i64,
 ) -> ApiResult<()> {
     let window: ValidityWindow = f.validity()?;
-    let done = sqlx::query(
+    let q = sqlx::query(
         "UPDATE users SET name = $1, first_name = $2, last_name = $3, email = $4, username = $5, phone = $6,
              department = $7, title = $8, notes = $9, system_id = $10, tag = $11, start_time = $12, end_time = $13,
              security_level = $14, auth_modes = $15, job_codes = $16, computer_usernames = $17,
              import_tag = COALESCE($18, import_tag), search_text = $19, version = version + 1, updated_at = $20
          WHERE id = $21 AND version = $22",
-    )
-    .bind(&f.name)
-    .bind(&f.first_name)
-    .bind(&f.last_name)
-    .bind(&f.email)
-    .bind(&f.username)
-    .bind(&f.phone)
-    .bind(&f.department)
-    .bind(&f.title)
-    .bind(&f.notes)
-    .bind(&f.system_id)
-    .bind(f.tag.as_str())
-    .bind(i64::from(window.start))
-    .bind(i64::from(window.end))
-    .bind(i64::from(f.security_level))
-    .bind(auth_modes_json(f))
-    .bind(json(&f.job_codes))
-    .bind(json(&f.computer_usernames))
-    .bind(import_tag)
-    .bind(search_text(f))
-    .bind(now)
-    .bind(id)
-    .bind(version)
-    .execute(&mut *tx)
-    .await
-    .map_err(unique_violation)?;
+    );
+    let done = bind_fields(q, f, window)
+        .bind(import_tag)
+        .bind(search_text(f))
+        .bind(now)
+        .bind(id)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(unique_violation)?;
     if done.rows_affected() != 1 {
         return Err(stale());
     }
@@ -122,16 +91,6 @@ pub async fn update(
 pub fn stale() -> ApiError {
     ApiError::conflict("this person was changed by someone else since you read them; reload and try again")
         .with_field("version")
-}
-
-/// Marks a person changed (credentials, status): bumps the version and `updated_at`.
-pub async fn touch(tx: &mut SqliteConnection, id: i64, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(tx)
-        .await?;
-    Ok(())
 }
 
 pub async fn set_access_groups(tx: &mut SqliteConnection, id: i64, groups: &[u32]) -> ApiResult<()> {
@@ -144,6 +103,30 @@ pub async fn set_access_groups(tx: &mut SqliteConnection, id: i64, groups: &[u32
             .await?;
     }
     Ok(())
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds the editable fields, from `name` to `computer_usernames`, in the column order
+/// both the insert and the update use.
+fn bind_fields<'q>(q: Query<'q>, f: &'q PersonFields, window: ValidityWindow) -> Query<'q> {
+    q.bind(&f.name)
+        .bind(&f.first_name)
+        .bind(&f.last_name)
+        .bind(&f.email)
+        .bind(&f.username)
+        .bind(&f.phone)
+        .bind(&f.department)
+        .bind(&f.title)
+        .bind(&f.notes)
+        .bind(&f.system_id)
+        .bind(f.tag.as_str())
+        .bind(i64::from(window.start))
+        .bind(i64::from(window.end))
+        .bind(i64::from(f.security_level))
+        .bind(auth_modes_json(f))
+        .bind(json(&f.job_codes))
+        .bind(json(&f.computer_usernames))
 }
 
 fn json<T: serde::Serialize>(value: &T) -> String {
