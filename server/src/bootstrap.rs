@@ -104,7 +104,7 @@ pub async fn create_first_super(
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        crate::directory::search_index::add(&mut tx, &[(row, text)]).await?;
+        crate::directory::search_index::add(&mut tx, row, row).await?;
         let after = serde_json::json!({"username": username, "user_id": user_id, "rank": "SUPER"});
         let how = if code.is_some() { "bootstrap code" } else { "LINTEL_BOOTSTRAP_ADMIN" };
         let entry = Entry::new(Some(site_id), how, source_ip, "bootstrap.create_super").target(username).after(after);

@@ -5,7 +5,7 @@ use crate::auth::caller::{OnSite, SourceIp, Via};
 use crate::db;
 use crate::directory::listing::{self, UserQuery};
 use crate::directory::person_create::{self, Created};
-use crate::directory::{Actor, lifecycle, outbox, person_read, person_write, pin};
+use crate::directory::{Actor, audit_fields, lifecycle, outbox, person_read, person_write, pin};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::etag::{check_if_match, etag};
@@ -131,7 +131,8 @@ pub(crate) async fn write_fields(
         let status = row.status();
         outbox::enqueue(&mut tx, actor.site_id, id, &row.user_id, status.on_devices(), Some(status), now).await?;
     }
-    let entry = actor.entry("user.update").target(&row.user_id).before(json!(old)).after(json!(new));
+    let (before, after) = audit_fields::changes(&old, &new);
+    let entry = actor.entry("user.update").target(&row.user_id).before(before).after(after);
     crate::audit::record(&mut *tx, now, entry).await?;
     tx.commit().await?;
     current(state, actor.site_id, id).await

@@ -181,7 +181,7 @@ pub async fn conflicts(
 #[derive(serde::Serialize)]
 struct CreatedAudit<'a> {
     user_id: &'a str,
-    fields: &'a proto::domain::PersonFields,
+    fields: super::audit_fields::SetFields<'a>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     cards: Vec<&'a str>,
     pin_set: bool,
@@ -242,12 +242,13 @@ pub async fn insert_many(
                 .push_bind(now)
                 .push_bind(now);
         });
-        q.push(" RETURNING id, user_id, search_text");
-        let inserted: Vec<(i64, String, String)> =
+        q.push(" RETURNING id, user_id");
+        let inserted: Vec<(i64, String)> =
             q.build_query_as().fetch_all(&mut *tx).await.map_err(super::conflict::unique_violation)?;
-        let searchable: Vec<(i64, String)> = inserted.iter().map(|(id, _, text)| (*id, text.clone())).collect();
-        super::search_index::add(tx, &searchable).await?;
-        ids.extend(inserted.into_iter().map(|(id, user_id, _)| (user_id, id)));
+        ids.extend(inserted.into_iter().map(|(id, user_id)| (user_id, id)));
+    }
+    if let (Some(first), Some(last)) = (ids.values().min(), ids.values().max()) {
+        super::search_index::add(tx, *first, *last).await?;
     }
     let created: Vec<(usize, Created)> = cands
         .iter()
@@ -316,7 +317,7 @@ pub async fn insert_many(
             let cards: Vec<&str> = c.new.cards.iter().map(|k| k.number.text()).collect();
             let after = CreatedAudit {
                 user_id: &made.user_id,
-                fields: &c.new.fields,
+                fields: (&c.new.fields).into(),
                 cards,
                 pin_set: c.pin_hash.is_some(),
                 status: made.status,

@@ -287,8 +287,9 @@ async fn update_row(
         let status = person.status();
         outbox::enqueue(tx, actor.site_id, person.id, &person.user_id, status.on_devices(), Some(status), now).await?;
     }
-    let entry = actor.entry("user.update").target(&person.user_id).before(json!(old)).after(
-        json!({"fields": new, "cards_changed": cards_change, "pin_set": pin_hash.is_some(), "import_tag": plan.tag}),
+    let (before, after) = super::audit_fields::changes(&old, &new);
+    let entry = actor.entry("user.update").target(&person.user_id).before(before).after(
+        json!({"fields": after, "cards_changed": cards_change, "pin_set": pin_hash.is_some(), "import_tag": plan.tag}),
     );
     crate::audit::record(&mut *tx, now, entry).await?;
     Ok("updated")

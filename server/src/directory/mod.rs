@@ -2,6 +2,7 @@
 //! the outbox rows that tell the sync worker what the devices must hear. Every rule comes
 //! from `proto::domain`; this module only keeps the records.
 
+pub mod audit_fields;
 pub mod bulk_create;
 pub mod cards;
 pub mod conflict;

@@ -70,7 +70,7 @@ pub async fn insert(
         lifecycle::credentials_changed(tx, actor.site_id, id, Status::Pending, &user_id, now).await?
     };
     let cards: Vec<&str> = new.cards.iter().map(|c| c.number.text()).collect();
-    let after = json!({"user_id": user_id, "fields": new.fields, "cards": cards, "pin_set": pin_hash.is_some(), "status": status, "import_tag": import_tag});
+    let after = json!({"user_id": user_id, "fields": super::audit_fields::SetFields::from(&new.fields), "cards": cards, "pin_set": pin_hash.is_some(), "status": status, "import_tag": import_tag});
     audit::record(&mut *tx, now, actor.entry("user.create").target(&user_id).after(after)).await?;
     Ok(Created { id, user_id, status })
 }

@@ -51,7 +51,7 @@ pub async fn insert(
         .await
         .map_err(unique_violation)?;
     let id: i64 = sqlx::Row::try_get(&row, 0)?;
-    super::search_index::add(tx, &[(id, search_text(f))]).await?;
+    super::search_index::add(tx, id, id).await?;
     set_access_groups(tx, id, &f.access_groups).await?;
     Ok(id)
 }

@@ -1,17 +1,21 @@
 //! The trigram index of people's search text (`users_search`). Changes and deletions reach
-//! it by triggers; new people are added here, many per statement, by the code that
-//! inserts them (a per-row insert trigger made a 100,000-row import seconds slower).
+//! it by triggers; new people are added here by the code that inserts them, all of one
+//! write in one statement: a per-row insert trigger made a 100,000-row import seconds
+//! slower, and the index writes a segment per statement that it must merge again later.
 
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::SqliteConnection;
 
-/// Indexes new people: (directory ID, search text).
-pub async fn add(tx: &mut SqliteConnection, rows: &[(i64, String)]) -> sqlx::Result<()> {
-    for chunk in rows.chunks(5000) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO users_search (rowid, search_text) ");
-        q.push_values(chunk, |mut b, (id, text)| {
-            b.push_bind(*id).push_bind(text.clone());
-        });
-        q.build().execute(&mut *tx).await?;
-    }
+/// Indexes the people with directory IDs `first..=last`, all inserted by the caller in
+/// its open write transaction. Rows get IDs above every existing one (`INTEGER PRIMARY
+/// KEY` without reuse while the write lock is held), so the range holds exactly those.
+pub async fn add(tx: &mut SqliteConnection, first: i64, last: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO users_search (rowid, search_text)
+         SELECT id, search_text FROM users WHERE id BETWEEN $1 AND $2",
+    )
+    .bind(first)
+    .bind(last)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }

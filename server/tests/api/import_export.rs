@@ -47,6 +47,19 @@ async fn batch_create_reports_per_item() {
     assert_eq!(b["error_details"]["3"]["field"], "cards[0].number", "the same card as item 0");
     let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(s.db()).await.unwrap();
     assert_eq!(outbox, 2, "device work for the two ACTIVE people");
+    let r = s.request(Method::GET, "/v1/users?search=hree").bearer_auth(&t).send().await.unwrap();
+    assert_eq!(body(r).await["users"].as_array().map(Vec::len), Some(0), "item 3 was refused");
+    for (term, name) in [("our", "Four"), ("ive", "Five"), ("One", "One")] {
+        let r = s.request(Method::GET, &format!("/v1/users?search={term}")).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(body(r).await["users"][0]["name"], name, "people created in bulk are in the search index");
+    }
+    let after: String =
+        sqlx::query_scalar("SELECT after_json FROM audit WHERE action = 'user.create' AND target = 'A-5'")
+            .fetch_one(s.db())
+            .await
+            .unwrap();
+    let after: Value = serde_json::from_str(&after).unwrap();
+    assert_eq!(after["fields"], json!({"name": "Five", "tag": "USER"}), "the audit keeps the fields that are set");
 }
 
 #[tokio::test]
