@@ -161,3 +161,29 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, listener: TcpListener)
     });
     Ok(Running { addr, state, bootstrap_code, stop, task, gateways })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use tower::ServiceExt;
+
+    async fn boom() -> &'static str {
+        panic!("secret detail 739184")
+    }
+
+    /// A panicking handler must neither drop the connection nor leak the panic's text.
+    #[tokio::test]
+    async fn a_panic_answers_500_in_the_error_shape_without_its_cause() {
+        let app: Router =
+            Router::new().route("/boom", axum::routing::get(boom)).layer(CatchPanicLayer::custom(panicked));
+        let request = Request::builder().uri("/boom").body(axum::body::Body::empty()).unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = axum::body::to_bytes(response.into_body(), 4096).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(body["error"]["code"], "internal");
+        assert_eq!(body["error"]["status"], 500);
+        assert!(!String::from_utf8_lossy(&bytes).contains("739184"), "the cause leaked: {body}");
+    }
+}
