@@ -60,15 +60,11 @@ pub async fn reserve_user_ids(tx: &mut sqlx::SqliteConnection, site_id: i64, n: 
         .await?;
         let candidates: Vec<String> = (first..first + want).map(|i| i.to_string()).collect();
         let mut taken = std::collections::HashSet::new();
-        for chunk in candidates.chunks(500) {
+        for chunk in candidates.chunks(crate::db::IN_LIST_CHUNK) {
             let mut q: sqlx::QueryBuilder<sqlx::Sqlite> =
                 sqlx::QueryBuilder::new("SELECT user_id FROM users WHERE site_id = ");
-            q.push_bind(site_id).push(" AND user_id IN (");
-            let mut list = q.separated(", ");
-            for c in chunk {
-                list.push_bind(c.clone());
-            }
-            q.push(")");
+            q.push_bind(site_id).push(" AND user_id");
+            crate::db::push_in_list(&mut q, chunk.iter().cloned());
             let found: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await?;
             taken.extend(found);
         }

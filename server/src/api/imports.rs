@@ -183,15 +183,11 @@ pub async fn export(
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut groups = person_read::access_groups(&mut db, &ids).await?;
     let mut cards: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
-    for chunk in ids.chunks(500) {
-        let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
-            "SELECT user_row, number FROM cards WHERE mobile_invitation IS NULL AND user_row IN (",
-        );
-        let mut list = qb.separated(", ");
-        for id in chunk {
-            list.push_bind(*id);
-        }
-        qb.push(") ORDER BY user_row, position");
+    for chunk in ids.chunks(crate::db::IN_LIST_CHUNK) {
+        let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> =
+            sqlx::QueryBuilder::new("SELECT user_row, number FROM cards WHERE mobile_invitation IS NULL AND user_row");
+        crate::db::push_in_list(&mut qb, chunk.iter().copied());
+        qb.push(" ORDER BY user_row, position");
         for (user_row, number) in qb.build_query_as::<(i64, String)>().fetch_all(&mut *db).await? {
             cards.entry(user_row).or_default().push(number);
         }

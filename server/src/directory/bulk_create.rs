@@ -7,6 +7,7 @@ use super::Actor;
 use super::person_create::{CheckedNew, Created};
 use super::person_write::search_text;
 use crate::audit::Entry;
+use crate::db::{IN_LIST_CHUNK, push_in_list};
 use crate::error::{ApiError, ApiResult};
 use proto::domain::Status;
 use proto::gsdk::card::Type;
@@ -62,14 +63,10 @@ async fn existing(
     values: &[String],
 ) -> sqlx::Result<HashSet<String>> {
     let mut found = HashSet::new();
-    for chunk in values.chunks(500) {
+    for chunk in values.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(column.sql);
-        q.push_bind(site_id).push(format!(" AND {} IN (", column.field));
-        let mut list = q.separated(", ");
-        for v in chunk {
-            list.push_bind(v.clone());
-        }
-        q.push(")");
+        q.push_bind(site_id).push(format!(" AND {}", column.field));
+        push_in_list(&mut q, chunk.iter().cloned());
         found.extend(q.build_query_scalar::<String>().fetch_all(&mut *tx).await?);
     }
     Ok(found)
@@ -84,14 +81,10 @@ async fn existing_blobs(
     values: &[Vec<u8>],
 ) -> sqlx::Result<HashSet<Vec<u8>>> {
     let mut found = HashSet::new();
-    for chunk in values.chunks(500) {
+    for chunk in values.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(sql);
-        q.push_bind(site_id).push(format!(" AND {column} IN ("));
-        let mut list = q.separated(", ");
-        for v in chunk {
-            list.push_bind(v.clone());
-        }
-        q.push(")");
+        q.push_bind(site_id).push(format!(" AND {column}"));
+        push_in_list(&mut q, chunk.iter().cloned());
         found.extend(q.build_query_scalar::<Vec<u8>>().fetch_all(&mut *tx).await?);
     }
     Ok(found)

@@ -6,6 +6,7 @@
 use super::person_read::{PersonRow, StatusRow};
 use super::{Actor, outbox};
 use crate::auth::session;
+use crate::db::push_in_list;
 use crate::error::{ApiError, ApiResult};
 use proto::domain::{Action, Rank, Status, Transition};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
@@ -99,15 +100,6 @@ pub async fn apply_many<'p>(
     Ok(outcomes)
 }
 
-fn in_list<'q>(q: &mut QueryBuilder<'q, Sqlite>, ids: &[i64]) {
-    q.push(" IN (");
-    let mut list = q.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    q.push(")");
-}
-
 /// Writes status transitions set-wise: one UPDATE per target status and chunk.
 async fn write_many(
     tx: &mut SqliteConnection,
@@ -129,12 +121,12 @@ async fn write_many(
                     q.push(", rank = 'REGULAR'");
                 }
                 q.push(", version = version + 1, updated_at = ").push_bind(now).push(" WHERE id");
-                in_list(&mut q, chunk);
+                push_in_list(&mut q, chunk.iter().copied());
                 q.build().execute(&mut *tx).await?;
                 if clears {
                     let mut q: QueryBuilder<Sqlite> =
                         QueryBuilder::new("DELETE FROM user_access_groups WHERE user_row");
-                    in_list(&mut q, chunk);
+                    push_in_list(&mut q, chunk.iter().copied());
                     q.build().execute(&mut *tx).await?;
                 }
             }
@@ -144,7 +136,7 @@ async fn write_many(
     for chunk in ending.chunks(CHUNK) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE sessions SET revoked_at = ");
         q.push_bind(now).push(" WHERE revoked_at IS NULL AND user_row");
-        in_list(&mut q, chunk);
+        push_in_list(&mut q, chunk.iter().copied());
         q.build().execute(&mut *tx).await?;
     }
     let work: Vec<(&StatusRow, &str)> = changes

@@ -114,12 +114,8 @@ fn push_filters(
     among: Option<&[i64]>,
 ) -> ApiResult<()> {
     if let Some(ids) = among {
-        b.push(" AND u.id IN (");
-        let mut list = b.separated(", ");
-        for id in ids {
-            list.push_bind(*id);
-        }
-        b.push(")");
+        b.push(" AND u.id");
+        crate::db::push_in_list(b, ids.iter().copied());
     }
     if let Some(pattern) = search_pattern(q) {
         b.push(" AND u.search_text LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
