@@ -190,7 +190,7 @@ async fn write_batch(
         }
     }
     let outcome: ApiResult<Vec<RowResult>> = async {
-        let mut done = Vec::new();
+        let mut done = Vec::with_capacity(batch.len());
         let clashes = bulk_create::conflicts(&mut tx, actor.site_id, &creates).await?;
         for (line, e) in &clashes {
             done.push(RowResult::error(*line, e));

@@ -5,7 +5,7 @@
 use crate::error::ApiError;
 use proto::api::user::{CardInput, NewUser};
 use proto::domain::{FieldError, JobCodeEntry, PersonFields, Problem, Tag};
-use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Every column an import understands (and an export writes, but for `pin`).
 pub const COLUMNS: &[&str] = &[
@@ -36,11 +36,13 @@ pub fn normalize_header(h: &str) -> String {
     h.trim().to_lowercase().replace([' ', '-'], "_")
 }
 
-/// One data row: its line in the file and its non-header cells by column.
+/// One data row: its line in the file and its cells, found through the file's columns.
 #[derive(Debug, Clone)]
 pub struct Row {
     pub line: usize,
-    cells: HashMap<&'static str, String>,
+    columns: Arc<[&'static str]>,
+    /// All cells in one buffer, as read (a map per row cost ~35 MB for 100,000 rows).
+    record: csv::StringRecord,
 }
 
 /// The columns present and the rows of a CSV file.
@@ -69,12 +71,12 @@ pub fn parse(bytes: &[u8]) -> Result<Table, ApiError> {
         }
         columns.push(known);
     }
+    let shared: Arc<[&'static str]> = columns.clone().into();
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         let record = record.map_err(|e| bad(format!("file: line {line}: {e}")))?;
-        let cells = columns.iter().zip(record.iter()).map(|(c, v)| (*c, unescape(v.trim()).to_owned())).collect();
-        rows.push(Row { line, cells });
+        rows.push(Row { line, columns: shared.clone(), record });
     }
     Ok(Table { columns, rows })
 }
@@ -94,7 +96,8 @@ fn list(cell: &str) -> impl Iterator<Item = &str> {
 impl Row {
     /// A cell of a column present in the file (`Some("")` when empty).
     pub fn get(&self, column: &str) -> Option<&str> {
-        self.cells.get(column).map(String::as_str)
+        let i = self.columns.iter().position(|c| *c == column)?;
+        self.record.get(i).map(|v| unescape(v.trim()))
     }
 
     fn text(&self, column: &str) -> Option<Option<String>> {
