@@ -1,15 +1,11 @@
-//! CSV in and out: `POST /v1/users/import` (create / update / upsert by a key, dry run,
-//! import tag, per-row results kept for download as CSV) and `GET /v1/users/export.csv`
-//! (any filtered list; no secrets in it).
+//! CSV imports: `POST /v1/users/import` (create / update / upsert by a key, dry run,
+//! import tag, per-row results kept for download as CSV). The export is `user_export`.
 
-use crate::api::users::site_time_zone;
 use crate::auth::caller::{OnSite, SourceIp};
-use crate::clock::rfc3339;
 use crate::directory::Actor;
 use crate::directory::csv_import::{self, Mode, Plan, RowResult};
 use crate::directory::csv_rows::{self, line};
-use crate::directory::listing::{self, UserQuery};
-use crate::directory::person_read::{self, KeyColumn};
+use crate::directory::person_read::KeyColumn;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::body::Bytes;
@@ -166,70 +162,4 @@ pub async fn results(
             .await?;
     let text = text.flatten().ok_or_else(|| ApiError::not_found(format!("import {id}: not found in this site")))?;
     Ok(csv_response(&format!("import-{id}-results.csv"), text))
-}
-
-/// The export's columns: those of an import but the PIN.
-const EXPORT_EXTRA: &[&str] = &["id", "status", "rank", "updated_at"];
-
-#[utoipa::path(get, path = "/v1/users/export.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(UserQuery), description = "Every person matching the filters (limit and offset are ignored), as CSV in the import's columns plus id, status, rank and updated_at. No PIN, template or photo.", responses((status = 200, description = "the people", content_type = "text/csv"), (status = 400, description = "a bad filter", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
-pub async fn export(
-    State(state): State<AppState>,
-    OnSite(_, account): OnSite,
-    Query(q): Query<UserQuery>,
-) -> ApiResult<Response> {
-    let tz = site_time_zone(&state, account.site_id).await?;
-    let mut db = state.db.acquire().await?;
-    let rows = listing::all_rows(&mut db, account.site_id, &tz, &q).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut groups = person_read::access_groups(&mut db, &ids).await?;
-    let mut cards: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
-    for chunk in ids.chunks(crate::db::IN_LIST_CHUNK) {
-        let mut qb: sqlx::QueryBuilder<sqlx::Sqlite> =
-            sqlx::QueryBuilder::new("SELECT user_row, number FROM cards WHERE mobile_invitation IS NULL AND user_row");
-        crate::db::push_in_list(&mut qb, chunk.iter().copied());
-        qb.push(" ORDER BY user_row, position");
-        for (user_row, number) in qb.build_query_as::<(i64, String)>().fetch_all(&mut *db).await? {
-            cards.entry(user_row).or_default().push(number);
-        }
-    }
-    let columns: Vec<&str> =
-        csv_rows::COLUMNS.iter().copied().filter(|c| *c != "pin").chain(EXPORT_EXTRA.iter().copied()).collect();
-    let mut out = line(&columns);
-    for r in &rows {
-        let f = r.fields(groups.remove(&r.id).unwrap_or_default());
-        let join = |v: Vec<String>| v.join(";");
-        let cells: Vec<String> = vec![
-            r.user_id.clone(),
-            f.name.clone(),
-            f.first_name.clone().unwrap_or_default(),
-            f.last_name.clone().unwrap_or_default(),
-            f.email.clone().unwrap_or_default(),
-            f.username.clone().unwrap_or_default(),
-            f.phone.clone().unwrap_or_default(),
-            f.department.clone().unwrap_or_default(),
-            f.title.clone().unwrap_or_default(),
-            f.notes.clone().unwrap_or_default(),
-            f.system_id.clone().unwrap_or_default(),
-            f.tag.as_str().to_owned(),
-            f.start_time.clone().unwrap_or_default(),
-            f.end_time.clone().unwrap_or_default(),
-            join(f.access_groups.iter().map(u32::to_string).collect()),
-            join(
-                f.job_codes
-                    .iter()
-                    .map(|j| if j.label.is_empty() { j.code.to_string() } else { format!("{}:{}", j.code, j.label) })
-                    .collect(),
-            ),
-            f.security_level.to_string(),
-            join(f.computer_usernames.clone()),
-            join(cards.remove(&r.id).unwrap_or_default()),
-            r.id.to_string(),
-            r.status.clone(),
-            r.rank.clone(),
-            rfc3339(r.updated_at),
-        ];
-        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
-        out += &line(&refs);
-    }
-    Ok(csv_response("people.csv", out))
 }

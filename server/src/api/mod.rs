@@ -15,6 +15,7 @@ pub mod user_access;
 pub mod user_batch;
 pub mod user_biometrics;
 pub mod user_credentials;
+pub mod user_export;
 pub mod user_photo;
 pub mod user_search;
 pub mod user_status;
@@ -53,7 +54,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/v1/users", post(users::create)),
         ("POST", "/v1/users/batch", post(user_batch::create_many)),
         ("POST", "/v1/users/import", post(imports::import).layer(DefaultBodyLimit::max(imports::MAX_CSV_BYTES))),
-        ("GET", "/v1/users/export.csv", get(imports::export)),
+        ("GET", "/v1/users/export.csv", get(user_export::export)),
         ("GET", "/v1/imports/{id}/results.csv", get(imports::results)),
         ("POST", "/v1/users/search", post(user_search::search)),
         ("POST", "/v1/users/suspend", post(user_status::suspend_many)),

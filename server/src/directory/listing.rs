@@ -56,7 +56,7 @@ fn like_escape(text: &str) -> String {
 }
 
 /// The instant `since` (site time zone) or `since_utc` means, as Unix seconds.
-fn since(q: &UserQuery, time_zone: &str) -> ApiResult<Option<i64>> {
+pub fn since(q: &UserQuery, time_zone: &str) -> ApiResult<Option<i64>> {
     if let Some(text) = &q.since_utc {
         let instant = text.parse::<jiff::Timestamp>().map(|t| t.as_second()).or_else(|_| {
             text.parse::<jiff::civil::DateTime>()
@@ -209,18 +209,20 @@ pub async fn page(db: &mut SqliteConnection, site_id: i64, time_zone: &str, q: &
     Ok(UserPage { has_more, next_offset: has_more.then(|| offset + u64::from(limit)), users })
 }
 
-/// The directory IDs of every person matching `q` (bulk actions, export), in order.
-pub async fn all_rows(
+/// Up to `limit` people matching `q` with a directory ID above `after`, in ID order: the
+/// export reads a site this way, a page at a time.
+pub async fn rows_after(
     db: &mut SqliteConnection,
     site_id: i64,
-    time_zone: &str,
+    since: Option<i64>,
     q: &UserQuery,
+    after: i64,
+    limit: i64,
 ) -> ApiResult<Vec<PersonRow>> {
-    let since = since(q, time_zone)?;
     let mut b: QueryBuilder<Sqlite> =
         QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
     b.push_bind(site_id);
     push_filters(&mut b, q, since, None)?;
-    b.push(" ORDER BY u.id");
+    b.push(" AND u.id > ").push_bind(after).push(" ORDER BY u.id LIMIT ").push_bind(limit);
     Ok(b.build_query_as().fetch_all(&mut *db).await?)
 }

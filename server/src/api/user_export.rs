@@ -1,0 +1,136 @@
+//! `GET /v1/users/export.csv`: any filtered list of people as CSV, in the import's columns
+//! (no PIN, template or photo). The file is streamed a page of people at a time from one
+//! read transaction, so every page comes from the same snapshot and the server's memory
+//! stays flat whatever the site's size.
+
+use crate::api::users::site_time_zone;
+use crate::auth::caller::OnSite;
+use crate::clock::rfc3339;
+use crate::db::{IN_LIST_CHUNK, push_in_list};
+use crate::directory::csv_rows::{self, line};
+use crate::directory::listing::{self, UserQuery};
+use crate::directory::person_read;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use std::collections::HashMap;
+use tokio_stream::wrappers::ReceiverStream;
+
+/// The export's columns after the import's (but the PIN).
+const EXTRA_COLUMNS: &[&str] = &["id", "status", "rank", "updated_at"];
+
+/// People per page read and sent.
+const PAGE: i64 = 1000;
+
+/// What one page needs to find the next.
+struct Filter {
+    site_id: i64,
+    since: Option<i64>,
+    query: UserQuery,
+}
+
+#[utoipa::path(get, path = "/v1/users/export.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(UserQuery), description = "Every person matching the filters (limit and offset are ignored), as CSV in the import's columns plus id, status, rank and updated_at, in directory-ID order. No PIN, template or photo. Streamed: a failure after the first page ends the body early.", responses((status = 200, description = "the people", content_type = "text/csv"), (status = 400, description = "a bad filter", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    OnSite(_, account): OnSite,
+    Query(query): Query<UserQuery>,
+) -> ApiResult<Response> {
+    let tz = site_time_zone(&state, account.site_id).await?;
+    let filter = Filter { site_id: account.site_id, since: listing::since(&query, &tz)?, query };
+    let mut tx = state.db.begin().await?;
+    // The first page is read before answering, so a bad filter is still a 400.
+    let (mut text, mut last) = page(&mut tx, &filter, 0).await?;
+    let columns: Vec<&str> =
+        csv_rows::COLUMNS.iter().copied().filter(|c| *c != "pin").chain(EXTRA_COLUMNS.iter().copied()).collect();
+    text.insert_str(0, &line(&columns));
+    // Two pages in flight at most: a slow client holds back the reading.
+    let (pages, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
+    tokio::spawn(async move {
+        loop {
+            if pages.send(Ok(Bytes::from(text))).await.is_err() {
+                return; // the client went away
+            }
+            let Some(after) = last else { return };
+            match page(&mut tx, &filter, after).await {
+                Ok(next) => (text, last) = next,
+                Err(e) => {
+                    tracing::error!(error = %e.message, "an export stopped part-way");
+                    let _ = pages.send(Err(std::io::Error::other("the export stopped part-way"))).await;
+                    return;
+                }
+            }
+        }
+    });
+    let headers = [
+        (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+        (header::CONTENT_DISPOSITION, "attachment; filename=\"people.csv\""),
+    ];
+    Ok((headers, Body::from_stream(ReceiverStream::new(receiver))).into_response())
+}
+
+/// The CSV lines of the next page of people after directory ID `after`, and the ID to go
+/// on from when the page was full.
+async fn page(db: &mut SqliteConnection, filter: &Filter, after: i64) -> ApiResult<(String, Option<i64>)> {
+    let rows = listing::rows_after(&mut *db, filter.site_id, filter.since, &filter.query, after, PAGE).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut groups = person_read::access_groups(&mut *db, &ids).await?;
+    let mut cards = card_numbers(&mut *db, &ids).await?;
+    let mut out = String::new();
+    for r in &rows {
+        let f = r.fields(groups.remove(&r.id).unwrap_or_default());
+        let join = |v: Vec<String>| v.join(";");
+        let cells: Vec<String> = vec![
+            r.user_id.clone(),
+            f.name.clone(),
+            f.first_name.clone().unwrap_or_default(),
+            f.last_name.clone().unwrap_or_default(),
+            f.email.clone().unwrap_or_default(),
+            f.username.clone().unwrap_or_default(),
+            f.phone.clone().unwrap_or_default(),
+            f.department.clone().unwrap_or_default(),
+            f.title.clone().unwrap_or_default(),
+            f.notes.clone().unwrap_or_default(),
+            f.system_id.clone().unwrap_or_default(),
+            f.tag.as_str().to_owned(),
+            f.start_time.clone().unwrap_or_default(),
+            f.end_time.clone().unwrap_or_default(),
+            join(f.access_groups.iter().map(u32::to_string).collect()),
+            join(
+                f.job_codes
+                    .iter()
+                    .map(|j| if j.label.is_empty() { j.code.to_string() } else { format!("{}:{}", j.code, j.label) })
+                    .collect(),
+            ),
+            f.security_level.to_string(),
+            join(f.computer_usernames.clone()),
+            join(cards.remove(&r.id).unwrap_or_default()),
+            r.id.to_string(),
+            r.status.clone(),
+            r.rank.clone(),
+            rfc3339(r.updated_at),
+        ];
+        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+        out += &line(&refs);
+    }
+    let next = (rows.len() as i64 == PAGE).then(|| ids.last().copied()).flatten();
+    Ok((out, next))
+}
+
+/// The card numbers people hold themselves (not the ones a mobile credential made).
+async fn card_numbers(db: &mut SqliteConnection, ids: &[i64]) -> sqlx::Result<HashMap<i64, Vec<String>>> {
+    let mut cards: HashMap<i64, Vec<String>> = HashMap::new();
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT user_row, number FROM cards WHERE mobile_invitation IS NULL AND user_row");
+        push_in_list(&mut q, chunk.iter().copied());
+        q.push(" ORDER BY user_row, position");
+        for (user_row, number) in q.build_query_as::<(i64, String)>().fetch_all(&mut *db).await? {
+            cards.entry(user_row).or_default().push(number);
+        }
+    }
+    Ok(cards)
+}
