@@ -219,8 +219,11 @@ pub async fn rows_after(
     after: i64,
     limit: i64,
 ) -> ApiResult<Vec<PersonRow>> {
+    // `+u.site_id` keeps SQLite off the site's indexes: each page then walks the primary key
+    // from `after` (a whole export reads the table once) instead of sorting the whole site
+    // again for every page (27 ms a page at 100,000 people).
     let mut b: QueryBuilder<Sqlite> =
-        QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
+        QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND +u.site_id = "));
     b.push_bind(site_id);
     push_filters(&mut b, q, since, None)?;
     b.push(" AND u.id > ").push_bind(after).push(" ORDER BY u.id LIMIT ").push_bind(limit);

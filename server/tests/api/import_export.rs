@@ -210,7 +210,10 @@ async fn an_export_of_many_pages_has_everyone_once_in_order() {
     let ids: Vec<i64> = lines.iter().map(|l| l.split(',').nth(19).unwrap().parse().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "in directory-ID order, no repeats");
     let last = lines.iter().find(|l| l.contains("many2699@example.com")).unwrap();
-    assert!(last.contains(",502699,") && last.contains(",USER,,,5,"), "cards and access groups of a later page: {last}");
+    assert!(
+        last.contains(",502699,") && last.contains(",USER,,,5,"),
+        "cards and access groups of a later page: {last}"
+    );
 
     let r = s.request(Method::GET, "/v1/users/export.csv?since_utc=yesterday").bearer_auth(&t).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a bad filter is refused before any CSV is sent");
