@@ -85,19 +85,19 @@ async fn page(db: &mut SqliteConnection, filter: &Filter, after: i64) -> ApiResu
         let join = |v: Vec<String>| v.join(";");
         let cells: Vec<String> = vec![
             r.user_id.clone(),
-            f.name.clone(),
-            f.first_name.clone().unwrap_or_default(),
-            f.last_name.clone().unwrap_or_default(),
-            f.email.clone().unwrap_or_default(),
-            f.username.clone().unwrap_or_default(),
-            f.phone.clone().unwrap_or_default(),
-            f.department.clone().unwrap_or_default(),
-            f.title.clone().unwrap_or_default(),
-            f.notes.clone().unwrap_or_default(),
-            f.system_id.clone().unwrap_or_default(),
+            f.name,
+            f.first_name.unwrap_or_default(),
+            f.last_name.unwrap_or_default(),
+            f.email.unwrap_or_default(),
+            f.username.unwrap_or_default(),
+            f.phone.unwrap_or_default(),
+            f.department.unwrap_or_default(),
+            f.title.unwrap_or_default(),
+            f.notes.unwrap_or_default(),
+            f.system_id.unwrap_or_default(),
             f.tag.as_str().to_owned(),
-            f.start_time.clone().unwrap_or_default(),
-            f.end_time.clone().unwrap_or_default(),
+            f.start_time.unwrap_or_default(),
+            f.end_time.unwrap_or_default(),
             join(f.access_groups.iter().map(u32::to_string).collect()),
             join(
                 f.job_codes
@@ -106,7 +106,7 @@ async fn page(db: &mut SqliteConnection, filter: &Filter, after: i64) -> ApiResu
                     .collect(),
             ),
             f.security_level.to_string(),
-            join(f.computer_usernames.clone()),
+            join(f.computer_usernames),
             join(cards.remove(&r.id).unwrap_or_default()),
             r.id.to_string(),
             r.status.clone(),
@@ -116,7 +116,7 @@ async fn page(db: &mut SqliteConnection, filter: &Filter, after: i64) -> ApiResu
         let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
         out += &line(&refs);
     }
-    let next = (rows.len() as i64 == PAGE).then(|| ids.last().copied()).flatten();
+    let next = ids.last().copied().filter(|_| rows.len() as i64 == PAGE);
     Ok((out, next))
 }
 
