@@ -536,10 +536,24 @@ async fn scans_are_deterministic_per_device_and_call() {
     });
     assert_eq!(e.await.unwrap_err().code(), Code::FailedPrecondition);
 
-    let face = a.face().scan(proto::gsdk::face::ScanRequest { device_id: FACE, enroll_threshold: 0 }).await.unwrap();
+    let face = a
+        .face()
+        .scan(proto::gsdk::face::ScanRequest {
+            device_id: FACE,
+            enroll_threshold: proto::gsdk::face::FaceEnrollThreshold::Bs2FaceEnrollThreshold4 as i32,
+        })
+        .await
+        .unwrap();
     let face = face.into_inner().face_data.unwrap();
     assert!(!face.templates.is_empty() && !face.image_data.is_empty());
-    let e = a.face().scan(proto::gsdk::face::ScanRequest { device_id: FINGER, enroll_threshold: 0 }).await.unwrap_err();
+    let e = a
+        .face()
+        .scan(proto::gsdk::face::ScanRequest {
+            device_id: FINGER,
+            enroll_threshold: proto::gsdk::face::FaceEnrollThreshold::Bs2FaceEnrollThreshold4 as i32,
+        })
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Code::FailedPrecondition);
     a.stop().await;
     b.stop().await;

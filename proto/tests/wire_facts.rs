@@ -62,6 +62,14 @@ const FIELDS: &[(&str, &str)] = &[
     ("gsdk.card.ScanRequest", "deviceID=1"),
     ("gsdk.card.ScanResponse", "cardData=1"),
     ("gsdk.card.CardData", "type=1 CSNCardData=2 smartCardData=3"),
+    // From the vendor's published v1.8.0 card.proto (not in GATEWAY-PROTOCOL.md).
+    ("gsdk.card.SmartCardData", "header=1 cardID=2 credential=3 accessOnData=4"),
+    (
+        "gsdk.card.SmartCardHeader",
+        "headerCRC=1 cardCRC=2 type=3 numOfTemplate=4 templateSize=5 issueCount=6 duressMask=7 cardAuthMode=8 useAlphanumericID=9 numOfFaceTemplate=10 cardAuthModeEx=11",
+    ),
+    ("gsdk.card.SmartCardCredential", "PIN=1 templates=2"),
+    ("gsdk.card.AccessOnCardData", "accessGroupIDs=1 startTime=2 endTime=3"),
     ("gsdk.finger.FingerData", "index=1 flag=2 templates=3"),
     ("gsdk.finger.ScanRequest", "deviceID=1 templateFormat=2 qualityThreshold=3"),
     ("gsdk.finger.ScanResponse", "templateData=1 qualityScore=2"),

@@ -52,6 +52,7 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("DELETE", "/v1/admins", SUPER),
     ("PUT", "/v1/users/{id}/rank", SUPER),
     ("PUT", "/v1/users/{id}/password", admin(None)),
+    ("DELETE", "/v1/users/{id}/password", admin(None)),
     ("DELETE", "/v1/users/{id}/sessions", admin(None)),
     ("GET", "/v1/users", admin(Some(Scope::UsersRead))),
     ("POST", "/v1/users", admin(Some(Scope::UsersWrite))),
@@ -95,8 +96,10 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("DELETE", "/v1/tokens/{id}", SUPER),
 ];
 
+/// The rule of a route; `HEAD` has the rule of `GET` (axum answers it with GET's handler).
 pub fn rule_for(method: &Method, path: &str) -> Option<Rule> {
-    TABLE.iter().find(|(m, p, _)| *m == method.as_str() && *p == path).map(|(_, _, rule)| *rule)
+    let method = if method == Method::HEAD { "GET" } else { method.as_str() };
+    TABLE.iter().find(|(m, p, _)| *m == method && *p == path).map(|(_, _, rule)| *rule)
 }
 
 pub fn choose_site() -> ApiError {

@@ -11,11 +11,22 @@ use proto::domain::PersonFields;
 
 pub const CODE_LIFETIME_SECS: i64 = 60 * 60;
 
-pub async fn has_super(db: &Db) -> sqlx::Result<bool> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE rank <> 'REGULAR' AND rank = 'SUPER'")
-        .fetch_one(db)
-        .await?;
+pub async fn has_super<'e, E: sqlx::SqliteExecutor<'e>>(db: E) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE rank <> 'REGULAR' AND rank = 'SUPER' AND deleted_at IS NULL",
+    )
+    .fetch_one(db)
+    .await?;
     Ok(n > 0)
+}
+
+/// Used and expired codes are of no use; they are deleted.
+pub async fn purge_codes(db: &Db, now: i64) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM bootstrap_codes WHERE used_at IS NOT NULL OR expires_at <= $1")
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// Issues a fresh code (earlier unused ones stop working) and returns it to be printed.
@@ -57,12 +68,25 @@ pub async fn create_first_super(
     source_ip: &str,
     now: i64,
 ) -> Result<i64, BootstrapError> {
-    let hash = password.hash()?;
-    let mut tx = db.begin().await?;
-    let supers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE rank <> 'REGULAR' AND rank = 'SUPER'")
-        .fetch_one(&mut *tx)
+    // Cheap refusals first: no Argon2 work for a request that cannot succeed.
+    if has_super(db).await? {
+        return Err(BootstrapError::AlreadyDone);
+    }
+    if let Some(code) = code {
+        let live: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM bootstrap_codes WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(code.hash())
+        .bind(now)
+        .fetch_optional(db)
         .await?;
-    if supers > 0 {
+        if live.is_none() {
+            return Err(BootstrapError::BadCode);
+        }
+    }
+    let hash = password.hash().await?;
+    let mut tx = crate::db::write(db).await?;
+    if has_super(&mut *tx).await? {
         return Err(BootstrapError::AlreadyDone);
     }
     if let Some(code) = code {

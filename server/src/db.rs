@@ -1,5 +1,5 @@
 //! The database: SQLite through sqlx (WAL, synchronous=FULL, foreign keys, busy timeout)
-//! with append-only migrations from `server/migrations/`.
+//! with append-only migrations from `server/migrations/sqlite/`.
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{QueryBuilder, Sqlite, SqlitePool};
@@ -20,7 +20,7 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
         std::fs::create_dir_all(dir)?;
     }
     let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-    sqlx::migrate!("./migrations").run(&pool).await?;
+    sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
     Ok(pool)
 }
 

@@ -13,6 +13,7 @@ pub mod directory;
 pub mod embedded_gateway;
 pub mod error;
 pub mod gateways;
+pub mod housekeeping;
 pub mod openapi;
 pub mod ranks;
 pub mod sites;
@@ -46,15 +47,16 @@ pub fn router(state: AppState) -> Router {
         routes = routes.route(path, handler);
     }
     let https = state.config.is_https();
-    let cookie_name = state.cookie_name();
     let public_origin: Arc<str> = state.config.public_origin.clone().into();
     let files = web::app_files::service(&state.config.app_dir);
     routes
         .route_layer(middleware::from_fn(authz::enforce))
         .fallback(move |req| web::app_files::fallback(files.clone(), req))
         .method_not_allowed_fallback(method_not_allowed)
+        // The CSRF check runs after (inside) the caller's identification: it depends on how
+        // the caller authenticated.
+        .layer(middleware::from_fn(move |req, next| web::csrf::enforce(public_origin.clone(), req, next)))
         .layer(middleware::from_fn_with_state(state.clone(), auth::caller::identify_caller))
-        .layer(middleware::from_fn(move |req, next| web::csrf::enforce(cookie_name, public_origin.clone(), req, next)))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(&state.config))
         .layer(middleware::from_fn_with_state(state.clone(), count_responses))
@@ -100,6 +102,7 @@ pub struct Running {
     pub bootstrap_code: Option<Secret>,
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    housekeeping: tokio::task::JoinHandle<()>,
     gateways: Vec<embedded_gateway::EmbeddedGateway>,
 }
 
@@ -108,6 +111,7 @@ impl Running {
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());
         self.task.await??;
+        self.housekeeping.abort();
         for g in self.gateways {
             g.stop().await?;
         }
@@ -149,6 +153,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, listener: TcpListener)
         }
     }
     let state = AppState::new(db, clock, config, channels);
+    let housekeeping = housekeeping::spawn(state.clone());
     let addr = listener.local_addr()?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -159,7 +164,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, listener: TcpListener)
             })
             .await
     });
-    Ok(Running { addr, state, bootstrap_code, stop, task, gateways })
+    Ok(Running { addr, state, bootstrap_code, stop, task, housekeeping, gateways })
 }
 
 #[cfg(test)]

@@ -32,7 +32,30 @@ async fn main() -> anyhow::Result<()> {
             code.expose()
         );
     }
-    tokio::signal::ctrl_c().await?;
-    tracing::info!("stopping");
-    running.stop().await
+    stop_signal().await?;
+    tracing::info!("stopping: requests in flight get {} s to finish", STOP_DEADLINE.as_secs());
+    match tokio::time::timeout(STOP_DEADLINE, running.stop()).await {
+        Ok(stopped) => stopped,
+        Err(_) => {
+            tracing::warn!("requests still running after the deadline; exiting anyway");
+            Ok(())
+        }
+    }
+}
+
+/// How long a stop waits for requests in flight (container runtimes kill after ~10 s).
+const STOP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// Ctrl-C or SIGTERM (what `docker stop` and systemd send).
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await
 }

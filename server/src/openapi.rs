@@ -18,7 +18,7 @@ use utoipa::{Modify, OpenApi};
         sessions::list, sessions::end,
         audit_log::list,
         admins::list, admins::add, admins::remove, admins::set_one,
-        user_access::reset_password, user_access::end_sessions,
+        user_access::reset_password, user_access::disable_login, user_access::end_sessions,
         users::list, users::create, users::get, users::replace, users::patch, users::delete,
         user_batch::create_many, user_search::search, imports::import, imports::results, user_export::export, users::set_computer_usernames,
         user_credentials::list_cards, user_credentials::set_cards, user_credentials::scan_card, user_credentials::set_pin, user_credentials::clear_pin,

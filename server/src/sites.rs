@@ -45,9 +45,15 @@ pub async fn next_user_id(tx: &mut sqlx::SqliteConnection, site_id: i64) -> sqlx
     }
 }
 
-/// `n` free numeric user IDs of a site, reserved from its counter in one step (IDs given
-/// explicitly are skipped). Used by bulk creation.
-pub async fn reserve_user_ids(tx: &mut sqlx::SqliteConnection, site_id: i64, n: usize) -> sqlx::Result<Vec<String>> {
+/// `n` free numeric user IDs of a site, reserved from its counter in one step. IDs already
+/// held, and the IDs in `given` (set explicitly elsewhere in the same batch or import), are
+/// skipped. Used by bulk creation.
+pub async fn reserve_user_ids(
+    tx: &mut sqlx::SqliteConnection,
+    site_id: i64,
+    n: usize,
+    given: &std::collections::HashSet<&str>,
+) -> sqlx::Result<Vec<String>> {
     let mut out: Vec<String> = Vec::with_capacity(n);
     while out.len() < n {
         let want = i64::try_from(n - out.len()).unwrap_or(i64::MAX);
@@ -68,7 +74,7 @@ pub async fn reserve_user_ids(tx: &mut sqlx::SqliteConnection, site_id: i64, n: 
             let found: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await?;
             taken.extend(found);
         }
-        out.extend(candidates.into_iter().filter(|c| !taken.contains(c)));
+        out.extend(candidates.into_iter().filter(|c| !taken.contains(c) && !given.contains(c.as_str())));
     }
     Ok(out)
 }

@@ -7,7 +7,7 @@ use crate::db::Db;
 use crate::gateways::Gateways;
 use std::ops::Deref;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicI64, AtomicU64};
 
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -20,12 +20,22 @@ pub struct Inner {
     pub throttle: Throttle,
     pub metrics: Metrics,
     pub started_at: i64,
+    /// Slots for CSV exports running at once.
+    pub exports: Arc<tokio::sync::Semaphore>,
 }
 
-/// Request counters for `/metrics`, by status class.
-#[derive(Default)]
+/// What `/metrics` shows: request counters by status class, and gauges refreshed by
+/// [`crate::housekeeping`] (-1 until its first round).
 pub struct Metrics {
     pub requests: [AtomicU64; 5],
+    pub users: AtomicI64,
+    pub sessions: AtomicI64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self { requests: Default::default(), users: AtomicI64::new(-1), sessions: AtomicI64::new(-1) }
+    }
 }
 
 impl AppState {
@@ -39,6 +49,7 @@ impl AppState {
             throttle: Throttle::default(),
             metrics: Metrics::default(),
             started_at,
+            exports: Arc::new(tokio::sync::Semaphore::new(crate::api::user_export::MAX_CONCURRENT)),
         }))
     }
 

@@ -69,7 +69,7 @@ pub struct NewUser {
     #[serde(default)]
     pub cards: Vec<CardInput>,
     /// 4 to 16 digits, or `******` for a random PIN returned once.
-    pub pin: Option<String>,
+    pub pin: Option<super::PinText>,
     /// Allow card numbers another person of the site already holds.
     #[serde(default)]
     pub allow_duplicates: bool,

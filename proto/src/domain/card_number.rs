@@ -38,10 +38,10 @@ impl CardNumber {
         } else if s.bytes().all(|b| b.is_ascii_hexdigit()) {
             Self::from_hex(field, s)?
         } else {
-            return err(Problem::Invalid(format!(
-                "\"{}\" is neither a decimal nor a hex card number",
-                s.escape_debug()
-            )));
+            // The value is not echoed: a mistyped card number is still a credential.
+            return err(Problem::Invalid(
+                "neither a decimal nor a hex card number (digits, or 0x and hex digits)".into(),
+            ));
         };
         if card.data.iter().all(|b| *b == 0) {
             return err(Problem::Invalid("card number 0 is not a card".into()));
@@ -63,10 +63,7 @@ impl CardNumber {
 
     fn from_hex(field: &str, digits: &str) -> Result<Self, FieldError> {
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(FieldError::new(
-                field,
-                Problem::Invalid(format!("\"0x{}\" is not hex", digits.escape_debug())),
-            ));
+            return Err(FieldError::new(field, Problem::Invalid("after 0x, one or more hex digits".into())));
         }
         if digits.len() > MAX_HEX_DIGITS {
             let len = digits.len();

@@ -36,6 +36,17 @@ impl Rank {
     pub fn is_admin(self) -> bool {
         self >= Rank::Admin
     }
+
+    /// Whether someone of this rank may change another person of rank `target` (profile,
+    /// credentials, photo, invitations, status, sign-in): a SUPER anyone, an ADMIN only
+    /// REGULAR people, a REGULAR person nobody. Acting on oneself is a separate rule.
+    pub fn may_manage(self, target: Rank) -> bool {
+        match self {
+            Rank::Super => true,
+            Rank::Admin => target == Rank::Regular,
+            Rank::Regular => false,
+        }
+    }
 }
 
 impl fmt::Display for Rank {

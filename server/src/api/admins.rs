@@ -6,8 +6,9 @@ use crate::auth::caller::{Account, Caller, OnSite, SourceIp};
 use crate::error::{ApiError, ApiResult};
 use crate::ranks::{self, Change, SetError};
 use crate::state::AppState;
+use crate::web::extract::Path;
 use crate::web::json::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use proto::domain::{Rank, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -153,13 +154,13 @@ async fn batch(
     let mut error_details = BTreeMap::new();
     for username in usernames {
         let key = username.to_lowercase();
-        let row: Option<i64> = sqlx::query_scalar(
-            "SELECT u.id FROM users u JOIN logins l ON l.id = u.login_id WHERE l.username = $1 AND u.site_id = $2",
-        )
-        .bind(&key)
-        .bind(change.site_id)
-        .fetch_optional(&state.db)
-        .await?;
+        // The person's username on this site (they may not have a console login yet).
+        let row: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM users WHERE username = $1 AND site_id = $2 AND deleted_at IS NULL")
+                .bind(&key)
+                .bind(change.site_id)
+                .fetch_optional(&state.db)
+                .await?;
         let Some(row) = row else {
             error_details.insert(username.clone(), format!("User ({username}) not found"));
             continue;

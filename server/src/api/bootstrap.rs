@@ -31,16 +31,18 @@ pub async fn bootstrap(
     Json(req): Json<BootstrapRequest>,
 ) -> ApiResult<(StatusCode, axum::Json<BootstrapResponse>)> {
     let now = state.clock.now();
-    if let Some(wait) = state.throttle.ip_wait(&ip, now) {
-        return Err(ApiError::too_many(wait));
-    }
     let username = proto::domain::username::check(&req.username)?;
     req.password.check_policy().map_err(|e| ApiError::from_policy(&e))?;
+    // Wrong codes count against the IP like wrong passwords; anything else is taken back.
+    state.throttle.ip_attempt(&ip, now).map_err(ApiError::too_many)?;
     let code = Secret::from_presented(req.code.trim());
-    match create_first_super(&state.db, Some(&code), &username, &req.password, &ip, now).await {
+    let created = create_first_super(&state.db, Some(&code), &username, &req.password, &ip, now).await;
+    if !matches!(created, Err(BootstrapError::BadCode)) {
+        state.throttle.ip_succeeded(&ip, now);
+    }
+    match created {
         Ok(_) => Ok((StatusCode::CREATED, axum::Json(BootstrapResponse { username }))),
         Err(BootstrapError::BadCode) => {
-            state.throttle.ip_failed(&ip, now);
             Err(ApiError::forbidden(BootstrapError::BadCode.to_string()).with_field("code"))
         }
         Err(e @ (BootstrapError::AlreadyDone | BootstrapError::Taken(_))) => Err(ApiError::conflict(e.to_string())),

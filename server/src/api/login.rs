@@ -2,14 +2,15 @@
 //! `GET /v1/accounts/self` lists the login's site accounts, `POST /v1/login/{account_id}`
 //! gives a token scoped to one of them. Tokens are opaque, random, stored hashed, expiring.
 
-use crate::auth::caller::{Signed, SourceIp, own_account};
+use crate::auth::caller::{Signed, SourceIp, Via, own_account};
 use crate::auth::password::Password;
 use crate::auth::session::{self, BEARER_SECS, Kind};
 use crate::auth::sign_in::{self, AccountView};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::web::extract::Path;
 use crate::web::json::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -60,21 +61,27 @@ pub async fn accounts_self(
     Ok(axum::Json(AccountsResponse { accounts: sign_in::accounts(&state, login_id).await? }))
 }
 
-#[utoipa::path(post, path = "/v1/login/{account_id}", tag = "sign-in", security(("session" = []), ("bearer" = [])), params(("account_id" = i64, Path, description = "an id from accounts/self")), responses((status = 200, description = "a token scoped to that site account", body = TokenResponse), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/v1/login/{account_id}", tag = "sign-in", security(("session" = []), ("bearer" = [])), params(("account_id" = i64, Path, description = "an id from accounts/self")), responses((status = 200, description = "a token scoped to that site account", body = TokenResponse), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "a browser session (cookie) cannot mint tokens", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
 pub async fn login_to_account(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,
     Signed(caller): Signed,
     Path(account_id): Path<i64>,
 ) -> ApiResult<axum::Json<TokenResponse>> {
-    let (login_id, _) = caller.login()?;
+    let (login_id, session_id) = caller.login()?;
+    // A browser session never mints a token a script in the page could read.
+    if matches!(caller.via, Via::Cookie { .. }) {
+        return Err(ApiError::forbidden(
+            "a browser session switches site with PUT /v1/session/site; tokens are for bearer sign-ins",
+        ));
+    }
     own_account(&state.db, login_id, account_id).await?;
     let now = state.clock.now();
-    let (secret, _) = session::create(&state.db, Kind::Bearer, login_id, Some(account_id), &ip, now).await?;
+    let (secret, expires_at) = session::create_child(&state.db, session_id, account_id, &ip, now).await?;
     Ok(axum::Json(TokenResponse {
         access_token: secret.expose().to_owned(),
         token_type: "Bearer",
-        expires_in: BEARER_SECS,
+        expires_in: expires_at - now,
         account_id: Some(account_id),
     }))
 }

@@ -49,6 +49,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("DELETE", "/v1/admins", delete(admins::remove)),
         ("PUT", "/v1/users/{id}/rank", put(admins::set_one)),
         ("PUT", "/v1/users/{id}/password", put(user_access::reset_password)),
+        ("DELETE", "/v1/users/{id}/password", delete(user_access::disable_login)),
         ("DELETE", "/v1/users/{id}/sessions", delete(user_access::end_sessions)),
         ("GET", "/v1/users", get(users::list)),
         ("POST", "/v1/users", post(users::create)),

@@ -2,6 +2,7 @@
 
 use crate::audit::{self, Entry};
 use crate::auth::caller::{Signed, SourceIp};
+use crate::auth::logins;
 use crate::auth::password::Password;
 use crate::auth::session;
 use crate::error::{ApiError, ApiResult};
@@ -28,28 +29,24 @@ pub async fn change_own(
 ) -> ApiResult<StatusCode> {
     let now = state.clock.now();
     let (login_id, session_id) = caller.login()?;
-    let hash: String = sqlx::query_scalar("SELECT password_hash FROM logins WHERE id = $1")
-        .bind(login_id)
-        .fetch_one(&state.db)
-        .await?;
-    if !req.old_password.verify(&hash) {
+    let hash = logins::password_hash(&state.db, login_id).await?;
+    let matches = req.old_password.verify(hash).await.map_err(|e| {
+        tracing::error!(error = %e, "password check failed");
+        ApiError::internal()
+    })?;
+    if !matches {
         let entry =
             Entry::new(caller.site_id(), &caller.username, &ip, "password.change").target(&caller.username).failed();
         audit::record(&state.db, now, entry).await?;
         return Err(ApiError::forbidden("old_password: does not match").with_field("old_password"));
     }
     req.new_password.check_policy().map_err(|e| ApiError::from_policy(&e).with_field("new_password"))?;
-    let new_hash = req.new_password.hash().map_err(|e| {
+    let new_hash = req.new_password.hash().await.map_err(|e| {
         tracing::error!(error = %e, "hashing failed");
         ApiError::internal()
     })?;
     let mut tx = state.db.begin().await?;
-    sqlx::query("UPDATE logins SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
-        .bind(new_hash)
-        .bind(now)
-        .bind(login_id)
-        .execute(&mut *tx)
-        .await?;
+    logins::set_password(&mut tx, login_id, &new_hash, false, now).await?;
     let ended = session::revoke_login(&mut *tx, login_id, Some(session_id), now).await?;
     let entry = Entry::new(caller.site_id(), &caller.username, &ip, "password.change")
         .target(&caller.username)

@@ -2,6 +2,7 @@
 //! ever appears in a body.
 
 use crate::auth::caller::{Caller, Signed, SourceIp, own_account};
+use crate::auth::logins;
 use crate::auth::password::Password;
 use crate::auth::session::{self, COOKIE_ABSOLUTE_SECS, Kind};
 use crate::auth::sign_in::{self, AccountView};
@@ -28,6 +29,9 @@ pub struct SessionView {
     pub username: String,
     pub accounts: Vec<AccountView>,
     pub account_id: Option<i64>,
+    /// The password was set by an administrator: the console asks for a new one
+    /// (`PUT /v1/password`) before anything else.
+    pub password_change_required: bool,
 }
 
 fn set_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
@@ -52,7 +56,12 @@ pub async fn sign_in(
     let accounts = sign_in::accounts(&state, login.id).await?;
     let first = accounts.first().map(|a| a.id);
     let (secret, _) = session::create(&state.db, Kind::Cookie, login.id, first, &ip, now).await?;
-    let body = SessionView { username: login.username, accounts, account_id: first };
+    let body = SessionView {
+        username: login.username,
+        accounts,
+        account_id: first,
+        password_change_required: login.must_change_password,
+    };
     let mut response = (StatusCode::OK, axum::Json(body)).into_response();
     response.headers_mut().insert(header::SET_COOKIE, set_cookie(&state, secret.expose(), COOKIE_ABSOLUTE_SECS));
     Ok(response)
@@ -63,7 +72,8 @@ pub async fn current(State(state): State<AppState>, Signed(caller): Signed) -> A
     let (login_id, _) = caller.login()?;
     let accounts = sign_in::accounts(&state, login_id).await?;
     let account_id = caller.account.as_ref().map(|a| a.user_row);
-    Ok(axum::Json(SessionView { username: caller.username.clone(), accounts, account_id }))
+    let password_change_required = logins::must_change_password(&state.db, login_id).await?;
+    Ok(axum::Json(SessionView { username: caller.username.clone(), accounts, account_id, password_change_required }))
 }
 
 #[utoipa::path(delete, path = "/v1/session", tag = "sign-in", security(("session" = []), ("bearer" = [])), responses((status = 204, description = "signed out; the cookie is cleared"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody)))]
@@ -98,5 +108,11 @@ pub async fn switch_site(
     own_account(&state.db, login_id, req.account_id).await?;
     session::set_account(&state.db, session_id, req.account_id).await?;
     let accounts = sign_in::accounts(&state, login_id).await?;
-    Ok(axum::Json(SessionView { username: caller.username.clone(), accounts, account_id: Some(req.account_id) }))
+    let password_change_required = logins::must_change_password(&state.db, login_id).await?;
+    Ok(axum::Json(SessionView {
+        username: caller.username.clone(),
+        accounts,
+        account_id: Some(req.account_id),
+        password_change_required,
+    }))
 }

@@ -5,7 +5,8 @@ use crate::auth::session::COOKIE_IDLE_SECS;
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use crate::web::extract::Path;
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Serialize;
 

@@ -1,20 +1,24 @@
-//! An admin's hold on another person's sign-in: reset their password, end their sessions.
+//! An admin's hold on another person's sign-in: give or reset their password, disable
+//! their login, end their sessions.
 //!
 //! A login may hold accounts on several sites, so a reset reaches all of them: it is
 //! allowed only where the admin outranks the person on every one of those sites (a SUPER
 //! may reset anyone below or at SUPER, an ADMIN only REGULAR people).
 
 use crate::audit::{self, Entry};
-use crate::auth::caller::{OnSite, SourceIp};
+use crate::auth::caller::{Account, Caller, OnSite, SourceIp};
+use crate::auth::logins::{self, Holder, LoginError};
 use crate::auth::password::Password;
 use crate::auth::session;
+use crate::db;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::web::extract::Path;
 use crate::web::json::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use proto::domain::Rank;
 use serde::Deserialize;
+use sqlx::SqliteConnection;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ResetPassword {
@@ -22,42 +26,30 @@ pub struct ResetPassword {
     pub new_password: Password,
 }
 
-/// The login behind user row `id` of this site.
-async fn login_of(state: &AppState, site_id: i64, id: i64) -> ApiResult<(i64, String)> {
-    let found: Option<(Option<i64>, Option<String>)> = sqlx::query_as(
-        "SELECT u.login_id, l.username FROM users u LEFT JOIN logins l ON l.id = u.login_id WHERE u.id = $1 AND u.site_id = $2",
-    )
-    .bind(id)
-    .bind(site_id)
-    .fetch_optional(&state.db)
-    .await?;
-    match found {
-        None => Err(ApiError::not_found(format!("user {id}: not a person of this site"))),
-        Some((Some(login), Some(username))) => Ok((login, username)),
-        Some(_) => Err(ApiError::conflict(format!("user {id}: has no console sign-in"))),
+impl From<LoginError> for ApiError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::NotFound(_) => ApiError::not_found(e.to_string()),
+            LoginError::NoUsername(_) => ApiError::conflict(e.to_string()).with_field("username"),
+            LoginError::Taken(_) => ApiError::conflict(e.to_string()).with_field("username"),
+            LoginError::NoLogin(_) => ApiError::conflict(e.to_string()),
+            LoginError::Db(e) => e.into(),
+        }
     }
 }
 
-/// Whether the caller (login `admin_login`) outranks login `target` on each of its sites.
-async fn may_manage(state: &AppState, admin_login: Option<i64>, admin_row: i64, target: i64) -> ApiResult<()> {
-    let accounts: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT t.site_id, t.rank, a.rank FROM users t
-         LEFT JOIN users a ON a.site_id = t.site_id AND (a.login_id = $2 OR a.id = $3)
-         WHERE t.login_id = $1",
-    )
-    .bind(target)
-    .bind(admin_login)
-    .bind(admin_row)
-    .fetch_all(&state.db)
-    .await?;
-    for (site_id, target_rank, admin_rank) in accounts {
-        let target_rank = Rank::parse(&target_rank).unwrap_or(Rank::Super);
-        let allowed = match admin_rank.as_deref().and_then(Rank::parse) {
-            Some(Rank::Super) => true,
-            Some(Rank::Admin) => target_rank == Rank::Regular,
-            _ => false,
-        };
-        if !allowed {
+/// Whether the caller may manage `holder`'s sign-in: never their own (that takes the old
+/// password), and only where they outrank the person — on every site the login reaches.
+async fn may_manage(tx: &mut SqliteConnection, caller: &Caller, account: &Account, holder: &Holder) -> ApiResult<()> {
+    if holder.user_row == account.user_row || (holder.login_id.is_some() && holder.login_id == caller.login_id) {
+        return Err(ApiError::forbidden("change your own password with PUT /v1/password and the old one"));
+    }
+    let ranks = match holder.login_id {
+        Some(login) => logins::ranks_where_held(tx, login, caller.login_id, account.user_row).await?,
+        None => vec![(account.site_id, holder.rank, Some(account.rank))],
+    };
+    for (site_id, target_rank, actor_rank) in ranks {
+        if !actor_rank.is_some_and(|r| r.may_manage(target_rank)) {
             return Err(ApiError::forbidden(format!(
                 "this person is {target_rank} on site {site_id}; you do not outrank them there"
             )));
@@ -66,7 +58,7 @@ async fn may_manage(state: &AppState, admin_login: Option<i64>, admin_row: i64, 
     Ok(())
 }
 
-#[utoipa::path(put, path = "/v1/users/{id}/password", tag = "admins", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = ResetPassword, responses((status = 204, description = "reset; every session of that person ended"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
+#[utoipa::path(put, path = "/v1/users/{id}/password", tag = "admins", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = ResetPassword, description = "Gives a person with a username a console login, or resets it (and enables it again). Every session of that person ends; they are asked to choose their own password at the next sign-in.", responses((status = 204, description = "set; every session of that person ended"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "no username, or the username signs in as someone else", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn reset_password(
     State(state): State<AppState>,
     SourceIp(ip): SourceIp,
@@ -74,27 +66,55 @@ pub async fn reset_password(
     Path(id): Path<i64>,
     Json(req): Json<ResetPassword>,
 ) -> ApiResult<StatusCode> {
-    let (login, username) = login_of(&state, account.site_id, id).await?;
-    if Some(login) == caller.login_id {
-        return Err(ApiError::forbidden("change your own password with PUT /v1/password and the old one"));
+    {
+        let mut db = state.db.acquire().await?;
+        let holder = logins::holder(&mut db, account.site_id, id).await?;
+        may_manage(&mut db, &caller, &account, &holder).await?;
     }
-    may_manage(&state, caller.login_id, account.user_row, login).await?;
     req.new_password.check_policy().map_err(|e| ApiError::from_policy(&e).with_field("new_password"))?;
-    let hash = req.new_password.hash().map_err(|e| {
+    let hash = req.new_password.hash().await.map_err(|e| {
         tracing::error!(error = %e, "hashing failed");
         ApiError::internal()
     })?;
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    sqlx::query("UPDATE logins SET password_hash = $1, password_changed_at = $2 WHERE id = $3")
-        .bind(hash)
-        .bind(now)
-        .bind(login)
-        .execute(&mut *tx)
-        .await?;
+    let mut tx = db::write(&state.db).await?;
+    // Read again under the write lock: the person may have changed while the hash ran.
+    let holder = logins::holder(&mut tx, account.site_id, id).await?;
+    may_manage(&mut tx, &caller, &account, &holder).await?;
+    let (action, login, ended) = match holder.login_id {
+        Some(login) => {
+            logins::set_password(&mut tx, login, &hash, true, now).await?;
+            ("password.reset", login, session::revoke_login(&mut *tx, login, None, now).await?)
+        }
+        None => {
+            let username = holder.username.clone().ok_or_else(|| LoginError::NoUsername(holder.user_id.clone()))?;
+            ("login.create", logins::create(&mut tx, id, &username, &hash, now).await?, 0)
+        }
+    };
+    let entry = Entry::new(Some(account.site_id), &caller.username, &ip, action)
+        .target(&holder.user_id)
+        .after(serde_json::json!({"login_id": login, "sessions_ended": ended}));
+    audit::record(&mut *tx, now, entry).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/v1/users/{id}/password", tag = "admins", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), description = "Disables a person's console login without deleting them; every session ends. PUT a password to enable it again.", responses((status = 204, description = "disabled; every session of that person ended"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "the person has no console sign-in", body = crate::error::ErrorBody)))]
+pub async fn disable_login(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    let now = state.clock.now();
+    let mut tx = db::write(&state.db).await?;
+    let holder = logins::holder(&mut tx, account.site_id, id).await?;
+    may_manage(&mut tx, &caller, &account, &holder).await?;
+    let login = holder.login_id.ok_or_else(|| LoginError::NoLogin(holder.user_id.clone()))?;
+    logins::disable(&mut tx, login, now).await?;
     let ended = session::revoke_login(&mut *tx, login, None, now).await?;
-    let entry = Entry::new(Some(account.site_id), &caller.username, &ip, "password.reset")
-        .target(&username)
+    let entry = Entry::new(Some(account.site_id), &caller.username, &ip, "login.disable")
+        .target(&holder.user_id)
         .after(serde_json::json!({"sessions_ended": ended}));
     audit::record(&mut *tx, now, entry).await?;
     tx.commit().await?;
@@ -113,13 +133,13 @@ pub async fn end_sessions(
     OnSite(caller, account): OnSite,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<SessionsEnded>> {
-    let (login, username) = login_of(&state, account.site_id, id).await?;
-    may_manage(&state, caller.login_id, account.user_row, login).await?;
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
-    let ended = session::revoke_account(&mut *tx, id, now).await?;
+    let mut tx = db::write(&state.db).await?;
+    let holder = logins::holder(&mut tx, account.site_id, id).await?;
+    may_manage(&mut tx, &caller, &account, &holder).await?;
+    let ended = session::revoke_account(&mut tx, id, now).await?;
     let entry = Entry::new(Some(account.site_id), &caller.username, &ip, "sessions.end")
-        .target(&username)
+        .target(&holder.user_id)
         .after(serde_json::json!({"sessions_ended": ended}));
     audit::record(&mut *tx, now, entry).await?;
     tx.commit().await?;

@@ -10,6 +10,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::json::Json;
 use axum::extract::State;
+use proto::api::PinText;
 use proto::api::user::{ItemError, NewUser};
 use proto::domain::Status;
 use serde::{Deserialize, Serialize};
@@ -30,7 +31,7 @@ pub struct CreatedItem {
     pub status: Status,
     /// The PIN the server chose for `******`, shown only here.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pin: Option<String>,
+    pub pin: Option<PinText>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -62,7 +63,7 @@ pub async fn create_many(
     }
     let mut error_details: BTreeMap<usize, ItemError> = BTreeMap::new();
     let pins: Vec<(usize, String)> =
-        req.users.iter().enumerate().filter_map(|(i, u)| u.pin.clone().map(|p| (i, p))).collect();
+        req.users.iter().enumerate().filter_map(|(i, u)| u.pin.as_ref().map(|p| (i, p.expose().to_owned()))).collect();
     let mut checked = Vec::new();
     for (i, new) in req.users.into_iter().enumerate() {
         match person_create::check(new) {
@@ -78,7 +79,7 @@ pub async fn create_many(
         match hashed {
             Ok(h) => {
                 if let Some(p) = h.generated {
-                    generated.insert(i, p.expose().to_owned());
+                    generated.insert(i, PinText::new(p.expose()));
                 }
                 hashes.insert(i, h.hash);
             }

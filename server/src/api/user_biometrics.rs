@@ -9,8 +9,9 @@ use crate::directory::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::gateways::unavailable;
 use crate::state::AppState;
+use crate::web::extract::Path;
 use crate::web::json::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use prost::Message;
@@ -208,7 +209,10 @@ pub async fn scan_face(
 ) -> ApiResult<axum::Json<UserView>> {
     let actor = Actor::new(&caller, &account, &ip);
     let mut client = FaceClient::new(state.gateways.channel(actor.site_id)?);
-    let request = proto::gsdk::face::ScanRequest { device_id: req.device_id, enroll_threshold: 0 };
+    let request = proto::gsdk::face::ScanRequest {
+        device_id: req.device_id,
+        enroll_threshold: proto::gsdk::face::FaceEnrollThreshold::Bs2FaceEnrollThreshold4 as i32,
+    };
     let scanned = client.scan(request).await.map_err(|s| unavailable("Face.Scan", &s))?;
     let face = scanned
         .into_inner()

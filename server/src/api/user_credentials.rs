@@ -8,8 +8,9 @@ use crate::directory::{Actor, lifecycle, person_read, pin};
 use crate::error::{ApiError, ApiResult};
 use crate::gateways::unavailable;
 use crate::state::AppState;
+use crate::web::extract::Path;
 use crate::web::json::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use proto::api::user::{CardInput, CardView, UserView};
 use proto::domain::CardNumber;
 use proto::gsdk::card::ScanRequest;
@@ -22,9 +23,18 @@ pub fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("user {id}: no such person in this site"))
 }
 
-/// Loads a person inside a write transaction, for a credential change.
+/// Loads a person inside a write transaction, for a change of their record (profile,
+/// credentials, photo, invitations): only someone who outranks them, or they themselves.
 pub async fn load(tx: &mut SqliteConnection, actor: &Actor, id: i64) -> ApiResult<person_read::PersonRow> {
-    person_read::row(tx, actor.site_id, id).await?.ok_or_else(|| not_found(id))
+    let row = person_read::row(tx, actor.site_id, id).await?.ok_or_else(|| not_found(id))?;
+    if row.id != actor.user_row && !actor.rank.may_manage(row.rank()) {
+        return Err(ApiError::forbidden(format!(
+            "user {} is {}; only a SUPER may change their record",
+            row.user_id,
+            row.rank()
+        )));
+    }
+    Ok(row)
 }
 
 /// After a credential change: status, device work, audit, commit; the person as now.
@@ -126,16 +136,10 @@ pub async fn scan_card(
     Ok(axum::Json(finish(&state, tx, &actor, &row, "user.cards", after).await?))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SetPin {
     /// 4 to 16 digits, or `******` for a random PIN unique in the site.
-    pub pin: String,
-}
-
-impl std::fmt::Debug for SetPin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SetPin(<redacted>)")
-    }
+    pub pin: proto::api::PinText,
 }
 
 /// The PIN the server chose, shown only in this response.
@@ -144,7 +148,7 @@ pub struct PinSet {
     #[serde(flatten)]
     pub user: UserView,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pin: Option<String>,
+    pub pin: Option<proto::api::PinText>,
 }
 
 #[utoipa::path(put, path = "/v1/users/{id}/pin", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = SetPin, description = "Sets the PIN: hashed by the gateway (GetPINHash), only the hash is kept. `******` returns a random PIN unique in the site, once.", responses((status = 200, body = PinSet), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "the PIN is in use in the site", body = crate::error::ErrorBody), (status = 422, description = "not 4 to 16 digits", body = crate::error::ErrorBody), (status = 503, description = "the gateway cannot be reached", body = crate::error::ErrorBody)))]
@@ -156,7 +160,7 @@ pub async fn set_pin(
     Json(req): Json<SetPin>,
 ) -> ApiResult<axum::Json<PinSet>> {
     let actor = Actor::new(&caller, &account, &ip);
-    let hashed = pin::hash(&state, actor.site_id, Some(id), "pin", &req.pin).await?;
+    let hashed = pin::hash(&state, actor.site_id, Some(id), "pin", req.pin.expose()).await?;
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
     sqlx::query("UPDATE users SET pin_hash = $1 WHERE id = $2")
@@ -167,7 +171,7 @@ pub async fn set_pin(
         .map_err(crate::directory::conflict::unique_violation)?;
     let after = json!({"pin": "set", "generated": hashed.generated.is_some()});
     let user = finish(&state, tx, &actor, &row, "user.pin", after).await?;
-    Ok(axum::Json(PinSet { user, pin: hashed.generated.map(|p| p.expose().to_owned()) }))
+    Ok(axum::Json(PinSet { user, pin: hashed.generated.map(|p| proto::api::PinText::new(p.expose())) }))
 }
 
 #[utoipa::path(delete, path = "/v1/users/{id}/pin", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]

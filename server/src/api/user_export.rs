@@ -1,7 +1,7 @@
 //! `GET /v1/users/export.csv`: any filtered list of people as CSV, in the import's columns
-//! (no PIN, template or photo). The file is streamed a page of people at a time from one
-//! read transaction, so every page comes from the same snapshot and the server's memory
-//! stays flat whatever the site's size.
+//! (no PIN, template or photo). The file is streamed a page of people at a time, each page
+//! its own short read in directory-ID order, so the server's memory stays flat whatever
+//! the site's size and a slow client holds no transaction.
 
 use crate::api::users::site_time_zone;
 use crate::auth::caller::OnSite;
@@ -10,11 +10,12 @@ use crate::db::{IN_LIST_CHUNK, push_in_list};
 use crate::directory::csv_rows::{self, line};
 use crate::directory::listing::{self, UserQuery};
 use crate::directory::person_read;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::web::extract::Query;
 use axum::body::{Body, Bytes};
-use axum::extract::{Query, State};
-use axum::http::header;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use std::collections::HashMap;
@@ -25,6 +26,10 @@ const EXTRA_COLUMNS: &[&str] = &["id", "status", "rank", "updated_at"];
 
 /// People per page read and sent.
 const PAGE: i64 = 1000;
+/// Exports running at once; more answer 429.
+pub const MAX_CONCURRENT: usize = 4;
+/// A client that takes no page for this long is dropped.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What one page needs to find the next.
 struct Filter {
@@ -33,29 +38,42 @@ struct Filter {
     query: UserQuery,
 }
 
-#[utoipa::path(get, path = "/v1/users/export.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(UserQuery), description = "Every person matching the filters (limit and offset are ignored), as CSV in the import's columns plus id, status, rank and updated_at, in directory-ID order. No PIN, template or photo. Streamed: a failure after the first page ends the body early.", responses((status = 200, description = "the people", content_type = "text/csv"), (status = 400, description = "a bad filter", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/v1/users/export.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(UserQuery), description = "Every person matching the filters (limit and offset are ignored), as CSV in the import's columns plus id, status, rank and updated_at, in directory-ID order. No PIN, template or photo. Streamed: a failure after the first page ends the body early.", responses((status = 200, description = "the people", content_type = "text/csv"), (status = 400, description = "a bad filter", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 429, description = "too many exports are running; see Retry-After", body = crate::error::ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
     OnSite(_, account): OnSite,
     Query(query): Query<UserQuery>,
 ) -> ApiResult<Response> {
+    // A few exports at a time: each holds a connection per page and a client's pace.
+    let Ok(slot) = state.exports.clone().try_acquire_owned() else {
+        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too many exports are running; retry in 5 s");
+        e.retry_after = Some(5);
+        return Err(e);
+    };
     let tz = site_time_zone(&state, account.site_id).await?;
     let filter = Filter { site_id: account.site_id, since: listing::since(&query, &tz)?, query };
-    let mut tx = state.db.begin().await?;
     // The first page is read before answering, so a bad filter is still a 400.
-    let (mut text, mut last) = page(&mut tx, &filter, 0).await?;
+    let (mut text, mut last) = page(&state, &filter, 0).await?;
     let columns: Vec<&str> =
         csv_rows::COLUMNS.iter().copied().filter(|c| *c != "pin").chain(EXTRA_COLUMNS.iter().copied()).collect();
     text.insert_str(0, &line(&columns));
-    // Two pages in flight at most: a slow client holds back the reading.
+    // Two pages in flight at most: a slow client holds back the reading. Each page is its
+    // own short read (pages go by ID, so nobody is missed or repeated), so a stalled client
+    // holds no transaction; one that takes no page for SEND_TIMEOUT is dropped.
     let (pages, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
     tokio::spawn(async move {
+        let _slot = slot;
         loop {
-            if pages.send(Ok(Bytes::from(text))).await.is_err() {
-                return; // the client went away
+            match tokio::time::timeout(SEND_TIMEOUT, pages.send(Ok(Bytes::from(text)))).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return, // the client went away
+                Err(_) => {
+                    tracing::warn!("an export's client stopped reading; the export ends");
+                    return;
+                }
             }
             let Some(after) = last else { return };
-            match page(&mut tx, &filter, after).await {
+            match page(&state, &filter, after).await {
                 Ok(next) => (text, last) = next,
                 Err(e) => {
                     tracing::error!(error = %e.message, "an export stopped part-way");
@@ -74,7 +92,9 @@ pub async fn export(
 
 /// The CSV lines of the next page of people after directory ID `after`, and the ID to go
 /// on from when the page was full.
-async fn page(db: &mut SqliteConnection, filter: &Filter, after: i64) -> ApiResult<(String, Option<i64>)> {
+async fn page(state: &AppState, filter: &Filter, after: i64) -> ApiResult<(String, Option<i64>)> {
+    let mut tx = state.db.begin().await?;
+    let db: &mut SqliteConnection = &mut tx;
     let rows = listing::rows_after(&mut *db, filter.site_id, filter.since, &filter.query, after, PAGE).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut groups = person_read::access_groups(&mut *db, &ids).await?;

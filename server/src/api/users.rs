@@ -9,10 +9,12 @@ use crate::directory::{Actor, audit_fields, lifecycle, outbox, person_read, pers
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::etag::{check_if_match, etag};
+use crate::web::extract::{Path, Query};
 use crate::web::json::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use proto::api::PinText;
 use proto::api::user::{NewUser, UserPage, UserView};
 use proto::domain::person::check_guest;
 use proto::domain::{Action, PersonFields, Rank};
@@ -25,7 +27,7 @@ pub struct CreatedUser {
     #[serde(flatten)]
     pub user: UserView,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub pin: Option<String>,
+    pub pin: Option<PinText>,
 }
 
 pub async fn site_time_zone(state: &AppState, site_id: i64) -> sqlx::Result<String> {
@@ -48,11 +50,11 @@ pub async fn list(
 }
 
 /// Creates one person inside its own transaction.
-pub async fn create_one(state: &AppState, actor: &Actor, new: NewUser) -> ApiResult<(Created, Option<String>)> {
+pub async fn create_one(state: &AppState, actor: &Actor, new: NewUser) -> ApiResult<(Created, Option<PinText>)> {
     let requested_pin = new.pin.clone();
     let checked = person_create::check(new)?;
     let hashed = match &requested_pin {
-        Some(p) => Some(pin::hash(state, actor.site_id, None, "pin", p).await?),
+        Some(p) => Some(pin::hash(state, actor.site_id, None, "pin", p.expose()).await?),
         None => None,
     };
     let now = state.clock.now();
@@ -60,7 +62,7 @@ pub async fn create_one(state: &AppState, actor: &Actor, new: NewUser) -> ApiRes
     let created =
         person_create::insert(&mut tx, actor, &checked, hashed.as_ref().map(|h| h.hash.as_slice()), None, now).await?;
     tx.commit().await?;
-    let generated = hashed.and_then(|h| h.generated).map(|p| p.expose().to_owned());
+    let generated = hashed.and_then(|h| h.generated).map(|p| PinText::new(p.expose()));
     Ok((created, generated))
 }
 
@@ -119,7 +121,7 @@ pub(crate) async fn write_fields(
 ) -> ApiResult<Response> {
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
-    let row = person_read::row(&mut tx, actor.site_id, id).await?.ok_or_else(|| not_found(id))?;
+    let row = crate::api::user_credentials::load(&mut tx, actor, id).await?;
     check_if_match(headers, row.version)?;
     let groups = person_read::access_groups(&mut tx, &[id]).await?.remove(&id).unwrap_or_default();
     let old = row.fields(groups);

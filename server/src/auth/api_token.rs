@@ -17,7 +17,8 @@ pub async fn identify(db: &Db, secret: &Secret, now: i64) -> sqlx::Result<Option
     let row: Option<(i64, String, String, i64, i64, String, String)> = sqlx::query_as(
         "SELECT t.id, t.name, t.scopes, t.user_row, t.site_id, s.name, u.user_id
          FROM api_tokens t JOIN sites s ON s.id = t.site_id JOIN users u ON u.id = t.user_row
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2",
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2
+         AND u.deleted_at IS NULL AND u.status NOT IN ('SUSPENDED', 'DEACTIVATED')",
     )
     .bind(secret.hash())
     .bind(now)

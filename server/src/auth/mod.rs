@@ -2,6 +2,7 @@
 
 pub mod api_token;
 pub mod caller;
+pub mod logins;
 pub mod password;
 pub mod secret;
 pub mod session;

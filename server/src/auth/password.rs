@@ -10,6 +10,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::OnceLock;
+use tokio::sync::Semaphore;
 
 pub const MIN_CHARS: usize = 12;
 pub const MAX_CHARS: usize = 128;
@@ -59,8 +60,20 @@ impl Password {
         Ok(())
     }
 
-    /// The Argon2id PHC string (random salt, the crate's default cost).
-    pub fn hash(&self) -> anyhow::Result<String> {
+    /// The Argon2id PHC string (random salt, the crate's default cost), computed off the
+    /// async threads.
+    pub async fn hash(&self) -> anyhow::Result<String> {
+        let me = self.clone();
+        off_async_threads(move || me.hash_here()).await?
+    }
+
+    /// Whether this is the password of `phc`, checked off the async threads.
+    pub async fn verify(&self, phc: String) -> anyhow::Result<bool> {
+        let me = self.clone();
+        off_async_threads(move || me.verify_here(&phc)).await
+    }
+
+    fn hash_here(&self) -> anyhow::Result<String> {
         let mut bytes = [0u8; 16];
         rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
         let salt = SaltString::encode_b64(&bytes).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
@@ -69,15 +82,24 @@ impl Password {
         Ok(hash.to_string())
     }
 
-    pub fn verify(&self, phc: &str) -> bool {
+    fn verify_here(&self, phc: &str) -> bool {
         PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(self.0.as_bytes(), &h).is_ok())
     }
+}
+
+/// Argon2 takes ~50 ms of CPU and 19 MiB: it runs on the blocking pool, at most one per
+/// core at a time, so a burst of sign-ins queues here instead of stalling `/healthz`.
+async fn off_async_threads<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
+    let slots = SLOTS.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+    let _slot = slots.acquire().await?;
+    Ok(tokio::task::spawn_blocking(work).await?)
 }
 
 /// A hash to verify against when the username is unknown, so both cases take as long.
 pub fn decoy_hash() -> &'static str {
     static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| Password::new("decoy password, never valid".into()).hash().unwrap_or_default())
+    DECOY.get_or_init(|| Password::new("decoy password, never valid".into()).hash_here().unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -96,9 +118,9 @@ mod tests {
     #[test]
     fn hash_and_verify() {
         let p = Password::new("correct horse battery staple".into());
-        let h = p.hash().unwrap();
+        let h = p.hash_here().unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(p.verify(&h));
-        assert!(!Password::new("correct horse battery stapler".into()).verify(&h));
+        assert!(p.verify_here(&h));
+        assert!(!Password::new("correct horse battery stapler".into()).verify_here(&h));
     }
 }

@@ -47,32 +47,78 @@ pub async fn create(
     ip: &str,
     now: i64,
 ) -> sqlx::Result<(Secret, i64)> {
-    let (prefix, lifetime) = match kind {
-        Kind::Cookie => ("lts_", COOKIE_ABSOLUTE_SECS),
-        Kind::Bearer => ("ltb_", BEARER_SECS),
+    let lifetime = match kind {
+        Kind::Cookie => COOKIE_ABSOLUTE_SECS,
+        Kind::Bearer => BEARER_SECS,
+    };
+    insert(db, kind, login_id, user_row, None, ip, now, now + lifetime).await
+}
+
+/// A site-scoped bearer token minted from bearer session `parent`: it ends when the parent
+/// ends (revoked: [`find`] checks; expired: it never outlives it). Returns it and its end.
+pub async fn create_child(db: &Db, parent_id: i64, user_row: i64, ip: &str, now: i64) -> sqlx::Result<(Secret, i64)> {
+    let (login_id, parent_ends): (i64, i64) =
+        sqlx::query_as("SELECT login_id, expires_at FROM sessions WHERE id = $1").bind(parent_id).fetch_one(db).await?;
+    let expires_at = (now + BEARER_SECS).min(parent_ends);
+    let (secret, _) = insert(db, Kind::Bearer, login_id, Some(user_row), Some(parent_id), ip, now, expires_at).await?;
+    Ok((secret, expires_at))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn insert(
+    db: &Db,
+    kind: Kind,
+    login_id: i64,
+    user_row: Option<i64>,
+    parent_id: Option<i64>,
+    ip: &str,
+    now: i64,
+    expires_at: i64,
+) -> sqlx::Result<(Secret, i64)> {
+    let prefix = match kind {
+        Kind::Cookie => "lts_",
+        Kind::Bearer => "ltb_",
     };
     let secret = Secret::generate(prefix);
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO sessions (token_hash, kind, login_id, user_row, source_ip, created_at, last_seen_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
+        "INSERT INTO sessions (token_hash, kind, login_id, user_row, parent_id, source_ip, created_at, last_seen_at,
+                               expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
     )
     .bind(secret.hash())
     .bind(kind.as_str())
     .bind(login_id)
     .bind(user_row)
+    .bind(parent_id)
     .bind(ip)
     .bind(now)
-    .bind(now + lifetime)
+    .bind(expires_at)
     .fetch_one(db)
     .await?;
     Ok((secret, id))
 }
 
+/// Sessions that ended (revoked or expired) more than a day ago are deleted; the audit
+/// keeps the sign-ins and sign-outs.
+pub async fn purge(db: &Db, now: i64) -> sqlx::Result<u64> {
+    let cutoff = now - 24 * 60 * 60;
+    let done = sqlx::query(
+        "DELETE FROM sessions WHERE (expires_at <= $1 OR revoked_at <= $1)
+         AND NOT EXISTS (SELECT 1 FROM sessions c WHERE c.parent_id = sessions.id)",
+    )
+    .bind(cutoff)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// The live session a secret opens, if any; refreshes its idle timer.
 pub async fn find(db: &Db, kind: Kind, secret: &Secret, now: i64) -> sqlx::Result<Option<Session>> {
     let session: Option<Session> = sqlx::query_as(
-        "SELECT id, kind, login_id, user_row, created_at, last_seen_at, expires_at FROM sessions
-         WHERE token_hash = $1 AND kind = $2 AND revoked_at IS NULL",
+        "SELECT s.id, s.kind, s.login_id, s.user_row, s.created_at, s.last_seen_at, s.expires_at FROM sessions s
+         LEFT JOIN sessions p ON p.id = s.parent_id
+         WHERE s.token_hash = $1 AND s.kind = $2 AND s.revoked_at IS NULL
+         AND (s.parent_id IS NULL OR p.revoked_at IS NULL)",
     )
     .bind(secret.hash())
     .bind(kind.as_str())
@@ -125,12 +171,22 @@ pub async fn revoke_login<'e, E: sqlx::SqliteExecutor<'e>>(
     Ok(done.rows_affected())
 }
 
-/// Ends every session acting as one site account (demotion, suspension, deletion).
-pub async fn revoke_account<'e, E: sqlx::SqliteExecutor<'e>>(db: E, user_row: i64, now: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_row = $2 AND revoked_at IS NULL")
+/// Ends every session and API token acting as one site account (demotion, suspension,
+/// deactivation, deletion, an admin's "end sessions"). Returns the sessions ended.
+pub async fn revoke_account(tx: &mut sqlx::SqliteConnection, user_row: i64, now: i64) -> sqlx::Result<u64> {
+    // The login's bearer tokens not yet scoped to a site go too: they are its way back in.
+    let done = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1 WHERE revoked_at IS NULL AND (user_row = $2
+         OR (user_row IS NULL AND login_id = (SELECT login_id FROM users WHERE id = $2)))",
+    )
+    .bind(now)
+    .bind(user_row)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_row = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(user_row)
-        .execute(db)
+        .execute(&mut *tx)
         .await?;
     Ok(done.rows_affected())
 }

@@ -16,6 +16,8 @@ const WRONG: &str = "username or password is wrong";
 pub struct Login {
     pub id: i64,
     pub username: String,
+    /// The password was set by someone else; the person should choose their own.
+    pub must_change_password: bool,
 }
 
 pub async fn check(
@@ -26,36 +28,49 @@ pub async fn check(
     how: &str,
 ) -> Result<Login, ApiError> {
     let now = state.clock.now();
-    let key = username.to_lowercase();
-    if let Some(wait) = state.throttle.ip_wait(ip, now) {
-        return Err(ApiError::too_many(wait));
+    // A name no login can have is refused alike, without writing anything.
+    let Ok(key) = proto::domain::username::check(username) else {
+        let _ = password.verify(decoy_hash().to_owned()).await;
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, WRONG));
+    };
+    state.throttle.ip_attempt(ip, now).map_err(ApiError::too_many)?;
+    match throttle::account_attempt(&state.db, &key, now).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(wait)) => {
+            state.throttle.ip_succeeded(ip, now); // refused before any check: not a failure
+            return Err(ApiError::too_many(wait));
+        }
+        Err(e) => {
+            state.throttle.ip_succeeded(ip, now);
+            return Err(e.into());
+        }
     }
-    if let Some(wait) = throttle::account_wait(&state.db, &key, now).await? {
-        return Err(ApiError::too_many(wait));
-    }
-    let found: Option<(i64, String, String)> =
-        sqlx::query_as("SELECT id, username, password_hash FROM logins WHERE username = $1")
-            .bind(&key)
-            .fetch_optional(&state.db)
-            .await?;
+    let found: Option<(i64, String, String, bool)> = sqlx::query_as(
+        "SELECT id, username, password_hash, must_change_password FROM logins
+         WHERE username = $1 AND disabled_at IS NULL",
+    )
+    .bind(&key)
+    .fetch_optional(&state.db)
+    .await?;
     // Verify against a decoy when the user is unknown, so both take as long.
-    let hash = found.as_ref().map_or(decoy_hash(), |(_, _, h)| h.as_str());
-    let password_ok = password.verify(hash);
+    let hash = found.as_ref().map_or(decoy_hash(), |(_, _, h, _)| h.as_str()).to_owned();
+    let password_ok = password.verify(hash).await.map_err(|e| {
+        tracing::error!(error = %e, "password check failed");
+        ApiError::internal()
+    })?;
     let may_sign_in = match &found {
-        Some((id, _, _)) if password_ok => !accounts(state, *id).await?.is_empty(),
+        Some((id, ..)) if password_ok => !accounts(state, *id).await?.is_empty(),
         _ => false,
     };
     let action = format!("sign_in.{how}");
     match found {
-        Some((id, username, _)) if may_sign_in => {
+        Some((id, username, _, must_change_password)) if may_sign_in => {
             throttle::account_succeeded(&state.db, &key).await?;
-            state.throttle.ip_succeeded(ip);
+            state.throttle.ip_succeeded(ip, now);
             audit::record(&state.db, now, Entry::new(None, &username, ip, &action).target(&username)).await?;
-            Ok(Login { id, username })
+            Ok(Login { id, username, must_change_password })
         }
         _ => {
-            throttle::account_failed(&state.db, &key, now).await?;
-            state.throttle.ip_failed(ip, now);
             audit::record(&state.db, now, Entry::new(None, &key, ip, &action).target(&key).failed()).await?;
             Err(ApiError::new(StatusCode::UNAUTHORIZED, WRONG))
         }

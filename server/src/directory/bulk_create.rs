@@ -193,7 +193,9 @@ pub async fn insert_many(
 ) -> ApiResult<Vec<(usize, Created)>> {
     let site_id = actor.site_id;
     let missing = cands.iter().filter(|c| c.new.user_id.is_none()).count();
-    let mut allocated = crate::sites::reserve_user_ids(tx, site_id, missing).await?.into_iter();
+    let given: std::collections::HashSet<&str> =
+        cands.iter().filter_map(|c| c.new.user_id.as_ref()).map(|u| u.as_str()).collect();
+    let mut allocated = crate::sites::reserve_user_ids(tx, site_id, missing, &given).await?.into_iter();
     let user_ids: Vec<String> = cands
         .iter()
         .map(|c| c.new.user_id.as_ref().map(|u| u.as_str().to_owned()).or_else(|| allocated.next()).unwrap_or_default())

@@ -30,7 +30,7 @@ pub fn parse(field: &str, cards: &[CardInput]) -> Result<Vec<ParsedCard>, FieldE
         if out.iter().any(|c| c.number.key() == number.key()) {
             return Err(FieldError::new(
                 format!("{field}[{i}].number"),
-                Problem::Invalid(format!("{} is listed twice", number.text())),
+                Problem::Invalid("the same card number is listed twice".into()),
             ));
         }
         out.push(ParsedCard { number, label: card.label.clone() });
@@ -70,8 +70,7 @@ pub async fn replace(
             .await?;
             if let Some(holder) = holder {
                 return Err(ApiError::conflict(format!(
-                    "{field}[{i}].number: card {} is held by user {holder}; set allow_duplicates to add it anyway",
-                    card.number.text()
+                    "{field}[{i}].number: this card is held by user {holder}; set allow_duplicates to add it anyway"
                 ))
                 .with_field(format!("{field}[{i}].number")));
             }

@@ -37,12 +37,19 @@ pub fn normalize_header(h: &str) -> String {
 }
 
 /// One data row: its line in the file and its cells, found through the file's columns.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Row {
     pub line: usize,
     columns: Arc<[&'static str]>,
     /// All cells in one buffer, as read (a map per row cost ~35 MB for 100,000 rows).
     record: csv::StringRecord,
+}
+
+/// Only the line: a row may hold a PIN in clear.
+impl std::fmt::Debug for Row {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Row").field("line", &self.line).finish_non_exhaustive()
+    }
 }
 
 /// The columns present and the rows of a CSV file.
@@ -81,10 +88,13 @@ pub fn parse(bytes: &[u8]) -> Result<Table, ApiError> {
     Ok(Table { columns, rows })
 }
 
+/// First characters that make a spreadsheet read a cell as a formula (OWASP's list).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 /// Undoes the export's guard against spreadsheet formulas (`'=…` back to `=…`).
 fn unescape(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
         _ => cell,
     }
 }
@@ -193,7 +203,7 @@ impl Row {
             user_id: self.text("user_id").flatten(),
             fields,
             cards: self.cards().unwrap_or_default(),
-            pin: self.pin(),
+            pin: self.pin().map(proto::api::PinText::new),
             allow_duplicates: false,
         })
     }
@@ -204,8 +214,9 @@ pub fn line(cells: &[&str]) -> String {
     let quoted: Vec<String> = cells
         .iter()
         .map(|c| {
-            // A leading = + - @ would be a formula in a spreadsheet: keep it text.
-            let c = if c.starts_with(['=', '+', '-', '@']) { format!("'{c}") } else { (*c).to_owned() };
+            // A leading = + - @ (or a tab or CR before one) would be a formula in a
+            // spreadsheet: keep it text.
+            let c = if c.starts_with(FORMULA_STARTS) { format!("'{c}") } else { (*c).to_owned() };
             if c.contains([',', '"', '\n', '\r']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c }
         })
         .collect();
@@ -228,7 +239,8 @@ mod tests {
             ["00123", "0xAB"],
             "strings as given"
         );
-        assert_eq!(new.pin.as_deref(), Some("0012"), "leading zeros kept");
+        assert_eq!(new.pin.as_ref().map(|p| p.expose()), Some("0012"), "leading zeros kept");
+        assert!(!format!("{:?}", table.rows[0]).contains("0012"), "a row's Debug shows no PIN");
         assert_eq!(new.fields.access_groups, [1, 2]);
         assert_eq!(table.rows[0].line, 2);
         assert!(parse(b"name,shoe size\nAnn,9\n").unwrap_err().message.contains("\"shoe size\" is not a column"));
@@ -237,5 +249,6 @@ mod tests {
     #[test]
     fn export_lines_are_quoted_and_formula_safe() {
         assert_eq!(line(&["a,b", "say \"hi\"", "=1+1"]), "\"a,b\",\"say \"\"hi\"\"\",'=1+1\r\n");
+        assert!(line(&["\t=1+1"]).starts_with("\"'\t") || line(&["\t=1+1"]).starts_with("'\t"), "a leading tab too");
     }
 }

@@ -134,9 +134,20 @@ async fn write_many(
     }
     let ending: Vec<i64> = changes.iter().filter(|(_, t)| t.ends_sessions).map(|(p, _)| p.id).collect();
     for chunk in ending.chunks(CHUNK) {
+        // Sessions and API tokens alike: who loses access loses every way in.
+        for table in ["sessions", "api_tokens"] {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("UPDATE {table} SET revoked_at = "));
+            q.push_bind(now).push(" WHERE revoked_at IS NULL AND user_row");
+            push_in_list(&mut q, chunk.iter().copied());
+            q.build().execute(&mut *tx).await?;
+        }
+        // Their logins' bearer tokens not yet scoped to a site (see session::revoke_account).
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE sessions SET revoked_at = ");
-        q.push_bind(now).push(" WHERE revoked_at IS NULL AND user_row");
+        q.push_bind(now).push(
+            " WHERE revoked_at IS NULL AND user_row IS NULL AND login_id IN (SELECT login_id FROM users WHERE id",
+        );
         push_in_list(&mut q, chunk.iter().copied());
+        q.push(")");
         q.build().execute(&mut *tx).await?;
     }
     let work: Vec<(&StatusRow, &str)> = changes

@@ -82,6 +82,25 @@ pub fn since(q: &UserQuery, time_zone: &str) -> ApiResult<Option<i64>> {
     Ok(Some(zoned.timestamp().as_second()))
 }
 
+/// Longest search text, in characters.
+pub const MAX_SEARCH_CHARS: usize = 128;
+/// Largest `offset` (deeper pages are reached by narrowing the filter).
+pub const MAX_OFFSET: u64 = 1_000_000_000;
+
+/// The search text must be text a person could type: no control characters (a NUL would
+/// reach the index as a terminator), and not longer than any field it could match.
+fn check_search(q: &UserQuery) -> ApiResult<()> {
+    let Some(term) = q.search.as_deref() else { return Ok(()) };
+    let len = term.chars().count();
+    if len > MAX_SEARCH_CHARS {
+        return Err(bad("search", format!("{len} characters, at most {MAX_SEARCH_CHARS}")));
+    }
+    if let Some(c) = term.chars().find(|c| c.is_control()) {
+        return Err(bad("search", format!("{c:?} is a control character; search for printable text")));
+    }
+    Ok(())
+}
+
 /// The LIKE pattern of a search term, if there is one.
 fn search_pattern(q: &UserQuery) -> Option<String> {
     let term = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
@@ -171,6 +190,10 @@ pub async fn page(db: &mut SqliteConnection, site_id: i64, time_zone: &str, q: &
         return Err(bad("limit", format!("{limit} is outside 1..={MAX_PAGE}")));
     }
     let offset = q.offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(bad("offset", format!("{offset} is outside 0..={MAX_OFFSET}")));
+    }
+    check_search(q)?;
     let sort = q.sort.as_deref().unwrap_or("name");
     if !SORTS.contains(&sort) {
         return Err(bad("sort", format!("{sort:?} is not one of {}", SORTS.join(", "))));
@@ -201,7 +224,7 @@ pub async fn page(db: &mut SqliteConnection, site_id: i64, time_zone: &str, q: &
     };
     b.push(format!(" ORDER BY {by}, u.id {order} LIMIT "));
     b.push_bind(i64::from(limit) + 1);
-    b.push(" OFFSET ").push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+    b.push(" OFFSET ").push_bind(offset as i64);
     let mut rows: Vec<PersonRow> = b.build_query_as().fetch_all(&mut *db).await?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
@@ -219,6 +242,7 @@ pub async fn rows_after(
     after: i64,
     limit: i64,
 ) -> ApiResult<Vec<PersonRow>> {
+    check_search(q)?;
     // `+u.site_id` keeps SQLite off the site's indexes: each page then walks the primary key
     // from `after` (a whole export reads the table once) instead of sorting the whole site
     // again for every page (27 ms a page at 100,000 people).

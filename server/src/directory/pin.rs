@@ -79,6 +79,7 @@ pub async fn hash_many(
     allow_random: bool,
 ) -> Vec<(usize, ApiResult<HashedPin>)> {
     let mut out = Vec::with_capacity(pins.len());
+    let mut unanswered: std::collections::BTreeSet<usize> = pins.iter().map(|(item, _)| *item).collect();
     let mut tasks = tokio::task::JoinSet::new();
     let mut pending = pins.into_iter();
     loop {
@@ -107,12 +108,20 @@ pub async fn hash_many(
             });
         }
         match tasks.join_next().await {
-            Some(Ok(done)) => out.push(done),
+            Some(Ok(done)) => {
+                unanswered.remove(&done.0);
+                out.push(done);
+            }
             Some(Err(e)) => {
                 tracing::error!(error = %e, "a PIN hashing task failed");
             }
             None => break,
         }
+    }
+    // A task that died leaves its item without a hash: that item fails, it is never
+    // created without the PIN it asked for.
+    for item in unanswered {
+        out.push((item, Err(ApiError::internal().with_field("pin"))));
     }
     out.sort_by_key(|(item, _)| *item);
     out

@@ -1,7 +1,11 @@
 //! CSRF: a state-changing request that rides on the session cookie (or signs in with one)
 //! must carry `X-Lintel-CSRF: 1` and an `Origin` equal to the public origin. Cross-site
 //! forms can set neither; scripts with a bearer token carry no ambient cookie to abuse.
+//! It is decided after the caller is identified: whatever else a request carries (an
+//! `Authorization` header that is not a usable bearer, say), if the cookie is what
+//! authenticated it, it is checked.
 
+use crate::auth::caller::{Caller, Via};
 use crate::error::ApiError;
 use axum::extract::Request;
 use axum::http::{HeaderMap, Method, header};
@@ -17,20 +21,14 @@ pub fn check(
     method: &Method,
     path: &str,
     headers: &HeaderMap,
-    cookie_name: &str,
+    caller: Option<&Caller>,
     public_origin: &str,
 ) -> Result<(), ApiError> {
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
-    let has_cookie = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.split(';').any(|pair| pair.trim().starts_with(&format!("{cookie_name}="))));
-    let uses_bearer = headers.contains_key(header::AUTHORIZATION);
+    let rides_on_cookie = caller.is_some_and(|c| matches!(c.via, Via::Cookie { .. }));
     let signs_in = *method == Method::POST && path == COOKIE_SIGN_IN;
-    let rides_on_cookie = has_cookie && !uses_bearer;
     if !rides_on_cookie && !signs_in {
         return Ok(());
     }
@@ -44,13 +42,10 @@ pub fn check(
     }
 }
 
-pub async fn enforce(
-    cookie_name: &'static str,
-    public_origin: std::sync::Arc<str>,
-    request: Request,
-    next: Next,
-) -> Response {
-    match check(request.method(), request.uri().path(), request.headers(), cookie_name, &public_origin) {
+/// Middleware, inside [`crate::auth::caller::identify_caller`].
+pub async fn enforce(public_origin: std::sync::Arc<str>, request: Request, next: Next) -> Response {
+    let caller = request.extensions().get::<Option<std::sync::Arc<Caller>>>().cloned().flatten();
+    match check(request.method(), request.uri().path(), request.headers(), caller.as_deref(), &public_origin) {
         Ok(()) => next.run(request).await,
         Err(e) => e.into_response(),
     }

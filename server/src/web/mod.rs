@@ -3,5 +3,6 @@
 pub mod app_files;
 pub mod csrf;
 pub mod etag;
+pub mod extract;
 pub mod headers;
 pub mod json;

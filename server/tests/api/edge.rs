@@ -131,3 +131,33 @@ async fn cors_matrix() {
     let r = s.request(Method::GET, "/healthz").header("origin", "https://evil.example").send().await.unwrap();
     assert!(r.headers().get("access-control-allow-origin").is_none());
 }
+
+#[tokio::test]
+async fn every_refusal_is_the_json_error_naming_the_field() {
+    let s = TestServer::start().await;
+    let token = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    for (path, field) in [
+        ("/v1/users/abc", "id"),
+        ("/v1/users?limit=x", "limit"),
+        ("/v1/users?search=ab%00cd", "search"),
+        ("/v1/users?offset=99999999999999999", "offset"),
+    ] {
+        let r = s.request(Method::GET, path).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        let b = body(r).await;
+        assert_eq!(b["error"]["field"], field, "{path}: {b}");
+    }
+    let r = s.request(Method::GET, "/v1/no-such-route").bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(body(r).await["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn head_works_wherever_get_does() {
+    let s = TestServer::start().await;
+    let token = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    for path in ["/v1/users", "/healthz", "/v1/openapi.json"] {
+        let r = s.request(Method::HEAD, path).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+    }
+}

@@ -171,7 +171,7 @@ impl TestServer {
     /// Test setup until the directory API exists: a person with a console sign-in on the
     /// first site. Returns the user row id.
     pub async fn add_person(&self, username: &str, password: &str, rank: &str) -> i64 {
-        let hash = server::auth::password::Password::new(password.into()).hash().unwrap();
+        let hash = server::auth::password::Password::new(password.into()).hash().await.unwrap();
         let login: i64 = sqlx::query_scalar("INSERT INTO logins (username, password_hash, password_changed_at, created_at) VALUES ($1, $2, 0, 0) RETURNING id")
             .bind(username)
             .bind(hash)
@@ -179,7 +179,7 @@ impl TestServer {
             .await
             .unwrap();
         let user_id = server::sites::next_user_id(&mut self.db().acquire().await.unwrap(), 1).await.unwrap();
-        sqlx::query_scalar("INSERT INTO users (site_id, login_id, user_id, name, rank, created_at, updated_at) VALUES (1, $1, $2, $3, $4, 0, 0) RETURNING id")
+        sqlx::query_scalar("INSERT INTO users (site_id, login_id, user_id, name, username, rank, created_at, updated_at) VALUES (1, $1, $2, $3, $3, $4, 0, 0) RETURNING id")
             .bind(login)
             .bind(user_id)
             .bind(username)

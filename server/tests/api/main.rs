@@ -12,6 +12,7 @@ mod biostar_login;
 mod bootstrap;
 mod credentials;
 mod edge;
+mod hardening;
 mod import_export;
 mod lifecycle;
 mod listing;

@@ -1,0 +1,270 @@
+//! The security review's findings (issue #10), one test each.
+
+use crate::harness::*;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+const PW: &str = "people need long passwords";
+
+async fn wrong_login(s: &TestServer, username: &str) -> StatusCode {
+    let r =
+        s.request(Method::POST, "/v1/login").json(&json!({"username": username, "password": "wrong password guess"}));
+    r.send().await.unwrap().status()
+}
+
+#[tokio::test]
+async fn parallel_wrong_sign_ins_for_one_account_get_at_most_the_burst_of_401s() {
+    let s = TestServer::start().await;
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..200 {
+        let (http, url) = (s.http.clone(), format!("{}/v1/login", s.base));
+        attempts.spawn(async move {
+            let guess = json!({"username": ADMIN, "password": "wrong password guess"});
+            http.post(url).json(&guess).send().await.unwrap().status()
+        });
+    }
+    let statuses = attempts.join_all().await;
+    let unauthorized = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let throttled = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(unauthorized as i64 <= server::auth::throttle::ACCOUNT_BURST, "{unauthorized} answers of 401");
+    assert_eq!(unauthorized + throttled, 200, "every other answer is 429: {statuses:?}");
+}
+
+#[tokio::test]
+async fn one_accounts_success_does_not_clear_the_ips_failures() {
+    let s = TestServer::start().await;
+    let limit = server::auth::throttle::IP_MAX_FAILURES;
+    for i in 0..limit - 1 {
+        assert_eq!(wrong_login(&s, &format!("guess{i}")).await, StatusCode::UNAUTHORIZED);
+    }
+    s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    assert_eq!(wrong_login(&s, "one-more").await, StatusCode::UNAUTHORIZED, "the 30th failure");
+    assert_eq!(wrong_login(&s, "and-another").await, StatusCode::TOO_MANY_REQUESTS, "the success cleared nothing");
+}
+
+#[tokio::test]
+async fn a_username_no_login_can_have_gets_401_and_writes_nothing() {
+    let s = TestServer::start().await;
+    let audit_before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit").fetch_one(s.db()).await.unwrap();
+    for name in ["x".repeat(65), "a b".to_owned(), String::new()] {
+        assert_eq!(wrong_login(&s, &name).await, StatusCode::UNAUTHORIZED, "{name:?}");
+    }
+    let failures: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_failures").fetch_one(s.db()).await.unwrap();
+    let audit_after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit").fetch_one(s.db()).await.unwrap();
+    assert_eq!((failures, audit_after), (0, audit_before));
+}
+
+#[tokio::test]
+async fn a_cookie_request_is_csrf_checked_whatever_authorization_header_it_carries() {
+    let s = TestServer::start().await;
+    let cookie = s.sign_in(ADMIN, ADMIN_PASSWORD).await;
+    let r = s
+        .request(Method::POST, "/v1/users")
+        .header("cookie", &cookie)
+        .header("authorization", "Basic Zm9vOmJhcg==")
+        .json(&json!({"name": "Mallory's victim"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(body(r).await["error"]["message"].as_str().unwrap().contains("CSRF"));
+}
+
+#[tokio::test]
+async fn a_browser_session_mints_no_token_and_a_minted_token_ends_with_its_login() {
+    let s = TestServer::start().await;
+    let cookie = s.sign_in(ADMIN, ADMIN_PASSWORD).await;
+    let session = body(s.browser(Method::GET, "/v1/session", Some(&cookie)).send().await.unwrap()).await;
+    let account = session["account_id"].as_i64().unwrap();
+    let r = s.browser(Method::POST, &format!("/v1/login/{account}"), Some(&cookie)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let login = s.request(Method::POST, "/v1/login").json(&json!({"username": ADMIN, "password": ADMIN_PASSWORD}));
+    let parent = body(login.send().await.unwrap()).await["access_token"].as_str().unwrap().to_owned();
+    s.clock.advance(1800);
+    let r = s.request(Method::POST, &format!("/v1/login/{account}")).bearer_auth(&parent).send().await.unwrap();
+    let child = body(r).await;
+    assert!(child["expires_in"].as_i64().unwrap() <= 1800, "outlives its login: {child}");
+    let child = child["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(s.request(Method::GET, "/v1/users").bearer_auth(&child).send().await.unwrap().status(), StatusCode::OK);
+    let r = s.request(Method::DELETE, "/v1/session").bearer_auth(&parent).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = s.request(Method::GET, "/v1/users").bearer_auth(&child).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "the login it came from was revoked");
+}
+
+#[tokio::test]
+async fn an_admin_cannot_change_a_supers_or_another_admins_record() {
+    let s = TestServer::start().await;
+    s.add_person("walter", PW, "ADMIN").await;
+    let other_admin = s.add_person("gus", PW, "ADMIN").await;
+    let regular = s.add_person("jesse", PW, "REGULAR").await;
+    let super_row: i64 =
+        sqlx::query_scalar("SELECT id FROM users WHERE username = 'admin'").fetch_one(s.db()).await.unwrap();
+    let me = s.sign_in("walter", PW).await;
+    for target in [super_row, other_admin] {
+        let r = s
+            .browser(Method::PATCH, &format!("/v1/users/{target}"), Some(&me))
+            .header("content-type", "application/merge-patch+json")
+            .body(r#"{"notes":"pwned"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "profile of {target}");
+        let r = s
+            .browser(Method::PUT, &format!("/v1/users/{target}/cards"), Some(&me))
+            .json(&json!({"cards": [{"number": "123456"}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "cards of {target}");
+        let r = s.browser(Method::DELETE, &format!("/v1/users/{target}/photo"), Some(&me)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "photo of {target}");
+    }
+    let r = s
+        .browser(Method::PUT, &format!("/v1/users/{regular}/cards"), Some(&me))
+        .json(&json!({"cards": [{"number": "123456"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "a REGULAR person's record is the ADMIN's to change");
+}
+
+#[tokio::test]
+async fn a_second_administrator_made_through_the_api_signs_in_and_works_as_admin() {
+    let s = TestServer::start().await;
+    let me = s.sign_in(ADMIN, ADMIN_PASSWORD).await;
+    let r = s
+        .browser(Method::POST, "/v1/users", Some(&me))
+        .json(&json!({"name": "Skyler White", "username": "skyler"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let id = body(r).await["id"].as_i64().unwrap();
+    let r =
+        s.browser(Method::POST, "/v1/admins", Some(&me)).json(&json!({"usernames": ["skyler"]})).send().await.unwrap();
+    assert_eq!(body(r).await["status"], "OK");
+    let r = s
+        .browser(Method::PUT, &format!("/v1/users/{id}/password"), Some(&me))
+        .json(&json!({"new_password": "a temporary password 7"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+
+    let r = s
+        .browser(Method::POST, "/v1/session", None)
+        .json(&json!({"username": "skyler", "password": "a temporary password 7"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let skyler = session_cookie(&r).unwrap();
+    let view = body(r).await;
+    assert_eq!(view["password_change_required"], true, "set by someone else: {view}");
+    assert_eq!(view["accounts"][0]["rank"], "ADMIN");
+    let r = s.browser(Method::GET, "/v1/users", Some(&skyler)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "an ADMIN lists people");
+    let r = s.browser(Method::GET, "/v1/tokens", Some(&skyler)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "but API tokens are a SUPER's");
+
+    let r = s
+        .browser(Method::PUT, "/v1/password", Some(&skyler))
+        .json(&json!({"old_password": "a temporary password 7", "new_password": "skyler chose this one"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let view = body(s.browser(Method::GET, "/v1/session", Some(&skyler)).send().await.unwrap()).await;
+    assert_eq!(view["password_change_required"], false);
+
+    // Disabled: no sign-in, sessions over; a new password enables it again.
+    let r = s.browser(Method::DELETE, &format!("/v1/users/{id}/password"), Some(&me)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let r = s.browser(Method::GET, "/v1/session", Some(&skyler)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = s
+        .browser(Method::POST, "/v1/session", None)
+        .json(&json!({"username": "skyler", "password": "skyler chose this one"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "a disabled login cannot sign in");
+}
+
+#[tokio::test]
+async fn a_new_login_needs_a_username_and_the_rank_rules() {
+    let s = TestServer::start().await;
+    s.add_person("walter", PW, "ADMIN").await;
+    let me = s.sign_in("walter", PW).await;
+    let r = s.browser(Method::POST, "/v1/users", Some(&me)).json(&json!({"name": "No Username"})).send().await.unwrap();
+    let id = body(r).await["id"].as_i64().unwrap();
+    let r = s
+        .browser(Method::PUT, &format!("/v1/users/{id}/password"), Some(&me))
+        .json(&json!({"new_password": "a temporary password 7"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(body(r).await["error"]["field"], "username");
+    let super_row: i64 =
+        sqlx::query_scalar("SELECT id FROM users WHERE username = 'admin'").fetch_one(s.db()).await.unwrap();
+    let r = s
+        .browser(Method::PUT, &format!("/v1/users/{super_row}/password"), Some(&me))
+        .json(&json!({"new_password": "a temporary password 7"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "an ADMIN does not reset a SUPER");
+}
+
+#[tokio::test]
+async fn suspending_a_person_ends_their_bearer_tokens_scoped_or_not() {
+    let s = TestServer::start().await;
+    let walter = s.add_person("walter", PW, "ADMIN").await;
+    let login = s.request(Method::POST, "/v1/login").json(&json!({"username": "walter", "password": PW}));
+    let unscoped = body(login.send().await.unwrap()).await["access_token"].as_str().unwrap().to_owned();
+    let scoped = s.site_token("walter", PW).await;
+    let me = s.sign_in(ADMIN, ADMIN_PASSWORD).await;
+    let r = s.browser(Method::POST, &format!("/v1/users/{walter}/suspend"), Some(&me)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = s.request(Method::GET, "/v1/users").bearer_auth(&scoped).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = s.request(Method::GET, "/v1/accounts/self").bearer_auth(&unscoped).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn user_ids_allocated_in_a_batch_skip_the_ones_given_in_it() {
+    let s = TestServer::start().await;
+    let token = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let r = s
+        .request(Method::POST, "/v1/users/batch")
+        .bearer_auth(&token)
+        .json(&json!({"users": [{"user_id": "2", "name": "Given"}, {"name": "Allocated"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let b = body(r).await;
+    assert_eq!(b["created_users"].as_array().unwrap().len(), 2, "{b}");
+}
+
+#[tokio::test]
+async fn the_audit_shows_a_site_only_its_own_rows_and_the_callers_own_sign_ins() {
+    let s = TestServer::start().await;
+    s.add_person("walter", PW, "ADMIN").await;
+    s.sign_in("walter", PW).await;
+    let me = s.sign_in(ADMIN, ADMIN_PASSWORD).await;
+    let rows = body(s.browser(Method::GET, "/v1/audit?limit=500", Some(&me)).send().await.unwrap()).await;
+    let sign_ins: Vec<&str> = rows["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["site_id"].is_null())
+        .map(|r| r["actor"].as_str().unwrap())
+        .collect();
+    assert!(!sign_ins.is_empty());
+    assert!(sign_ins.iter().all(|a| *a == ADMIN), "another login's sign-ins are shown: {sign_ins:?}");
+}
