@@ -39,7 +39,7 @@ impl<'a> Entry<'a> {
 }
 
 /// Writes the row with `db` (a transaction when it records a change made in it).
-pub async fn record<'e, E: sqlx::SqliteExecutor<'e>>(db: E, now: i64, e: Entry<'_>) -> sqlx::Result<()> {
+pub async fn record<'e, E: crate::db::Executor<'e>>(db: E, now: i64, e: Entry<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO audit (at, site_id, actor, source_ip, action, target, outcome, before_json, after_json)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -59,9 +59,9 @@ pub async fn record<'e, E: sqlx::SqliteExecutor<'e>>(db: E, now: i64, e: Entry<'
 }
 
 /// Writes many rows at once (bulk changes: one row per person, few statements).
-pub async fn record_many(db: &mut sqlx::SqliteConnection, now: i64, entries: Vec<Entry<'_>>) -> sqlx::Result<()> {
+pub async fn record_many(db: &mut crate::db::Conn, now: i64, entries: Vec<Entry<'_>>) -> sqlx::Result<()> {
     for chunk in entries.chunks(1000) {
-        let mut q: sqlx::QueryBuilder<sqlx::Sqlite> = sqlx::QueryBuilder::new(
+        let mut q: sqlx::QueryBuilder<crate::db::Backend> = sqlx::QueryBuilder::new(
             "INSERT INTO audit (at, site_id, actor, source_ip, action, target, outcome, before_json, after_json) ",
         );
         q.push_values(chunk, |mut row, e| {

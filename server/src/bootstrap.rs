@@ -11,7 +11,7 @@ use proto::domain::PersonFields;
 
 pub const CODE_LIFETIME_SECS: i64 = 60 * 60;
 
-pub async fn has_super<'e, E: sqlx::SqliteExecutor<'e>>(db: E) -> sqlx::Result<bool> {
+pub async fn has_super<'e, E: crate::db::Executor<'e>>(db: E) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM users WHERE rank <> 'REGULAR' AND rank = 'SUPER' AND deleted_at IS NULL",
     )
@@ -128,7 +128,7 @@ pub async fn create_first_super(
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        crate::directory::search_index::add(&mut tx, row, row).await?;
+        crate::db::search::add(&mut tx, row, row).await?;
         let after = serde_json::json!({"username": username, "user_id": user_id, "rank": "SUPER"});
         let how = if code.is_some() { "bootstrap code" } else { "LINTEL_BOOTSTRAP_ADMIN" };
         let entry = Entry::new(Some(site_id), how, source_ip, "bootstrap.create_super").target(username).after(after);

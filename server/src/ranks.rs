@@ -7,7 +7,6 @@ use crate::auth::session;
 use crate::error::ApiError;
 use axum::http::StatusCode;
 use proto::domain::Rank;
-use sqlx::SqliteConnection;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RankError {
@@ -48,7 +47,7 @@ pub struct Change<'a> {
 
 /// Sets the rank of user row `target` (named `label` in messages); returns whether it changed.
 pub async fn set(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     c: &Change<'_>,
     target: i64,
     label: &str,
@@ -98,7 +97,7 @@ pub async fn set(
 }
 
 /// Whether `row` is the only SUPER of the site (used before demoting, deactivating, deleting).
-pub async fn is_last_super(tx: &mut SqliteConnection, site_id: i64, row: i64) -> sqlx::Result<bool> {
+pub async fn is_last_super(tx: &mut crate::db::Conn, site_id: i64, row: i64) -> sqlx::Result<bool> {
     let others: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM users WHERE site_id = $1 AND rank <> 'REGULAR' AND rank = 'SUPER' AND id <> $2
              AND status IN ('PENDING', 'ACTIVE') AND deleted_at IS NULL",

@@ -25,7 +25,7 @@ pub async fn sync(db: &Db, sites: &[SiteConfig], now: i64) -> sqlx::Result<Vec<S
 
 /// The next free numeric user ID of a site, from its counter (IDs given explicitly are
 /// skipped). Within a transaction the counter row stays locked until commit.
-pub async fn next_user_id(tx: &mut sqlx::SqliteConnection, site_id: i64) -> sqlx::Result<String> {
+pub async fn next_user_id(tx: &mut crate::db::Conn, site_id: i64) -> sqlx::Result<String> {
     loop {
         let id: i64 = sqlx::query_scalar(
             "UPDATE sites SET next_user_id = next_user_id + 1 WHERE id = $1 RETURNING next_user_id - 1",
@@ -49,7 +49,7 @@ pub async fn next_user_id(tx: &mut sqlx::SqliteConnection, site_id: i64) -> sqlx
 /// held, and the IDs in `given` (set explicitly elsewhere in the same batch or import), are
 /// skipped. Used by bulk creation.
 pub async fn reserve_user_ids(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::db::Conn,
     site_id: i64,
     n: usize,
     given: &std::collections::HashSet<&str>,
@@ -67,7 +67,7 @@ pub async fn reserve_user_ids(
         let candidates: Vec<String> = (first..first + want).map(|i| i.to_string()).collect();
         let mut taken = std::collections::HashSet::new();
         for chunk in candidates.chunks(crate::db::IN_LIST_CHUNK) {
-            let mut q: sqlx::QueryBuilder<sqlx::Sqlite> =
+            let mut q: sqlx::QueryBuilder<crate::db::Backend> =
                 sqlx::QueryBuilder::new("SELECT user_id FROM users WHERE site_id = ");
             q.push_bind(site_id).push(" AND user_id");
             crate::db::push_in_list(&mut q, chunk.iter().cloned());

@@ -18,7 +18,6 @@ use crate::web::json::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use sqlx::SqliteConnection;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct ResetPassword {
@@ -40,7 +39,7 @@ impl From<LoginError> for ApiError {
 
 /// Whether the caller may manage `holder`'s sign-in: never their own (that takes the old
 /// password), and only where they outrank the person — on every site the login reaches.
-async fn may_manage(tx: &mut SqliteConnection, caller: &Caller, account: &Account, holder: &Holder) -> ApiResult<()> {
+async fn may_manage(tx: &mut crate::db::Conn, caller: &Caller, account: &Account, holder: &Holder) -> ApiResult<()> {
     if holder.user_row == account.user_row || (holder.login_id.is_some() && holder.login_id == caller.login_id) {
         return Err(ApiError::forbidden("change your own password with PUT /v1/password and the old one"));
     }

@@ -24,7 +24,6 @@ use proto::gsdk::finger::finger_client::FingerClient;
 use proto::gsdk::finger::{FingerData, TemplateFormat};
 use serde::Deserialize;
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct FingerprintInput {
@@ -101,7 +100,7 @@ fn faces(req: &SetFaces) -> Result<Vec<FaceData>, FieldError> {
     Ok(out)
 }
 
-async fn store<M: Message>(tx: &mut SqliteConnection, id: i64, kind: &str, items: &[M], keep: bool) -> ApiResult<()> {
+async fn store<M: Message>(tx: &mut crate::db::Conn, id: i64, kind: &str, items: &[M], keep: bool) -> ApiResult<()> {
     if !keep {
         sqlx::query("DELETE FROM biometrics WHERE user_row = $1 AND kind = $2")
             .bind(id)
@@ -127,7 +126,7 @@ async fn store<M: Message>(tx: &mut SqliteConnection, id: i64, kind: &str, items
     Ok(())
 }
 
-async fn count(tx: &mut SqliteConnection, id: i64, kind: &str) -> sqlx::Result<usize> {
+async fn count(tx: &mut crate::db::Conn, id: i64, kind: &str) -> sqlx::Result<usize> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM biometrics WHERE user_row = $1 AND kind = $2")
         .bind(id)
         .bind(kind)

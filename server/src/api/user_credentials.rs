@@ -17,7 +17,6 @@ use proto::gsdk::card::ScanRequest;
 use proto::gsdk::card::card_client::CardClient;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::SqliteConnection;
 
 pub fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("user {id}: no such person in this site"))
@@ -25,7 +24,7 @@ pub fn not_found(id: i64) -> ApiError {
 
 /// Loads a person inside a write transaction, for a change of their record (profile,
 /// credentials, photo, invitations): only someone who outranks them, or they themselves.
-pub async fn load(tx: &mut SqliteConnection, actor: &Actor, id: i64) -> ApiResult<person_read::PersonRow> {
+pub async fn load(tx: &mut crate::db::Conn, actor: &Actor, id: i64) -> ApiResult<person_read::PersonRow> {
     let row = person_read::row(tx, actor.site_id, id).await?.ok_or_else(|| not_found(id))?;
     if row.id != actor.user_row && !actor.rank.may_manage(row.rank()) {
         return Err(ApiError::forbidden(format!(
@@ -40,7 +39,7 @@ pub async fn load(tx: &mut SqliteConnection, actor: &Actor, id: i64) -> ApiResul
 /// After a credential change: status, device work, audit, commit; the person as now.
 pub async fn finish(
     state: &AppState,
-    mut tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    mut tx: crate::db::Tx,
     actor: &Actor,
     row: &person_read::PersonRow,
     action: &str,

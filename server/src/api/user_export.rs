@@ -17,7 +17,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use tokio_stream::wrappers::ReceiverStream;
 
@@ -94,7 +94,7 @@ pub async fn export(
 /// on from when the page was full.
 async fn page(state: &AppState, filter: &Filter, after: i64) -> ApiResult<(String, Option<i64>)> {
     let mut tx = state.db.begin().await?;
-    let db: &mut SqliteConnection = &mut tx;
+    let db: &mut crate::db::Conn = &mut tx;
     let rows = listing::rows_after(&mut *db, filter.site_id, filter.since, &filter.query, after, PAGE).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut groups = person_read::access_groups(&mut *db, &ids).await?;
@@ -141,10 +141,10 @@ async fn page(state: &AppState, filter: &Filter, after: i64) -> ApiResult<(Strin
 }
 
 /// The card numbers people hold themselves (not the ones a mobile credential made).
-async fn card_numbers(db: &mut SqliteConnection, ids: &[i64]) -> sqlx::Result<HashMap<i64, Vec<String>>> {
+async fn card_numbers(db: &mut crate::db::Conn, ids: &[i64]) -> sqlx::Result<HashMap<i64, Vec<String>>> {
     let mut cards: HashMap<i64, Vec<String>> = HashMap::new();
     for chunk in ids.chunks(IN_LIST_CHUNK) {
-        let mut q: QueryBuilder<Sqlite> =
+        let mut q: QueryBuilder<crate::db::Backend> =
             QueryBuilder::new("SELECT user_row, number FROM cards WHERE mobile_invitation IS NULL AND user_row");
         push_in_list(&mut q, chunk.iter().copied());
         q.push(" ORDER BY user_row, position");

@@ -4,7 +4,6 @@
 
 use crate::db::Db;
 use proto::domain::Rank;
-use sqlx::SqliteConnection;
 
 /// What a person of a site has for signing in.
 #[derive(Debug, Clone)]
@@ -31,7 +30,7 @@ pub enum LoginError {
 }
 
 /// The live (not deleted) person `id` of a site and their login, if any.
-pub async fn holder(db: &mut SqliteConnection, site_id: i64, id: i64) -> Result<Holder, LoginError> {
+pub async fn holder(db: &mut crate::db::Conn, site_id: i64, id: i64) -> Result<Holder, LoginError> {
     let row: Option<(String, Option<String>, Option<i64>, String)> = sqlx::query_as(
         "SELECT user_id, username, login_id, rank FROM users WHERE id = $1 AND site_id = $2 AND deleted_at IS NULL",
     )
@@ -46,7 +45,7 @@ pub async fn holder(db: &mut SqliteConnection, site_id: i64, id: i64) -> Result<
 /// The ranks of login `login` on each site where it has a live account, with the rank the
 /// acting person (login `actor_login` or person `actor_row`) holds there, if any live one.
 pub async fn ranks_where_held(
-    db: &mut SqliteConnection,
+    db: &mut crate::db::Conn,
     login: i64,
     actor_login: Option<i64>,
     actor_row: i64,
@@ -73,7 +72,7 @@ pub async fn ranks_where_held(
 /// Sets a new password hash for a login and enables it; `by_someone_else` asks its owner
 /// to choose their own at the next sign-in.
 pub async fn set_password(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     login: i64,
     hash: &str,
     by_someone_else: bool,
@@ -94,7 +93,7 @@ pub async fn set_password(
 
 /// Gives person `user_row` a login under their username; the password must be changed.
 pub async fn create(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     user_row: i64,
     username: &str,
     hash: &str,
@@ -115,7 +114,7 @@ pub async fn create(
 }
 
 /// Disables a login: it can no longer sign in until a password is set again.
-pub async fn disable(tx: &mut SqliteConnection, login: i64, now: i64) -> sqlx::Result<()> {
+pub async fn disable(tx: &mut crate::db::Conn, login: i64, now: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE logins SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
         .bind(now)
         .bind(login)

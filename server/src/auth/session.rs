@@ -154,7 +154,7 @@ pub async fn revoke(db: &Db, session_id: i64, now: i64) -> sqlx::Result<()> {
 }
 
 /// Ends every session of a login (password change or reset), except `keep` if given.
-pub async fn revoke_login<'e, E: sqlx::SqliteExecutor<'e>>(
+pub async fn revoke_login<'e, E: crate::db::Executor<'e>>(
     db: E,
     login_id: i64,
     keep: Option<i64>,
@@ -173,7 +173,7 @@ pub async fn revoke_login<'e, E: sqlx::SqliteExecutor<'e>>(
 
 /// Ends every session and API token acting as one site account (demotion, suspension,
 /// deactivation, deletion, an admin's "end sessions"). Returns the sessions ended.
-pub async fn revoke_account(tx: &mut sqlx::SqliteConnection, user_row: i64, now: i64) -> sqlx::Result<u64> {
+pub async fn revoke_account(tx: &mut crate::db::Conn, user_row: i64, now: i64) -> sqlx::Result<u64> {
     // The login's bearer tokens not yet scoped to a site go too: they are its way back in.
     let done = sqlx::query(
         "UPDATE sessions SET revoked_at = $1 WHERE revoked_at IS NULL AND (user_row = $2

@@ -11,7 +11,7 @@ use crate::db::{IN_LIST_CHUNK, push_in_list};
 use crate::error::{ApiError, ApiResult};
 use proto::domain::Status;
 use proto::gsdk::card::Type;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::QueryBuilder;
 use std::collections::{HashMap, HashSet};
 
 /// One person to create; `item` names it in results (index or CSV line).
@@ -57,14 +57,14 @@ const SYSTEM_ID: UniqueColumn = UniqueColumn {
 };
 
 async fn existing(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     site_id: i64,
     column: &UniqueColumn,
     values: &[String],
 ) -> sqlx::Result<HashSet<String>> {
     let mut found = HashSet::new();
     for chunk in values.chunks(IN_LIST_CHUNK) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(column.sql);
+        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(column.sql);
         q.push_bind(site_id).push(format!(" AND {}", column.field));
         push_in_list(&mut q, chunk.iter().cloned());
         found.extend(q.build_query_scalar::<String>().fetch_all(&mut *tx).await?);
@@ -74,7 +74,7 @@ async fn existing(
 
 /// `sql` ends in `site_id = `; `column` is the compared column.
 async fn existing_blobs(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     sql: &str,
     column: &str,
     site_id: i64,
@@ -82,7 +82,7 @@ async fn existing_blobs(
 ) -> sqlx::Result<HashSet<Vec<u8>>> {
     let mut found = HashSet::new();
     for chunk in values.chunks(IN_LIST_CHUNK) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(sql);
+        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(sql);
         q.push_bind(site_id).push(format!(" AND {column}"));
         push_in_list(&mut q, chunk.iter().cloned());
         found.extend(q.build_query_scalar::<Vec<u8>>().fetch_all(&mut *tx).await?);
@@ -96,7 +96,7 @@ type ValueOf = fn(&Candidate) -> Option<&str>;
 /// The candidates that would break a uniqueness rule, with their error; the first of two
 /// equal values in the set wins, the later one is refused.
 pub async fn conflicts(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     site_id: i64,
     cands: &[Candidate],
 ) -> sqlx::Result<HashMap<usize, ApiError>> {
@@ -185,7 +185,7 @@ struct CreatedAudit<'a> {
 
 /// Writes checked, conflict-free candidates; returns what was created, in order.
 pub async fn insert_many(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     actor: &Actor,
     cands: &[&Candidate],
     import_tag: Option<&str>,
@@ -203,7 +203,7 @@ pub async fn insert_many(
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(cands.len());
     let rows: Vec<(&&Candidate, &String)> = cands.iter().zip(&user_ids).collect();
     for chunk in rows.chunks(1000) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
             "INSERT INTO users (site_id, user_id, name, first_name, last_name, email, username, phone, department, title,
                  notes, system_id, tag, status, start_time, end_time, security_level, auth_modes, job_codes,
                  computer_usernames, import_tag, search_text, pin_hash, created_at, updated_at) ",
@@ -243,7 +243,7 @@ pub async fn insert_many(
         ids.extend(inserted.into_iter().map(|(id, user_id)| (user_id, id)));
     }
     if let (Some(first), Some(last)) = (ids.values().min(), ids.values().max()) {
-        super::search_index::add(tx, *first, *last).await?;
+        crate::db::search::add(tx, *first, *last).await?;
     }
     let created: Vec<(usize, Created)> = cands
         .iter()
@@ -268,7 +268,7 @@ pub async fn insert_many(
         })
         .collect();
     for chunk in cards.chunks(3000) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
             "INSERT INTO cards (site_id, user_row, position, number, card_key, card_type, label, allow_duplicate) ",
         );
         q.push_values(chunk, |mut b, (id, position, card, dup)| {
@@ -289,7 +289,8 @@ pub async fn insert_many(
         .flat_map(|(c, (_, made))| c.new.fields.access_groups.iter().map(move |g| (made.id, *g)))
         .collect();
     for chunk in groups.chunks(5000) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO user_access_groups (user_row, group_id) ");
+        let mut q: QueryBuilder<crate::db::Backend> =
+            QueryBuilder::new("INSERT INTO user_access_groups (user_row, group_id) ");
         q.push_values(chunk, |mut b, (id, g)| {
             b.push_bind(*id).push_bind(i64::from(*g));
         });
@@ -298,7 +299,7 @@ pub async fn insert_many(
     }
     let active: Vec<&Created> = created.iter().map(|(_, c)| c).filter(|c| c.status.on_devices()).collect();
     for chunk in active.chunks(5000) {
-        let mut q: QueryBuilder<Sqlite> =
+        let mut q: QueryBuilder<crate::db::Backend> =
             QueryBuilder::new("INSERT INTO outbox (site_id, user_row, user_id, kind, created_at) ");
         q.push_values(chunk, |mut b, c| {
             b.push_bind(site_id).push_bind(c.id).push_bind(c.user_id.clone()).push_bind("upsert").push_bind(now);

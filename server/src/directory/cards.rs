@@ -10,7 +10,6 @@ use proto::domain::limits::MAX_CARDS;
 use proto::domain::person::{SHORT_TEXT_MAX_CHARS, bounded};
 use proto::domain::{CardNumber, FieldError, Problem};
 use proto::gsdk::card::Type;
-use sqlx::SqliteConnection;
 
 #[derive(Debug, Clone)]
 pub struct ParsedCard {
@@ -40,7 +39,7 @@ pub fn parse(field: &str, cards: &[CardInput]) -> Result<Vec<ParsedCard>, FieldE
 
 /// Replaces a person's physical cards (mobile-credential cards stay). An empty list clears.
 pub async fn replace(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     site_id: i64,
     user_row: i64,
     cards: &[ParsedCard],
@@ -83,7 +82,7 @@ pub async fn replace(
 
 #[allow(clippy::too_many_arguments)]
 pub async fn insert(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     site_id: i64,
     user_row: i64,
     position: i64,

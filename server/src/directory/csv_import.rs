@@ -236,7 +236,7 @@ async fn write_batch(
 
 /// Applies a row to an existing person: present columns change, empty cells clear.
 async fn update_row(
-    tx: &mut sqlx::SqliteConnection,
+    tx: &mut crate::db::Conn,
     actor: &Actor,
     plan: &Plan,
     row: &Row,

@@ -9,12 +9,12 @@ use crate::auth::session;
 use crate::db::push_in_list;
 use crate::error::{ApiError, ApiResult};
 use proto::domain::{Action, Rank, Status, Transition};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::QueryBuilder;
 
 const CHUNK: usize = 500;
 
 /// SUPERs of the site who may still sign in.
-async fn supers_left(tx: &mut SqliteConnection, site_id: i64) -> sqlx::Result<i64> {
+async fn supers_left(tx: &mut crate::db::Conn, site_id: i64) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM users WHERE site_id = $1 AND rank <> 'REGULAR' AND rank = 'SUPER' AND status IN ('PENDING', 'ACTIVE')
          AND deleted_at IS NULL",
@@ -64,7 +64,7 @@ fn check(person: &StatusRow, action: Action, actor: &Actor, supers: &mut i64) ->
 
 /// Applies `action` to one person.
 pub async fn apply(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     actor: &Actor,
     person: &PersonRow,
     action: Action,
@@ -86,7 +86,7 @@ pub async fn apply(
 
 /// Applies a status action (not Delete) to many people; each gets its own outcome.
 pub async fn apply_many<'p>(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     actor: &Actor,
     people: &'p [StatusRow],
     action: Action,
@@ -102,7 +102,7 @@ pub async fn apply_many<'p>(
 
 /// Writes status transitions set-wise: one UPDATE per target status and chunk.
 async fn write_many(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     site_id: i64,
     changes: &[(&StatusRow, Transition)],
     now: i64,
@@ -115,7 +115,7 @@ async fn write_many(
                 .map(|(p, _)| p.id)
                 .collect();
             for chunk in ids.chunks(CHUNK) {
-                let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE users SET status = ");
+                let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("UPDATE users SET status = ");
                 q.push_bind(status.as_str());
                 if clears {
                     q.push(", rank = 'REGULAR'");
@@ -124,7 +124,7 @@ async fn write_many(
                 push_in_list(&mut q, chunk.iter().copied());
                 q.build().execute(&mut *tx).await?;
                 if clears {
-                    let mut q: QueryBuilder<Sqlite> =
+                    let mut q: QueryBuilder<crate::db::Backend> =
                         QueryBuilder::new("DELETE FROM user_access_groups WHERE user_row");
                     push_in_list(&mut q, chunk.iter().copied());
                     q.build().execute(&mut *tx).await?;
@@ -136,13 +136,14 @@ async fn write_many(
     for chunk in ending.chunks(CHUNK) {
         // Sessions and API tokens alike: who loses access loses every way in.
         for table in ["sessions", "api_tokens"] {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("UPDATE {table} SET revoked_at = "));
+            let mut q: QueryBuilder<crate::db::Backend> =
+                QueryBuilder::new(format!("UPDATE {table} SET revoked_at = "));
             q.push_bind(now).push(" WHERE revoked_at IS NULL AND user_row");
             push_in_list(&mut q, chunk.iter().copied());
             q.build().execute(&mut *tx).await?;
         }
         // Their logins' bearer tokens not yet scoped to a site (see session::revoke_account).
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("UPDATE sessions SET revoked_at = ");
+        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("UPDATE sessions SET revoked_at = ");
         q.push_bind(now).push(
             " WHERE revoked_at IS NULL AND user_row IS NULL AND login_id IN (SELECT login_id FROM users WHERE id",
         );
@@ -158,7 +159,7 @@ async fn write_many(
         })
         .collect();
     for chunk in work.chunks(CHUNK) {
-        let mut q: QueryBuilder<Sqlite> =
+        let mut q: QueryBuilder<crate::db::Backend> =
             QueryBuilder::new("INSERT INTO outbox (site_id, user_row, user_id, kind, created_at) ");
         q.push_values(chunk, |mut row, (p, kind)| {
             row.push_bind(site_id).push_bind(p.id).push_bind(p.user_id.clone()).push_bind(*kind).push_bind(now);
@@ -171,7 +172,7 @@ async fn write_many(
 /// A deletion keeps a tombstone row (hidden everywhere) until the sync worker confirms the
 /// removal from every device; until then the person's cards stay, blocking their reuse.
 /// Secrets and biometrics go at once: the directory no longer needs them.
-async fn delete(tx: &mut SqliteConnection, person: &PersonRow, now: i64) -> ApiResult<()> {
+async fn delete(tx: &mut crate::db::Conn, person: &PersonRow, now: i64) -> ApiResult<()> {
     sqlx::query(
         "UPDATE users SET deleted_at = $1, pin_hash = NULL, photo = NULL, version = version + 1, updated_at = $1
          WHERE id = $2",
@@ -202,7 +203,7 @@ async fn delete(tx: &mut SqliteConnection, person: &PersonRow, now: i64) -> ApiR
 
 /// After credentials changed: PENDING and ACTIVE follow whether any credential is held.
 pub async fn credentials_changed(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     site_id: i64,
     id: i64,
     was: Status,

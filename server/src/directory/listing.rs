@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use proto::api::user::{DEFAULT_PAGE, MAX_PAGE, UserPage};
 use proto::domain::{Status, Tag};
 use serde::Deserialize;
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::QueryBuilder;
 
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
 #[into_params(parameter_in = Query)]
@@ -113,21 +113,15 @@ const PROBE: i64 = 2000;
 
 /// The IDs matching a search term when they are few (the trigram index answers at once
 /// for terms of 3 characters or more); `None` when the term is short or common.
-async fn few_matches(db: &mut SqliteConnection, q: &UserQuery) -> sqlx::Result<Option<Vec<i64>>> {
+async fn few_matches(db: &mut crate::db::Conn, q: &UserQuery) -> sqlx::Result<Option<Vec<i64>>> {
     let Some(term) = q.search.as_deref().map(str::trim).filter(|s| s.chars().count() >= 3) else { return Ok(None) };
-    // A quoted phrase of trigrams is a substring; the index is not used by LIKE … ESCAPE.
-    let phrase = format!("\"{}\"", term.to_lowercase().replace('"', "\"\""));
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT rowid FROM users_search WHERE users_search MATCH $1 LIMIT $2")
-        .bind(phrase)
-        .bind(PROBE + 1)
-        .fetch_all(db)
-        .await?;
+    let ids = crate::db::search::probe(db, &term.to_lowercase(), PROBE + 1).await?;
     Ok((ids.len() as i64 <= PROBE).then_some(ids))
 }
 
 /// Adds the WHERE clause of `q` (after `WHERE u.site_id = …`); `among` narrows to known IDs.
 fn push_filters(
-    b: &mut QueryBuilder<'_, Sqlite>,
+    b: &mut QueryBuilder<'_, crate::db::Backend>,
     q: &UserQuery,
     since: Option<i64>,
     among: Option<&[i64]>,
@@ -184,7 +178,7 @@ fn push_filters(
 }
 
 /// One page of the people of a site matching `q`.
-pub async fn page(db: &mut SqliteConnection, site_id: i64, time_zone: &str, q: &UserQuery) -> ApiResult<UserPage> {
+pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &UserQuery) -> ApiResult<UserPage> {
     let limit = q.limit.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&limit) {
         return Err(bad("limit", format!("{limit} is outside 1..={MAX_PAGE}")));
@@ -211,7 +205,7 @@ pub async fn page(db: &mut SqliteConnection, site_id: i64, time_zone: &str, q: &
     // With the few matching IDs known, look them up by ID and sort them (`+` keeps the
     // planner off the site's sort index, which would walk every person of the site).
     let site = if among.is_some() { "+u.site_id" } else { "u.site_id" };
-    let mut b: QueryBuilder<Sqlite> =
+    let mut b: QueryBuilder<crate::db::Backend> =
         QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND {site} = "));
     b.push_bind(site_id);
     push_filters(&mut b, q, since, among.as_deref())?;
@@ -235,7 +229,7 @@ pub async fn page(db: &mut SqliteConnection, site_id: i64, time_zone: &str, q: &
 /// Up to `limit` people matching `q` with a directory ID above `after`, in ID order: the
 /// export reads a site this way, a page at a time.
 pub async fn rows_after(
-    db: &mut SqliteConnection,
+    db: &mut crate::db::Conn,
     site_id: i64,
     since: Option<i64>,
     q: &UserQuery,
@@ -246,7 +240,7 @@ pub async fn rows_after(
     // `+u.site_id` keeps SQLite off the site's indexes: each page then walks the primary key
     // from `after` (a whole export reads the table once) instead of sorting the whole site
     // again for every page (27 ms a page at 100,000 people).
-    let mut b: QueryBuilder<Sqlite> =
+    let mut b: QueryBuilder<crate::db::Backend> =
         QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND +u.site_id = "));
     b.push_bind(site_id);
     push_filters(&mut b, q, since, None)?;

@@ -15,7 +15,6 @@ pub mod person_create;
 pub mod person_read;
 pub mod person_write;
 pub mod pin;
-pub mod search_index;
 
 use crate::audit::Entry;
 use crate::auth::caller::{Account, Caller, Via};

@@ -3,13 +3,12 @@
 //! row per change is enough and order within a person does not matter; removals go first.
 
 use proto::domain::Status;
-use sqlx::SqliteConnection;
 
 /// Queues device work for a person whose device record may have changed: an upsert while
 /// they are ACTIVE, a removal otherwise. `was_on_devices` avoids work for people the
 /// devices never held.
 pub async fn enqueue(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     site_id: i64,
     user_row: i64,
     user_id: &str,

@@ -10,7 +10,6 @@ use crate::sites::next_user_id;
 use proto::api::user::NewUser;
 use proto::domain::{FieldError, IdKind, PersonFields, Status, UserId};
 use serde_json::json;
-use sqlx::SqliteConnection;
 
 /// A new person whose every field passed the domain rules (the PIN is hashed separately,
 /// by the gateway, before the transaction).
@@ -41,7 +40,7 @@ pub struct Created {
 }
 
 pub async fn insert(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     actor: &Actor,
     new: &CheckedNew,
     pin_hash: Option<&[u8]>,

@@ -5,7 +5,7 @@ use crate::db::{IN_LIST_CHUNK, push_in_list};
 use proto::api::user::{CardView, CredentialSummary, UserView};
 use proto::domain::validity::format_time;
 use proto::domain::{AuthModes, PersonFields, Rank, Status, Tag};
-use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
 /// The columns of [`PersonRow`], from `users u`.
@@ -158,17 +158,17 @@ const STATUS_COLUMNS: &str = "u.id, u.user_id, u.email, u.status, u.rank,
 /// The lifecycle view of the visible people of a site whose `column` (`id` or `email`) is
 /// one of `values`.
 pub async fn status_rows<T>(
-    db: &mut SqliteConnection,
+    db: &mut crate::db::Conn,
     site_id: i64,
     column: &str,
     values: &[T],
 ) -> sqlx::Result<Vec<StatusRow>>
 where
-    T: for<'q> sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite> + Clone + Send + Sync,
+    T: for<'q> sqlx::Encode<'q, crate::db::Backend> + sqlx::Type<crate::db::Backend> + Clone + Send + Sync,
 {
     let mut out = Vec::with_capacity(values.len());
     for chunk in values.chunks(IN_LIST_CHUNK) {
-        let mut q: QueryBuilder<Sqlite> =
+        let mut q: QueryBuilder<crate::db::Backend> =
             QueryBuilder::new(format!("SELECT {STATUS_COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
         q.push_bind(site_id).push(format!(" AND u.{column}"));
         push_in_list(&mut q, chunk.iter().cloned());
@@ -178,7 +178,7 @@ where
 }
 
 /// One visible person of a site by directory ID.
-pub async fn row(db: &mut SqliteConnection, site_id: i64, id: i64) -> sqlx::Result<Option<PersonRow>> {
+pub async fn row(db: &mut crate::db::Conn, site_id: i64, id: i64) -> sqlx::Result<Option<PersonRow>> {
     sqlx::query_as(&format!("SELECT {COLUMNS} FROM users u WHERE u.id = $1 AND u.site_id = $2 AND {VISIBLE}"))
         .bind(id)
         .bind(site_id)
@@ -187,10 +187,10 @@ pub async fn row(db: &mut SqliteConnection, site_id: i64, id: i64) -> sqlx::Resu
 }
 
 /// The access groups of some people, by directory ID.
-pub async fn access_groups(db: &mut SqliteConnection, ids: &[i64]) -> sqlx::Result<HashMap<i64, Vec<u32>>> {
+pub async fn access_groups(db: &mut crate::db::Conn, ids: &[i64]) -> sqlx::Result<HashMap<i64, Vec<u32>>> {
     let mut out: HashMap<i64, Vec<u32>> = HashMap::new();
     for chunk in ids.chunks(IN_LIST_CHUNK) {
-        let mut q: QueryBuilder<Sqlite> =
+        let mut q: QueryBuilder<crate::db::Backend> =
             QueryBuilder::new("SELECT user_row, group_id FROM user_access_groups WHERE user_row");
         push_in_list(&mut q, chunk.iter().copied());
         q.push(" ORDER BY user_row, group_id");
@@ -202,7 +202,7 @@ pub async fn access_groups(db: &mut SqliteConnection, ids: &[i64]) -> sqlx::Resu
     Ok(out)
 }
 
-pub async fn cards(db: &mut SqliteConnection, id: i64) -> sqlx::Result<Vec<CardView>> {
+pub async fn cards(db: &mut crate::db::Conn, id: i64) -> sqlx::Result<Vec<CardView>> {
     let rows: Vec<(String, Option<String>, i64)> =
         sqlx::query_as("SELECT number, label, card_type FROM cards WHERE user_row = $1 ORDER BY position")
             .bind(id)
@@ -223,7 +223,7 @@ pub fn card_type_name(card_type: i64) -> &'static str {
 }
 
 /// A whole person for a single-user response.
-pub async fn view(db: &mut SqliteConnection, site_id: i64, id: i64) -> sqlx::Result<Option<UserView>> {
+pub async fn view(db: &mut crate::db::Conn, site_id: i64, id: i64) -> sqlx::Result<Option<UserView>> {
     let Some(row) = row(&mut *db, site_id, id).await? else {
         return Ok(None);
     };
@@ -233,7 +233,7 @@ pub async fn view(db: &mut SqliteConnection, site_id: i64, id: i64) -> sqlx::Res
 }
 
 /// Views of a page of rows, in their order.
-pub async fn views(db: &mut SqliteConnection, rows: &[PersonRow]) -> sqlx::Result<Vec<UserView>> {
+pub async fn views(db: &mut crate::db::Conn, rows: &[PersonRow]) -> sqlx::Result<Vec<UserView>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut groups = access_groups(db, &ids).await?;
     Ok(rows.iter().map(|r| r.view(groups.remove(&r.id).unwrap_or_default(), None)).collect())
@@ -276,14 +276,14 @@ impl KeyColumn {
 
 /// The visible people of a site named by a key column (values as [`KeyColumn::normalize`] gives them).
 pub async fn rows_by(
-    db: &mut SqliteConnection,
+    db: &mut crate::db::Conn,
     site_id: i64,
     column: KeyColumn,
     values: &[String],
 ) -> sqlx::Result<Vec<PersonRow>> {
     let mut out = Vec::with_capacity(values.len());
     for chunk in values.chunks(IN_LIST_CHUNK) {
-        let mut q: QueryBuilder<Sqlite> =
+        let mut q: QueryBuilder<crate::db::Backend> =
             QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
         q.push_bind(site_id).push(format!(" AND u.{}", column.name()));
         push_in_list(&mut q, chunk.iter().map(|v| column.normalize(v)));

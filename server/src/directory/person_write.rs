@@ -4,7 +4,6 @@
 use super::conflict::unique_violation;
 use crate::error::{ApiError, ApiResult};
 use proto::domain::{PersonFields, ValidityWindow};
-use sqlx::SqliteConnection;
 
 /// What the search filter matches: name, username and email, lower-cased.
 pub fn search_text(f: &PersonFields) -> String {
@@ -26,7 +25,7 @@ pub fn same_on_devices(a: &PersonFields, b: &PersonFields) -> bool {
 
 /// Inserts a new person (status PENDING) with validated fields; returns the directory ID.
 pub async fn insert(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     site_id: i64,
     user_id: &str,
     f: &PersonFields,
@@ -51,14 +50,14 @@ pub async fn insert(
         .await
         .map_err(unique_violation)?;
     let id: i64 = sqlx::Row::try_get(&row, 0)?;
-    super::search_index::add(tx, id, id).await?;
+    crate::db::search::add(tx, id, id).await?;
     set_access_groups(tx, id, &f.access_groups).await?;
     Ok(id)
 }
 
 /// Overwrites a person's fields if their version is still `version`; bumps it.
 pub async fn update(
-    tx: &mut SqliteConnection,
+    tx: &mut crate::db::Conn,
     id: i64,
     version: i64,
     f: &PersonFields,
@@ -93,7 +92,7 @@ pub fn stale() -> ApiError {
         .with_field("version")
 }
 
-pub async fn set_access_groups(tx: &mut SqliteConnection, id: i64, groups: &[u32]) -> ApiResult<()> {
+pub async fn set_access_groups(tx: &mut crate::db::Conn, id: i64, groups: &[u32]) -> ApiResult<()> {
     sqlx::query("DELETE FROM user_access_groups WHERE user_row = $1").bind(id).execute(&mut *tx).await?;
     for group in groups {
         sqlx::query("INSERT INTO user_access_groups (user_row, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -105,7 +104,7 @@ pub async fn set_access_groups(tx: &mut SqliteConnection, id: i64, groups: &[u32
     Ok(())
 }
 
-type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+type Query<'q> = sqlx::query::Query<'q, crate::db::Backend, crate::db::Args<'q>>;
 
 /// Binds the editable fields, from `name` to `computer_usernames`, in the column order
 /// both the insert and the update use.
