@@ -15,6 +15,7 @@ pub mod error;
 pub mod gateways;
 pub mod housekeeping;
 pub mod openapi;
+pub mod openapi_edge;
 pub mod ranks;
 pub mod sites;
 pub mod state;

@@ -7,6 +7,8 @@
 //! - `cargo xtask openapi`: rewrites the committed OpenAPI document.
 //! - `cargo xtask bench gateway`: the simulator's benchmark; prints figures.
 //! - `cargo xtask bench directory`: the directory at 100,000 people; prints figures.
+//! - `cargo xtask fuzz [st run options]`: the OpenAPI-driven fuzzer (schemathesis) against
+//!   a fresh server; `cargo xtask test` runs a short version.
 
 mod app_bundle;
 
@@ -26,7 +28,8 @@ fn main() -> Result<()> {
         ["bench", "directory"] => cargo(&["bench", "-p", "server", "--bench", "directory"]),
         ["app"] => app_bundle::build(&root()?).map(drop),
         ["openapi"] => openapi(),
-        _ => bail!("usage: cargo xtask test | run | app | openapi | bench gateway | bench directory"),
+        ["fuzz", rest @ ..] => fuzz(rest),
+        _ => bail!("usage: cargo xtask test | run | app | openapi | fuzz [options] | bench gateway | bench directory"),
     }
 }
 
@@ -37,6 +40,7 @@ fn test() -> Result<()> {
     cargo(&["clippy", "-p", "app", "--target", WASM_TARGET, "--", "-D", "warnings"])?;
     cargo(&["test", "--workspace", "--exclude", "app"])?;
     cargo(&["build", "-p", "app", "--target", WASM_TARGET])?;
+    fuzz(&["--max-examples", "5", "--workers", "2", "--seed", "1"])?;
     println!("xtask test: all checks passed");
     Ok(())
 }
@@ -69,6 +73,24 @@ fn openapi() -> Result<()> {
     std::fs::write(root.join("server").join("openapi.json"), &out.stdout)?;
     println!("wrote server/openapi.json");
     Ok(())
+}
+
+/// The schemathesis version the fuzz run is written for.
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+/// Builds the server and runs `server/fuzz/run.py` (schemathesis against it on loopback),
+/// installing schemathesis from PyPI first when it is missing.
+fn fuzz(st_args: &[&str]) -> Result<()> {
+    let root = root()?;
+    let has = Command::new("python3").args(["-c", "import schemathesis.cli"]).output();
+    if !has.is_ok_and(|out| out.status.success()) {
+        status(Command::new("python3").args(["-m", "pip", "install", "--quiet", SCHEMATHESIS]))?;
+    }
+    cargo(&["build", "-p", "server", "--bin", "lintel"])?;
+    let lintel = root.join("target").join("debug").join("lintel");
+    let mut cmd = Command::new("python3");
+    cmd.arg(root.join("server").join("fuzz").join("run.py")).arg(lintel).args(st_args).current_dir(&root);
+    status(&mut cmd)
 }
 
 /// Adds the wasm32 target when it is missing (rustup's auto-install is off on our machines).

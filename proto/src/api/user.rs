@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CardInput {
+    /// Decimal, or hex after `0x`; leading zeros kept.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 66))]
     pub number: String,
     pub label: Option<String>,
 }
@@ -95,3 +97,94 @@ pub struct ItemError {
 /// The listing's default and largest page.
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 500;
+
+/// What a list of people is sorted by.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum SortBy {
+    /// Case-insensitive.
+    #[default]
+    Name,
+    /// Numeric IDs by value.
+    UserId,
+    Email,
+    CreatedAt,
+    UpdatedAt,
+}
+
+impl SortBy {
+    pub fn column(self) -> &'static str {
+        match self {
+            SortBy::Name => "name",
+            SortBy::UserId => "user_id",
+            SortBy::Email => "email",
+            SortBy::CreatedAt => "created_at",
+            SortBy::UpdatedAt => "updated_at",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum SortOrder {
+    #[default]
+    Asc,
+    Desc,
+}
+
+/// How a CSV import treats its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ImportMode {
+    /// New people only; a row whose key exists fails.
+    Create,
+    /// Existing people only; a row whose key is unknown fails.
+    Update,
+    /// Either.
+    Upsert,
+}
+
+/// The column that names a person in a CSV import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ImportKey {
+    UserId,
+    SystemId,
+    Email,
+}
+
+impl ImportKey {
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::UserId, Self::SystemId, Self::Email].into_iter().find(|k| k.name() == s)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::UserId => "user_id",
+            Self::SystemId => "system_id",
+            Self::Email => "email",
+        }
+    }
+
+    /// A value as stored: emails lower-cased, the others trimmed.
+    pub fn normalize(self, value: &str) -> String {
+        match self {
+            Self::Email => value.trim().to_lowercase(),
+            _ => value.trim().to_owned(),
+        }
+    }
+}
+
+impl ImportMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Upsert => "upsert",
+        }
+    }
+}

@@ -107,15 +107,25 @@ pub fn bounded(field: &str, text: &str, max: usize) -> Result<(), FieldError> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PersonFields {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 48))]
     pub name: String,
+    #[cfg_attr(feature = "openapi", schema(max_length = 48))]
     pub first_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 48))]
     pub last_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 254))]
     pub email: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 64))]
     pub username: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 32))]
     pub phone: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub department: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub title: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 1000))]
     pub notes: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 128))]
     pub system_id: Option<String>,
     #[serde(default)]
     pub tag: Tag,
@@ -123,15 +133,19 @@ pub struct PersonFields {
     pub start_time: Option<String>,
     pub end_time: Option<String>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 16))]
     pub access_groups: Vec<u32>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 16))]
     pub job_codes: Vec<JobCodeEntry>,
     /// The device's security level, 0 (device default) to 5.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(maximum = 5))]
     pub security_level: u8,
     /// Private authentication modes; None: the device's defaults.
     pub auth_modes: Option<AuthModes>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 32))]
     pub computer_usernames: Vec<String>,
 }
 

@@ -17,14 +17,34 @@ pub struct AuditQuery {
     pub action: Option<String>,
     pub actor: Option<String>,
     pub target: Option<String>,
-    /// `success` or `failure`.
-    pub outcome: Option<String>,
+    #[param(inline)]
+    pub outcome: Option<Outcome>,
     /// Unix seconds, inclusive.
     pub since: Option<i64>,
     /// Unix seconds, exclusive.
     pub until: Option<i64>,
+    /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+    #[param(minimum = 0)]
     pub offset: Option<i64>,
+}
+
+/// Whether an audited act succeeded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Success,
+    Failure,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+        }
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -61,7 +81,10 @@ pub async fn list(
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::bad_request(format!("limit: {limit} is outside 1..={MAX_LIMIT}")).with_field("limit"));
     }
-    let offset = q.offset.unwrap_or(0).max(0);
+    let offset = q.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::bad_request(format!("offset: {offset} is below 0")).with_field("offset"));
+    }
     // Rows of no site (sign-ins) are shown only when they are the caller's own: another
     // site's people and their sign-ins are none of this site's business.
     let own_name = caller.username.clone();
@@ -77,7 +100,7 @@ pub async fn list(
     .bind(&q.action)
     .bind(&q.actor)
     .bind(&q.target)
-    .bind(&q.outcome)
+    .bind(q.outcome.map(Outcome::as_str))
     .bind(q.since)
     .bind(q.until)
     .bind(limit + 1)

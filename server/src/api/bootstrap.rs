@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct BootstrapRequest {
     pub code: String,
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
-    #[schema(value_type = String)]
+    #[schema(value_type = String, min_length = 12, max_length = 128)]
     pub password: Password,
 }
 

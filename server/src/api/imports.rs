@@ -25,15 +25,17 @@ const ERRORS_SHOWN: usize = 100;
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ImportParams {
-    /// `create`, `update` or `upsert`.
-    pub mode: String,
-    /// The column that names a person: `user_id`, `system_id` or `email`.
-    pub key: String,
+    #[param(inline)]
+    pub mode: Mode,
+    /// The column that names a person.
+    #[param(inline)]
+    pub key: KeyColumn,
     /// Check every row and report, commit nothing.
     #[serde(default)]
     pub dry_run: bool,
     /// Set on every row touched; default `csv-` and the start of the file's SHA-256 (so a
     /// re-run of the same file recognises its rows).
+    #[param(max_length = 64)]
     pub tag: Option<String>,
 }
 
@@ -82,12 +84,7 @@ pub async fn import(
     if !declared.starts_with("text/csv") {
         return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type: an import is text/csv"));
     }
-    let mode = Mode::parse(&params.mode).ok_or_else(|| {
-        ApiError::bad_request(format!("mode: {:?} is not create, update or upsert", params.mode)).with_field("mode")
-    })?;
-    let key = KeyColumn::parse(&params.key).ok_or_else(|| {
-        ApiError::bad_request(format!("key: {:?} is not user_id, system_id or email", params.key)).with_field("key")
-    })?;
+    let (mode, key) = (params.mode, params.key);
     let sha = Sha256::digest(&body);
     let tag = match params.tag {
         Some(t) => {
@@ -110,7 +107,7 @@ pub async fn import(
     )
     .bind(actor.site_id)
     .bind(&tag)
-    .bind(&params.mode)
+    .bind(mode.as_str())
     .bind(key.name())
     .bind(params.dry_run)
     .bind(sha.to_vec())
@@ -121,7 +118,7 @@ pub async fn import(
     .bind(results_csv(&results))
     .fetch_one(&state.db)
     .await?;
-    let after = serde_json::json!({"import_id": import_id, "mode": params.mode, "key": key.name(), "dry_run": params.dry_run, "rows": rows, "created": created, "updated": updated, "failed": failed});
+    let after = serde_json::json!({"import_id": import_id, "mode": mode.as_str(), "key": key.name(), "dry_run": params.dry_run, "rows": rows, "created": created, "updated": updated, "failed": failed});
     crate::audit::record(&state.db, now, actor.entry("users.import").target(&tag).after(after)).await?;
     let errors = results.into_iter().filter(|r| r.outcome == "error").take(ERRORS_SHOWN).collect();
     Ok(axum::Json(ImportSummary {

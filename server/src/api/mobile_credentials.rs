@@ -29,6 +29,7 @@ pub const MAX_DAYS: i64 = 30;
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct Invite {
     /// 1 to 30; 7 when absent.
+    #[schema(minimum = 1, maximum = 30)]
     pub expires_in_days: Option<i64>,
 }
 

@@ -20,6 +20,7 @@ pub const MAX_BATCH: usize = 1000;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BatchCreate {
+    #[schema(min_items = 1, max_items = 1000)]
     pub users: Vec<NewUser>,
 }
 
@@ -40,6 +41,8 @@ pub struct BatchOutcome {
     pub status: &'static str,
     pub created_users: Vec<CreatedItem>,
     /// By item index.
+    /// Keyed by the item's index in `users` (as a string, as JSON object keys are).
+    #[schema(value_type = std::collections::HashMap<String, ItemError>)]
     pub error_details: BTreeMap<usize, ItemError>,
 }
 

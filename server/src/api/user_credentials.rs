@@ -138,6 +138,7 @@ pub async fn scan_card(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SetPin {
     /// 4 to 16 digits, or `******` for a random PIN unique in the site.
+    #[schema(pattern = r"^([0-9]{4,16}|\*{6})$")]
     pub pin: proto::api::PinText,
 }
 

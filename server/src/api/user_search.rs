@@ -9,6 +9,7 @@ use crate::state::AppState;
 use crate::web::json::Json;
 use axum::extract::State;
 use proto::api::user::UserPage;
+use proto::domain::{Status, Tag};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -24,7 +25,10 @@ pub struct SearchFilter {
 pub struct SearchRequest {
     #[serde(default)]
     pub filters: Vec<SearchFilter>,
+    /// 1 to 500, default 50.
+    #[schema(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    #[schema(maximum = 1_000_000_000)]
     pub offset: Option<u64>,
 }
 
@@ -37,6 +41,15 @@ fn text(f: &SearchFilter, i: usize) -> ApiResult<String> {
     }
 }
 
+/// A filter's value of a closed set, case-insensitive (BioStar Air sends `active`).
+fn closed<T>(f: &SearchFilter, i: usize, parse: fn(&str) -> Option<T>, allowed: &str) -> ApiResult<T> {
+    let value = text(f, i)?;
+    parse(&value.to_uppercase()).ok_or_else(|| {
+        ApiError::bad_request(format!("filters[{i}].equals: {value:?} is not {allowed}"))
+            .with_field(format!("filters[{i}].equals"))
+    })
+}
+
 fn query(req: &SearchRequest) -> ApiResult<UserQuery> {
     let mut q = UserQuery { limit: req.limit, offset: req.offset, ..Default::default() };
     for (i, f) in req.filters.iter().enumerate() {
@@ -45,8 +58,8 @@ fn query(req: &SearchRequest) -> ApiResult<UserQuery> {
             "email" => q.email = value,
             "user_id" => q.user_id = value,
             "name" => q.name = value,
-            "status" => q.status = value,
-            "tag" => q.tag = value,
+            "status" => q.status = Some(closed(f, i, Status::parse, "PENDING, ACTIVE, SUSPENDED or DEACTIVATED")?),
+            "tag" => q.tag = Some(closed(f, i, Tag::parse, "USER or GUEST")?),
             "username" => q.username_prefix = value.map(|v| v.to_lowercase()),
             "system_id" => q.system_id = value,
             "search" => q.search = value,

@@ -122,11 +122,12 @@ pub(crate) async fn write_fields(
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
     let row = crate::api::user_credentials::load(&mut tx, actor, id).await?;
-    check_if_match(headers, row.version)?;
     let groups = person_read::access_groups(&mut tx, &[id]).await?.remove(&id).unwrap_or_default();
     let old = row.fields(groups);
     let mut new = change(old.clone())?;
+    // A change that is wrong in itself says so before a stale version does.
     new.validate()?;
+    check_if_match(headers, row.version)?;
     check_guest(new.tag, new.access_groups.len(), row.rank())?;
     person_write::update(&mut tx, id, row.version, &new, None, now).await?;
     if !person_write::same_on_devices(&old, &new) {

@@ -20,23 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 /// Rows per transaction.
 pub const BATCH: usize = 25_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Create,
-    Update,
-    Upsert,
-}
-
-impl Mode {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "create" => Some(Self::Create),
-            "update" => Some(Self::Update),
-            "upsert" => Some(Self::Upsert),
-            _ => None,
-        }
-    }
-}
+pub use proto::api::user::ImportMode as Mode;
 
 /// What happened to one row.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -5,6 +5,7 @@
 use super::person_read::{COLUMNS, PersonRow, VISIBLE, views};
 use crate::error::{ApiError, ApiResult};
 use proto::api::user::{DEFAULT_PAGE, MAX_PAGE, UserPage};
+use proto::api::user::{SortBy, SortOrder};
 use proto::domain::{Status, Tag};
 use serde::Deserialize;
 use sqlx::QueryBuilder;
@@ -12,17 +13,19 @@ use sqlx::QueryBuilder;
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
 #[into_params(parameter_in = Query)]
 pub struct UserQuery {
-    /// Substring of name, username or email (case-insensitive).
+    /// Substring of name, username or email (case-insensitive); no control characters.
+    #[param(max_length = 128)]
     pub search: Option<String>,
     /// Exact email (case-insensitive).
     pub email: Option<String>,
     pub username_prefix: Option<String>,
     /// `example.com`: emails ending in `@example.com`.
     pub email_domain: Option<String>,
-    /// PENDING, ACTIVE, SUSPENDED or DEACTIVATED.
-    pub status: Option<String>,
-    /// USER or GUEST.
-    pub tag: Option<String>,
+    #[param(inline)]
+    pub status: Option<Status>,
+    #[param(inline)]
+    pub tag: Option<Tag>,
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64)]
     pub access_group: Option<u32>,
     pub system_id: Option<String>,
     /// The device user ID.
@@ -35,16 +38,18 @@ pub struct UserQuery {
     pub since: Option<String>,
     /// Changed at or after this ISO 8601 instant (`2025-03-01T08:00:00Z`).
     pub since_utc: Option<String>,
-    /// `name` (default), `user_id`, `email`, `created_at` or `updated_at`.
-    pub sort: Option<String>,
-    /// `asc` (default) or `desc`.
-    pub order: Option<String>,
+    /// Default `name`.
+    #[param(inline)]
+    pub sort: Option<SortBy>,
+    /// Default `asc`.
+    #[param(inline)]
+    pub order: Option<SortOrder>,
     /// 1 to 500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
+    #[param(maximum = 1_000_000_000)]
     pub offset: Option<u64>,
 }
-
-const SORTS: &[&str] = &["name", "user_id", "email", "created_at", "updated_at"];
 
 fn bad(field: &str, message: String) -> ApiError {
     ApiError::bad_request(format!("{field}: {message}")).with_field(field)
@@ -101,6 +106,21 @@ fn check_search(q: &UserQuery) -> ApiResult<()> {
     Ok(())
 }
 
+/// Checks what every query shares (the export ignores the page but refuses a bad one
+/// alike); returns the page's limit and offset.
+fn check(q: &UserQuery) -> ApiResult<(u32, u64)> {
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(bad("limit", format!("{limit} is outside 1..={MAX_PAGE}")));
+    }
+    let offset = q.offset.unwrap_or(0);
+    if offset > MAX_OFFSET {
+        return Err(bad("offset", format!("{offset} is outside 0..={MAX_OFFSET}")));
+    }
+    check_search(q)?;
+    Ok((limit, offset))
+}
+
 /// The LIKE pattern of a search term, if there is one.
 fn search_pattern(q: &UserQuery) -> Option<String> {
     let term = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
@@ -145,13 +165,10 @@ fn push_filters(
         let domain = domain.trim().trim_start_matches('@').to_lowercase();
         b.push(" AND u.email LIKE ").push_bind(format!("%@{}", like_escape(&domain))).push(" ESCAPE '\\'");
     }
-    if let Some(status) = &q.status {
-        let status = Status::parse(&status.to_uppercase())
-            .ok_or_else(|| bad("status", format!("{status:?} is not PENDING, ACTIVE, SUSPENDED or DEACTIVATED")))?;
+    if let Some(status) = q.status {
         b.push(" AND u.status = ").push_bind(status.as_str());
     }
-    if let Some(tag) = &q.tag {
-        let tag = Tag::parse(&tag.to_uppercase()).ok_or_else(|| bad("tag", format!("{tag:?} is not USER or GUEST")))?;
+    if let Some(tag) = q.tag {
         b.push(" AND u.tag = ").push_bind(tag.as_str());
     }
     if let Some(group) = q.access_group {
@@ -179,23 +196,11 @@ fn push_filters(
 
 /// One page of the people of a site matching `q`.
 pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &UserQuery) -> ApiResult<UserPage> {
-    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(bad("limit", format!("{limit} is outside 1..={MAX_PAGE}")));
-    }
-    let offset = q.offset.unwrap_or(0);
-    if offset > MAX_OFFSET {
-        return Err(bad("offset", format!("{offset} is outside 0..={MAX_OFFSET}")));
-    }
-    check_search(q)?;
-    let sort = q.sort.as_deref().unwrap_or("name");
-    if !SORTS.contains(&sort) {
-        return Err(bad("sort", format!("{sort:?} is not one of {}", SORTS.join(", "))));
-    }
-    let order = match q.order.as_deref().unwrap_or("asc") {
-        "asc" => "ASC",
-        "desc" => "DESC",
-        other => return Err(bad("order", format!("{other:?} is not asc or desc"))),
+    let (limit, offset) = check(q)?;
+    let sort = q.sort.unwrap_or_default();
+    let order = match q.order.unwrap_or_default() {
+        SortOrder::Asc => "ASC",
+        SortOrder::Desc => "DESC",
     };
     let since = since(q, time_zone)?;
     let among = few_matches(&mut *db, q).await?;
@@ -212,9 +217,9 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
     // Names sort case-insensitively, numeric user IDs by value; `order` is one of two
     // keywords, so the clause holds no user text.
     let by = match sort {
-        "name" => format!("lower(u.name) {order}"),
-        "user_id" => format!("length(u.user_id) {order}, u.user_id {order}"),
-        other => format!("u.{other} {order}"),
+        SortBy::Name => format!("lower(u.name) {order}"),
+        SortBy::UserId => format!("length(u.user_id) {order}, u.user_id {order}"),
+        other => format!("u.{} {order}", other.column()),
     };
     b.push(format!(" ORDER BY {by}, u.id {order} LIMIT "));
     b.push_bind(i64::from(limit) + 1);
@@ -236,7 +241,7 @@ pub async fn rows_after(
     after: i64,
     limit: i64,
 ) -> ApiResult<Vec<PersonRow>> {
-    check_search(q)?;
+    check(q)?;
     // `+u.site_id` keeps SQLite off the site's indexes: each page then walks the primary key
     // from `after` (a whole export reads the table once) instead of sorting the whole site
     // again for every page (27 ms a page at 100,000 people).

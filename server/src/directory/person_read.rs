@@ -239,40 +239,8 @@ pub async fn views(db: &mut crate::db::Conn, rows: &[PersonRow]) -> sqlx::Result
     Ok(rows.iter().map(|r| r.view(groups.remove(&r.id).unwrap_or_default(), None)).collect())
 }
 
-/// A text column that names one person of a site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyColumn {
-    UserId,
-    SystemId,
-    Email,
-}
-
-impl KeyColumn {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "user_id" => Some(Self::UserId),
-            "system_id" => Some(Self::SystemId),
-            "email" => Some(Self::Email),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::UserId => "user_id",
-            Self::SystemId => "system_id",
-            Self::Email => "email",
-        }
-    }
-
-    /// A value as stored: emails lower-cased, the others trimmed.
-    pub fn normalize(self, value: &str) -> String {
-        match self {
-            Self::Email => value.trim().to_lowercase(),
-            _ => value.trim().to_owned(),
-        }
-    }
-}
+/// A text column that names one person of a site (the import's key, one wire type).
+pub use proto::api::user::ImportKey as KeyColumn;
 
 /// The visible people of a site named by a key column (values as [`KeyColumn::normalize`] gives them).
 pub async fn rows_by(

@@ -55,8 +55,16 @@ pub struct Query<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        // An empty parameter (`?since=&limit=10`) is the same as an absent one: forms and
+        // generated clients send them for filters left blank.
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(parts.uri.query().unwrap_or_default())
+            .map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
+        let given: Vec<(String, String)> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        let query = serde_urlencoded::to_string(&given).map_err(|e| ApiError::bad_request(format!("query: {e}")))?;
+        let uri: axum::http::Uri =
+            format!("/?{query}").parse().map_err(|_| ApiError::bad_request("query: not a valid query string"))?;
+        match axum::extract::Query::<T>::try_from_uri(&uri) {
             Ok(axum::extract::Query(value)) => Ok(Query(value)),
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
                 let text = e.body_text();
@@ -87,6 +95,13 @@ mod tests {
     #[allow(dead_code)]
     struct Q {
         limit: Option<u32>,
+    }
+
+    #[tokio::test]
+    async fn an_empty_parameter_is_an_absent_one() {
+        let (mut parts, _) = Request::builder().uri("/x?limit=&other=1").body(()).unwrap().into_parts();
+        let Ok(Query(q)) = Query::<Q>::from_request_parts(&mut parts, &()).await else { panic!("refused") };
+        assert_eq!(q.limit, None);
     }
 
     #[tokio::test]
