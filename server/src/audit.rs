@@ -79,3 +79,46 @@ pub async fn record_many(db: &mut crate::db::Conn, now: i64, entries: Vec<Entry<
     }
     Ok(())
 }
+
+/// What a page of the audit is filtered by.
+pub struct Filter<'a> {
+    pub site_id: i64,
+    /// The caller's username: rows of no site (sign-ins) are shown only when they are the
+    /// caller's own; another site's people and their sign-ins are none of this site's
+    /// business.
+    pub own_name: &'a str,
+    pub action: Option<&'a str>,
+    pub actor: Option<&'a str>,
+    pub target: Option<&'a str>,
+    pub outcome: Option<&'a str>,
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+/// An audit row as stored: id, at, site, actor, source IP, action, target, outcome, and
+/// before/after JSON text.
+pub type Row =
+    (i64, i64, Option<i64>, String, Option<String>, String, Option<String>, String, Option<String>, Option<String>);
+
+/// Up to `limit` rows matching `f`, newest first, after skipping `offset`.
+pub async fn page(db: &crate::db::Db, f: &Filter<'_>, limit: i64, offset: i64) -> sqlx::Result<Vec<Row>> {
+    sqlx::query_as(
+        "SELECT id, at, site_id, actor, source_ip, action, target, outcome, before_json, after_json FROM audit
+         WHERE (site_id = $1 OR (site_id IS NULL AND (actor = $2 OR target = $2)))
+           AND ($3 IS NULL OR action = $3) AND ($4 IS NULL OR actor = $4) AND ($5 IS NULL OR target = $5)
+           AND ($6 IS NULL OR outcome = $6) AND ($7 IS NULL OR at >= $7) AND ($8 IS NULL OR at < $8)
+         ORDER BY id DESC LIMIT $9 OFFSET $10",
+    )
+    .bind(f.site_id)
+    .bind(f.own_name)
+    .bind(f.action)
+    .bind(f.actor)
+    .bind(f.target)
+    .bind(f.outcome)
+    .bind(f.since)
+    .bind(f.until)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db)
+    .await
+}

@@ -125,3 +125,36 @@ impl From<SetError> for ApiError {
         }
     }
 }
+
+/// A person of a site with a rank above REGULAR.
+#[derive(sqlx::FromRow)]
+pub struct AdminRow {
+    pub id: i64,
+    pub user_id: String,
+    pub username: Option<String>,
+    pub name: String,
+    pub rank: String,
+    pub status: String,
+    pub created_at: i64,
+}
+
+/// The site's admins and SUPERs, in directory-ID order.
+pub async fn admins(db: &crate::db::Db, site_id: i64) -> sqlx::Result<Vec<AdminRow>> {
+    sqlx::query_as(
+        "SELECT u.id, u.user_id, l.username, u.name, u.rank, u.status, u.created_at
+         FROM users u LEFT JOIN logins l ON l.id = u.login_id
+         WHERE u.site_id = $1 AND u.rank <> 'REGULAR' AND u.deleted_at IS NULL ORDER BY u.id",
+    )
+    .bind(site_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The person of a site with this (lower-case) username, login or not.
+pub async fn person_by_username(db: &crate::db::Db, site_id: i64, username: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT id FROM users WHERE username = $1 AND site_id = $2 AND deleted_at IS NULL")
+        .bind(username)
+        .bind(site_id)
+        .fetch_optional(db)
+        .await
+}

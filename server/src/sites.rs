@@ -78,3 +78,8 @@ pub async fn reserve_user_ids(
     }
     Ok(out)
 }
+
+/// The IANA time zone a site's local times are in.
+pub async fn time_zone(db: &crate::db::Db, site_id: i64) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT time_zone FROM sites WHERE id = $1").bind(site_id).fetch_one(db).await
+}

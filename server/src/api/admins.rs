@@ -26,8 +26,8 @@ pub struct AdminView {
     pub is_admin: bool,
     pub is_active: bool,
     pub is_disabled: bool,
-    /// Unix seconds.
-    pub registered_on: i64,
+    /// When the person was created (RFC 3339).
+    pub registered_at: String,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -36,27 +36,9 @@ pub struct AdminsResponse {
     pub admins: Vec<AdminView>,
 }
 
-#[derive(sqlx::FromRow)]
-struct AdminRow {
-    id: i64,
-    user_id: String,
-    username: Option<String>,
-    name: String,
-    rank: String,
-    status: String,
-    created_at: i64,
-}
-
 #[utoipa::path(get, path = "/v1/admins", tag = "admins", security(("session" = []), ("bearer" = [])), responses((status = 200, body = AdminsResponse), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, OnSite(_, account): OnSite) -> ApiResult<axum::Json<AdminsResponse>> {
-    let rows: Vec<AdminRow> = sqlx::query_as(
-        "SELECT u.id, u.user_id, l.username, u.name, u.rank, u.status, u.created_at
-         FROM users u LEFT JOIN logins l ON l.id = u.login_id
-         WHERE u.site_id = $1 AND u.rank <> 'REGULAR' ORDER BY u.id",
-    )
-    .bind(account.site_id)
-    .fetch_all(&state.db)
-    .await?;
+    let rows = ranks::admins(&state.db, account.site_id).await?;
     let admins = rows
         .into_iter()
         .map(|r| {
@@ -70,7 +52,7 @@ pub async fn list(State(state): State<AppState>, OnSite(_, account): OnSite) -> 
                 username: r.username,
                 name: r.name,
                 rank: r.rank,
-                registered_on: r.created_at,
+                registered_at: crate::clock::rfc3339(r.created_at),
             }
         })
         .collect();
@@ -154,13 +136,7 @@ async fn batch(
     let mut error_details = BTreeMap::new();
     for username in usernames {
         let key = username.to_lowercase();
-        // The person's username on this site (they may not have a console login yet).
-        let row: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM users WHERE username = $1 AND site_id = $2 AND deleted_at IS NULL")
-                .bind(&key)
-                .bind(change.site_id)
-                .fetch_optional(&state.db)
-                .await?;
+        let row = ranks::person_by_username(&state.db, change.site_id, &key).await?;
         let Some(row) = row else {
             error_details.insert(username.clone(), format!("User ({username}) not found"));
             continue;

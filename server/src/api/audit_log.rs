@@ -1,6 +1,7 @@
 //! `GET /v1/audit`: the site's audit rows, newest first, filtered and paged. SUPERs also
 //! see rows that belong to no site (sign-in attempts).
 
+use crate::audit;
 use crate::auth::caller::OnSite;
 use crate::clock::rfc3339;
 use crate::error::{ApiError, ApiResult};
@@ -68,9 +69,6 @@ pub struct AuditPage {
     pub next_offset: Option<i64>,
 }
 
-type Row =
-    (i64, i64, Option<i64>, String, Option<String>, String, Option<String>, String, Option<String>, Option<String>);
-
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", security(("session" = []), ("bearer" = [])), params(AuditQuery), responses((status = 200, body = AuditPage), (status = 400, description = "bad request", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -85,28 +83,17 @@ pub async fn list(
     if offset < 0 {
         return Err(ApiError::bad_request(format!("offset: {offset} is below 0")).with_field("offset"));
     }
-    // Rows of no site (sign-ins) are shown only when they are the caller's own: another
-    // site's people and their sign-ins are none of this site's business.
-    let own_name = caller.username.clone();
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, at, site_id, actor, source_ip, action, target, outcome, before_json, after_json FROM audit
-         WHERE (site_id = $1 OR (site_id IS NULL AND (actor = $2 OR target = $2)))
-           AND ($3 IS NULL OR action = $3) AND ($4 IS NULL OR actor = $4) AND ($5 IS NULL OR target = $5)
-           AND ($6 IS NULL OR outcome = $6) AND ($7 IS NULL OR at >= $7) AND ($8 IS NULL OR at < $8)
-         ORDER BY id DESC LIMIT $9 OFFSET $10",
-    )
-    .bind(account.site_id)
-    .bind(&own_name)
-    .bind(&q.action)
-    .bind(&q.actor)
-    .bind(&q.target)
-    .bind(q.outcome.map(Outcome::as_str))
-    .bind(q.since)
-    .bind(q.until)
-    .bind(limit + 1)
-    .bind(offset)
-    .fetch_all(&state.db)
-    .await?;
+    let filter = audit::Filter {
+        site_id: account.site_id,
+        own_name: &caller.username,
+        action: q.action.as_deref(),
+        actor: q.actor.as_deref(),
+        target: q.target.as_deref(),
+        outcome: q.outcome.map(Outcome::as_str),
+        since: q.since,
+        until: q.until,
+    };
+    let rows = audit::page(&state.db, &filter, limit + 1, offset).await?;
     let has_more = rows.len() as i64 > limit;
     let parse = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
     let rows = rows

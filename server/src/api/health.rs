@@ -16,7 +16,7 @@ pub async fn healthz() -> &'static str {
 /// The database answers.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200, description = "ready", body = String), (status = 503, description = "the database does not answer", body = String)))]
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.db).await {
+    match crate::db::ping(&state.db).await {
         Ok(_) => (StatusCode::OK, "ready"),
         Err(e) => {
             tracing::warn!(error = %e, "not ready: database");

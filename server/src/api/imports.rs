@@ -101,23 +101,14 @@ pub async fn import(
     let (created, updated, unchanged, failed) =
         (count("created"), count("updated"), count("unchanged"), count("error"));
     let now = state.clock.now();
-    let import_id: i64 = sqlx::query_scalar(
-        "INSERT INTO imports (site_id, tag, mode, key_column, dry_run, file_sha256, actor, created_at, rows_total, rows_ok, results_csv)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-    )
-    .bind(actor.site_id)
-    .bind(&tag)
-    .bind(mode.as_str())
-    .bind(key.name())
-    .bind(params.dry_run)
-    .bind(sha.to_vec())
-    .bind(&actor.name)
-    .bind(now)
-    .bind(rows as i64)
-    .bind((rows - failed) as i64)
-    .bind(results_csv(&results))
-    .fetch_one(&state.db)
-    .await?;
+    let record = csv_import::Record {
+        tag: &tag,
+        file_sha256: &sha,
+        rows_total: rows,
+        rows_ok: rows - failed,
+        results_csv: results_csv(&results),
+    };
+    let import_id = csv_import::record(&state.db, &actor, &plan, &record, now).await?;
     let after = serde_json::json!({"import_id": import_id, "mode": mode.as_str(), "key": key.name(), "dry_run": params.dry_run, "rows": rows, "created": created, "updated": updated, "failed": failed});
     crate::audit::record(&state.db, now, actor.entry("users.import").target(&tag).after(after)).await?;
     let errors = results.into_iter().filter(|r| r.outcome == "error").take(ERRORS_SHOWN).collect();
@@ -152,12 +143,7 @@ pub async fn results(
     OnSite(_, account): OnSite,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let text: Option<Option<String>> =
-        sqlx::query_scalar("SELECT results_csv FROM imports WHERE id = $1 AND site_id = $2")
-            .bind(id)
-            .bind(account.site_id)
-            .fetch_optional(&state.db)
-            .await?;
-    let text = text.flatten().ok_or_else(|| ApiError::not_found(format!("import {id}: not found in this site")))?;
+    let text = csv_import::results_csv(&state.db, account.site_id, id).await?;
+    let text = text.ok_or_else(|| ApiError::not_found(format!("import {id}: not found in this site")))?;
     Ok(csv_response(&format!("import-{id}-results.csv"), text))
 }

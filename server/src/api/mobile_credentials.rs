@@ -8,7 +8,7 @@ use crate::auth::secret::{Secret, grouped_code};
 use crate::clock::rfc3339;
 use crate::db;
 use crate::directory::cards::{self, ParsedCard};
-use crate::directory::{Actor, person_read};
+use crate::directory::{Actor, invitations, person_read};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::extract::Path;
@@ -33,16 +33,33 @@ pub struct Invite {
     pub expires_in_days: Option<i64>,
 }
 
-#[derive(Debug, Serialize, utoipa::ToSchema, sqlx::FromRow)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MobileCredential {
     pub id: i64,
     pub email: String,
-    /// INVITED, ACTIVE or REVOKED.
-    pub state: String,
-    #[sqlx(skip)]
-    pub expires: String,
-    #[serde(skip)]
-    pub expires_at: i64,
+    pub state: InvitationState,
+    /// When an unredeemed invitation stops working (RFC 3339).
+    pub expires_at: String,
+}
+
+/// Where a mobile credential is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum InvitationState {
+    Invited,
+    Active,
+    Revoked,
+}
+
+impl InvitationState {
+    /// As stored (the table's CHECK allows only these three).
+    fn parse(s: &str) -> Self {
+        match s {
+            "ACTIVE" => Self::Active,
+            "REVOKED" => Self::Revoked,
+            _ => Self::Invited,
+        }
+    }
 }
 
 /// A new invitation with its code, shown only here (send it to the person).
@@ -78,31 +95,13 @@ pub async fn invite(
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "email: a mobile credential needs the person's email")
             .with_field("email")
     })?;
-    sqlx::query(
-        "UPDATE mobile_invitations SET state = 'REVOKED', revoked_at = $1 WHERE user_row = $2 AND state = 'INVITED'",
-    )
-    .bind(now)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
     let expires_at = now + days * 86_400;
-    let mid: i64 = sqlx::query_scalar(
-        "INSERT INTO mobile_invitations (site_id, user_row, code_hash, email, state, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, 'INVITED', $5, $6) RETURNING id",
-    )
-    .bind(actor.site_id)
-    .bind(id)
-    .bind(code.hash())
-    .bind(&email)
-    .bind(now)
-    .bind(expires_at)
-    .fetch_one(&mut *tx)
-    .await?;
+    let mid = invitations::invite(&mut tx, actor.site_id, id, &code.hash(), &email, now, expires_at).await?;
     let after = json!({"invitation": mid, "email": email, "expires_at": rfc3339(expires_at)});
     crate::audit::record(&mut *tx, now, actor.entry("user.mobile.invite").target(&row.user_id).after(after)).await?;
     tx.commit().await?;
     let credential =
-        MobileCredential { id: mid, email, state: "INVITED".into(), expires: rfc3339(expires_at), expires_at };
+        MobileCredential { id: mid, email, state: InvitationState::Invited, expires_at: rfc3339(expires_at) };
     Ok((StatusCode::CREATED, axum::Json(Invitation { credential, code: code.expose().to_owned() })))
 }
 
@@ -119,15 +118,17 @@ pub async fn list(
 ) -> ApiResult<axum::Json<MobileCredentials>> {
     let mut db = state.db.acquire().await?;
     person_read::row(&mut db, account.site_id, id).await?.ok_or_else(|| not_found(id))?;
-    let mut rows: Vec<MobileCredential> =
-        sqlx::query_as("SELECT id, email, state, expires_at FROM mobile_invitations WHERE user_row = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(&mut *db)
-            .await?;
-    for r in &mut rows {
-        r.expires = rfc3339(r.expires_at);
-    }
-    Ok(axum::Json(MobileCredentials { mobile_credentials: rows }))
+    let rows = invitations::of_person(&mut db, id).await?;
+    let mobile_credentials = rows
+        .into_iter()
+        .map(|r| MobileCredential {
+            state: InvitationState::parse(&r.state),
+            id: r.id,
+            email: r.email,
+            expires_at: rfc3339(r.expires_at),
+        })
+        .collect();
+    Ok(axum::Json(MobileCredentials { mobile_credentials }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -142,14 +143,6 @@ impl std::fmt::Debug for Redeem {
     }
 }
 
-#[derive(Debug, sqlx::FromRow)]
-struct Pending {
-    id: i64,
-    user_row: i64,
-    state: String,
-    expires_at: i64,
-}
-
 #[utoipa::path(post, path = "/v1/mobile-credentials/redeem", tag = "credentials", security(("session" = []), ("bearer" = [])), request_body = Redeem, description = "Redeems an invitation: the credential becomes ACTIVE and the person gets a CSN_MOBILE card for the devices.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such invitation in this site", body = crate::error::ErrorBody), (status = 409, description = "expired, revoked, already redeemed, or 8 cards held", body = crate::error::ErrorBody)))]
 pub async fn redeem(
     State(state): State<AppState>,
@@ -161,13 +154,7 @@ pub async fn redeem(
     let code: String = req.code.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
-    let pending: Option<Pending> = sqlx::query_as(
-        "SELECT id, user_row, state, expires_at FROM mobile_invitations WHERE code_hash = $1 AND site_id = $2",
-    )
-    .bind(Secret::from_presented(&code).hash())
-    .bind(actor.site_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let pending = invitations::by_code(&mut tx, actor.site_id, &Secret::from_presented(&code).hash()).await?;
     let Some(p) = pending else {
         return Err(ApiError::not_found("code: no such invitation in this site").with_field("code"));
     };
@@ -181,11 +168,7 @@ pub async fn redeem(
     // Redeeming is the invited person's own act (through the integration that carries the
     // code): the invitation was made by someone allowed to, so no rank check here.
     let row = person_read::row(&mut tx, actor.site_id, p.user_row).await?.ok_or_else(|| not_found(p.user_row))?;
-    let (held, next): (i64, Option<i64>) =
-        sqlx::query_as("SELECT COUNT(*), MAX(position) + 1 FROM cards WHERE user_row = $1")
-            .bind(p.user_row)
-            .fetch_one(&mut *tx)
-            .await?;
+    let (held, next) = cards::slots(&mut tx, p.user_row).await?;
     if held as usize >= MAX_CARDS {
         return Err(ApiError::conflict(format!("cards: {held} held, at most {MAX_CARDS}; remove one first"))
             .with_field("cards"));
@@ -195,22 +178,8 @@ pub async fn redeem(
     rand::rng().fill_bytes(&mut data);
     data[0] |= 0x80;
     let card = ParsedCard { number: CardNumber::from_data("card", &data)?, label: Some("mobile".into()) };
-    cards::insert(
-        &mut tx,
-        actor.site_id,
-        p.user_row,
-        next.unwrap_or(0),
-        &card,
-        Type::CardTypeCsnMobile,
-        false,
-        Some(p.id),
-    )
-    .await?;
-    sqlx::query("UPDATE mobile_invitations SET state = 'ACTIVE', redeemed_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(p.id)
-        .execute(&mut *tx)
-        .await?;
+    cards::insert(&mut tx, actor.site_id, p.user_row, next, &card, Type::CardTypeCsnMobile, false, Some(p.id)).await?;
+    invitations::activate(&mut tx, p.id, now).await?;
     let after = json!({"mobile_credential": p.id, "state": "ACTIVE"});
     Ok(axum::Json(finish(&state, tx, &actor, &row, "user.mobile.redeem", after).await?))
 }
@@ -226,23 +195,13 @@ pub async fn revoke(
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
-    let current: Option<String> =
-        sqlx::query_scalar("SELECT state FROM mobile_invitations WHERE id = $1 AND user_row = $2")
-            .bind(credential_id)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let current = invitations::state_of(&mut tx, credential_id, id).await?;
     match current.as_deref() {
         None => return Err(ApiError::not_found(format!("mobile credential {credential_id}: not this person's"))),
         Some("REVOKED") => return Err(ApiError::conflict("this mobile credential is already revoked")),
         Some(_) => {}
     }
-    sqlx::query("UPDATE mobile_invitations SET state = 'REVOKED', revoked_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(credential_id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM cards WHERE mobile_invitation = $1").bind(credential_id).execute(&mut *tx).await?;
+    invitations::revoke(&mut tx, credential_id, now).await?;
     let after = json!({"mobile_credential": credential_id, "state": "REVOKED"});
     Ok(axum::Json(finish(&state, tx, &actor, &row, "user.mobile.revoke", after).await?))
 }

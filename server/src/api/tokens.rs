@@ -1,7 +1,7 @@
 //! `GET/POST /v1/tokens`, `DELETE /v1/tokens/{id}`: API tokens of the site (SUPER only).
 
 use crate::audit::{self, Entry};
-use crate::auth::api_token::{DEFAULT_DAYS, MAX_DAYS, PREFIX};
+use crate::auth::api_token::{self, DEFAULT_DAYS, MAX_DAYS, PREFIX};
 use crate::auth::caller::{OnSite, SourceIp};
 use crate::auth::secret::Secret;
 use crate::clock::rfc3339;
@@ -77,29 +77,8 @@ pub async fn create(
 
     let mut tx = state.db.begin().await?;
     let user_id = next_user_id(&mut tx, account.site_id).await?;
-    let service_row: i64 = sqlx::query_scalar(
-        "INSERT INTO users (site_id, user_id, name, is_service, created_at, updated_at) VALUES ($1, $2, $3, TRUE, $4, $4) RETURNING id",
-    )
-    .bind(account.site_id)
-    .bind(&user_id)
-    .bind(format!("service: {name}"))
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO api_tokens (site_id, user_row, name, scopes, token_hash, created_by, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-    )
-    .bind(account.site_id)
-    .bind(service_row)
-    .bind(&name)
-    .bind(&scope_text)
-    .bind(secret.hash())
-    .bind(account.user_row)
-    .bind(now)
-    .bind(expires_at)
-    .fetch_one(&mut *tx)
-    .await?;
+    let new = api_token::NewToken { name: &name, scopes: &scope_text, expires_at, created_by: account.user_row };
+    let id = api_token::create(&mut tx, account.site_id, &user_id, &new, &secret, now).await?;
     let after = serde_json::json!({"id": id, "name": name, "scopes": scope_text, "expires_at": rfc3339(expires_at)});
     audit::record(
         &mut *tx,
@@ -127,27 +106,9 @@ pub struct TokenList {
     pub tokens: Vec<TokenView>,
 }
 
-#[derive(sqlx::FromRow)]
-struct TokenRow {
-    id: i64,
-    name: String,
-    scopes: String,
-    service_user_id: String,
-    created_at: i64,
-    expires_at: i64,
-    last_used_at: Option<i64>,
-    revoked_at: Option<i64>,
-}
-
 #[utoipa::path(get, path = "/v1/tokens", tag = "tokens", security(("session" = []), ("bearer" = [])), responses((status = 200, body = TokenList), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, OnSite(_, account): OnSite) -> ApiResult<axum::Json<TokenList>> {
-    let rows: Vec<TokenRow> = sqlx::query_as(
-        "SELECT t.id, t.name, t.scopes, u.user_id AS service_user_id, t.created_at, t.expires_at, t.last_used_at, t.revoked_at
-         FROM api_tokens t JOIN users u ON u.id = t.user_row WHERE t.site_id = $1 ORDER BY t.id",
-    )
-    .bind(account.site_id)
-    .fetch_all(&state.db)
-    .await?;
+    let rows = api_token::list(&state.db, account.site_id).await?;
     let tokens = rows
         .into_iter()
         .map(|r| TokenView {
@@ -173,14 +134,7 @@ pub async fn revoke(
 ) -> ApiResult<StatusCode> {
     let now = state.clock.now();
     let mut tx = state.db.begin().await?;
-    let name: Option<String> = sqlx::query_scalar(
-        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND site_id = $3 AND revoked_at IS NULL RETURNING name",
-    )
-    .bind(now)
-    .bind(id)
-    .bind(account.site_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let name = api_token::revoke(&mut tx, account.site_id, id, now).await?;
     let name = name.ok_or_else(|| ApiError::not_found(format!("token {id}: no such live token on this site")))?;
     audit::record(
         &mut *tx,

@@ -5,7 +5,7 @@
 use crate::api::user_credentials::{finish, load};
 use crate::auth::caller::{OnSite, SourceIp};
 use crate::db;
-use crate::directory::Actor;
+use crate::directory::{Actor, biometrics};
 use crate::error::{ApiError, ApiResult};
 use crate::gateways::unavailable;
 use crate::state::AppState;
@@ -14,7 +14,6 @@ use crate::web::json::Json;
 use axum::extract::State;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use prost::Message;
 use proto::api::user::UserView;
 use proto::domain::device_user::{check_faces, check_fingers};
 use proto::domain::{FieldError, Problem};
@@ -100,41 +99,6 @@ fn faces(req: &SetFaces) -> Result<Vec<FaceData>, FieldError> {
     Ok(out)
 }
 
-async fn store<M: Message>(tx: &mut crate::db::Conn, id: i64, kind: &str, items: &[M], keep: bool) -> ApiResult<()> {
-    if !keep {
-        sqlx::query("DELETE FROM biometrics WHERE user_row = $1 AND kind = $2")
-            .bind(id)
-            .bind(kind)
-            .execute(&mut *tx)
-            .await?;
-    }
-    let next: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(position) + 1 FROM biometrics WHERE user_row = $1 AND kind = $2")
-            .bind(id)
-            .bind(kind)
-            .fetch_one(&mut *tx)
-            .await?;
-    for (i, item) in items.iter().enumerate() {
-        sqlx::query("INSERT INTO biometrics (user_row, kind, position, data) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(kind)
-            .bind(next.unwrap_or(0) + i as i64)
-            .bind(item.encode_to_vec())
-            .execute(&mut *tx)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn count(tx: &mut crate::db::Conn, id: i64, kind: &str) -> sqlx::Result<usize> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM biometrics WHERE user_row = $1 AND kind = $2")
-        .bind(id)
-        .bind(kind)
-        .fetch_one(tx)
-        .await?;
-    Ok(usize::try_from(n).unwrap_or(0))
-}
-
 #[utoipa::path(put, path = "/v1/users/{id}/fingerprints", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = SetFingerprints, description = "Imports fingerprints (at most 10, two templates of at most 384 bytes each); replaces the person's; empty clears.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn set_fingerprints(
     State(state): State<AppState>,
@@ -147,7 +111,7 @@ pub async fn set_fingerprints(
     let items = fingers(&req)?;
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
-    store(&mut tx, id, "finger", &items, false).await?;
+    biometrics::store(&mut tx, id, "finger", &items, false).await?;
     Ok(axum::Json(finish(&state, tx, &actor, &row, "user.fingerprints", json!({"fingerprints": items.len()})).await?))
 }
 
@@ -163,7 +127,7 @@ pub async fn set_faces(
     let items = faces(&req)?;
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
-    store(&mut tx, id, "face", &items, false).await?;
+    biometrics::store(&mut tx, id, "face", &items, false).await?;
     Ok(axum::Json(finish(&state, tx, &actor, &row, "user.faces", json!({"faces": items.len()})).await?))
 }
 
@@ -189,11 +153,11 @@ pub async fn scan_fingerprint(
     }
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
-    let held = count(&mut tx, id, "finger").await?;
+    let held = biometrics::count(&mut tx, id, "finger").await?;
     let finger = FingerData { index: held as i32, flag: 0, templates };
     let all: Vec<FingerData> = std::iter::repeat_n(finger.clone(), held + 1).collect();
     check_fingers("fingerprints", &all)?;
-    store(&mut tx, id, "finger", &[finger], true).await?;
+    biometrics::store(&mut tx, id, "finger", &[finger], true).await?;
     let after = json!({"fingerprint_scanned_at": req.device_id});
     Ok(axum::Json(finish(&state, tx, &actor, &row, "user.fingerprints", after).await?))
 }
@@ -219,9 +183,9 @@ pub async fn scan_face(
         .ok_or_else(|| ApiError::new(axum::http::StatusCode::BAD_GATEWAY, "Face.Scan answered no face"))?;
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
-    let held = count(&mut tx, id, "face").await?;
+    let held = biometrics::count(&mut tx, id, "face").await?;
     let all: Vec<FaceData> = std::iter::repeat_n(face.clone(), held + 1).collect();
     check_faces("faces", &all)?;
-    store(&mut tx, id, "face", &[face], true).await?;
+    biometrics::store(&mut tx, id, "face", &[face], true).await?;
     Ok(axum::Json(finish(&state, tx, &actor, &row, "user.faces", json!({"face_scanned_at": req.device_id})).await?))
 }

@@ -163,12 +163,7 @@ pub async fn set_pin(
     let hashed = pin::hash(&state, actor.site_id, Some(id), "pin", req.pin.expose()).await?;
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
-    sqlx::query("UPDATE users SET pin_hash = $1 WHERE id = $2")
-        .bind(&hashed.hash)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(crate::directory::conflict::unique_violation)?;
+    crate::directory::person_write::set_pin_hash(&mut tx, id, Some(&hashed.hash)).await?;
     let after = json!({"pin": "set", "generated": hashed.generated.is_some()});
     let user = finish(&state, tx, &actor, &row, "user.pin", after).await?;
     Ok(axum::Json(PinSet { user, pin: hashed.generated.map(|p| proto::api::PinText::new(p.expose())) }))
@@ -184,6 +179,6 @@ pub async fn clear_pin(
     let actor = Actor::new(&caller, &account, &ip);
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
-    sqlx::query("UPDATE users SET pin_hash = NULL WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    crate::directory::person_write::set_pin_hash(&mut tx, id, None).await?;
     Ok(axum::Json(finish(&state, tx, &actor, &row, "user.pin", json!({"pin": "cleared"})).await?))
 }

@@ -4,7 +4,7 @@
 use crate::api::user_credentials::{load, not_found};
 use crate::auth::caller::{OnSite, SourceIp};
 use crate::db;
-use crate::directory::{Actor, outbox};
+use crate::directory::{Actor, outbox, person_read, person_write};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::extract::Path;
@@ -21,13 +21,7 @@ pub async fn get(
     OnSite(_, account): OnSite,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let photo: Option<Option<Vec<u8>>> = sqlx::query_scalar(
-        "SELECT photo FROM users u WHERE u.id = $1 AND u.site_id = $2 AND u.is_service = FALSE AND u.deleted_at IS NULL",
-    )
-    .bind(id)
-    .bind(account.site_id)
-    .fetch_optional(&state.db)
-    .await?;
+    let photo = person_read::photo(&mut *state.db.acquire().await?, account.site_id, id).await?;
     let bytes =
         photo.ok_or_else(|| not_found(id))?.ok_or_else(|| ApiError::not_found(format!("user {id}: has no photo")))?;
     let kind = check_photo("photo", &bytes)?;
@@ -38,12 +32,7 @@ async fn store(state: &AppState, actor: &Actor, id: i64, photo: Option<&[u8]>) -
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, actor, id).await?;
-    sqlx::query("UPDATE users SET photo = $1, version = version + 1, updated_at = $2 WHERE id = $3")
-        .bind(photo)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    person_write::set_photo(&mut tx, id, photo, now).await?;
     let status = row.status();
     outbox::enqueue(&mut tx, actor.site_id, id, &row.user_id, status.on_devices(), Some(status), now).await?;
     let after = json!({"photo_bytes": photo.map(<[u8]>::len)});

@@ -102,11 +102,7 @@ pub async fn promote(
     if row.tag != Tag::Guest.as_str() {
         return Err(ApiError::conflict(format!("user {}: is already a USER", row.user_id)).with_field("tag"));
     }
-    sqlx::query("UPDATE users SET tag = 'USER', version = version + 1, updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    crate::directory::person_write::promote_to_user(&mut tx, id, now).await?;
     let entry =
         actor.entry("user.promote").target(&row.user_id).before(json!({"tag": "GUEST"})).after(json!({"tag": "USER"}));
     crate::audit::record(&mut *tx, now, entry).await?;

@@ -31,7 +31,7 @@ pub struct CreatedUser {
 }
 
 pub async fn site_time_zone(state: &AppState, site_id: i64) -> sqlx::Result<String> {
-    sqlx::query_scalar("SELECT time_zone FROM sites WHERE id = $1").bind(site_id).fetch_one(&state.db).await
+    crate::sites::time_zone(&state.db, site_id).await
 }
 
 fn not_found(id: i64) -> ApiError {

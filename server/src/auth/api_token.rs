@@ -34,3 +34,83 @@ pub async fn identify(db: &Db, secret: &Secret, now: i64) -> sqlx::Result<Option
         account: Some(Account { user_row, site_id, site_name, user_id, rank: Rank::Regular }),
     }))
 }
+
+/// A token about to be made.
+pub struct NewToken<'a> {
+    pub name: &'a str,
+    /// Space-separated.
+    pub scopes: &'a str,
+    pub expires_at: i64,
+    /// The admin's person.
+    pub created_by: i64,
+}
+
+/// Makes the token's service account (user ID `user_id`) and the token; returns its ID.
+pub async fn create(
+    tx: &mut crate::db::Conn,
+    site_id: i64,
+    user_id: &str,
+    new: &NewToken<'_>,
+    secret: &Secret,
+    now: i64,
+) -> sqlx::Result<i64> {
+    let service_row: i64 = sqlx::query_scalar(
+        "INSERT INTO users (site_id, user_id, name, is_service, created_at, updated_at) VALUES ($1, $2, $3, TRUE, $4, $4) RETURNING id",
+    )
+    .bind(site_id)
+    .bind(user_id)
+    .bind(format!("service: {}", new.name))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query_scalar(
+        "INSERT INTO api_tokens (site_id, user_row, name, scopes, token_hash, created_by, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(site_id)
+    .bind(service_row)
+    .bind(new.name)
+    .bind(new.scopes)
+    .bind(secret.hash())
+    .bind(new.created_by)
+    .bind(now)
+    .bind(new.expires_at)
+    .fetch_one(&mut *tx)
+    .await
+}
+
+/// A site's token as listed (never its secret).
+#[derive(sqlx::FromRow)]
+pub struct TokenRow {
+    pub id: i64,
+    pub name: String,
+    pub scopes: String,
+    pub service_user_id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+/// Every token of a site, oldest first.
+pub async fn list(db: &Db, site_id: i64) -> sqlx::Result<Vec<TokenRow>> {
+    sqlx::query_as(
+        "SELECT t.id, t.name, t.scopes, u.user_id AS service_user_id, t.created_at, t.expires_at, t.last_used_at, t.revoked_at
+         FROM api_tokens t JOIN users u ON u.id = t.user_row WHERE t.site_id = $1 ORDER BY t.id",
+    )
+    .bind(site_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Revokes a live token of a site; returns its name (`None`: no such live token).
+pub async fn revoke(tx: &mut crate::db::Conn, site_id: i64, id: i64, now: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND site_id = $3 AND revoked_at IS NULL RETURNING name",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(site_id)
+    .fetch_optional(tx)
+    .await
+}

@@ -190,3 +190,33 @@ pub async fn revoke_account(tx: &mut crate::db::Conn, user_row: i64, now: i64) -
         .await?;
     Ok(done.rows_affected())
 }
+
+/// A live session as its owner sees it: id, kind, source IP, created, last seen, expires.
+pub type LiveSession = (i64, String, Option<String>, i64, i64, i64);
+
+/// The live sessions and bearer tokens of a login, newest first.
+pub async fn live_of_login(db: &Db, login_id: i64, now: i64) -> sqlx::Result<Vec<LiveSession>> {
+    sqlx::query_as(
+        "SELECT id, kind, source_ip, created_at, last_seen_at, expires_at FROM sessions
+         WHERE login_id = $1 AND revoked_at IS NULL AND expires_at > $2
+           AND (kind = 'bearer' OR last_seen_at > $3)
+         ORDER BY id DESC",
+    )
+    .bind(login_id)
+    .bind(now)
+    .bind(now - COOKIE_IDLE_SECS)
+    .fetch_all(db)
+    .await
+}
+
+/// Ends one live session of a login; false when it has no such session.
+pub async fn revoke_own(db: &Db, login_id: i64, session_id: i64, now: i64) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND login_id = $3 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(session_id)
+            .bind(login_id)
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}

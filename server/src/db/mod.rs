@@ -46,6 +46,11 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
     Ok(pool)
 }
 
+/// Whether the database answers a query.
+pub async fn ping(db: &Db) -> sqlx::Result<()> {
+    sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(db).await.map(drop)
+}
+
 /// A transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so a read early in
 /// it cannot go stale before its first write. On PostgreSQL this is a plain `BEGIN`.
 pub async fn write(db: &Db) -> sqlx::Result<Tx> {

@@ -109,3 +109,13 @@ pub async fn insert(
     .map_err(unique_violation)?;
     Ok(())
 }
+
+/// How many cards a person holds, and the next free position.
+pub async fn slots(tx: &mut crate::db::Conn, user_row: i64) -> sqlx::Result<(i64, i64)> {
+    let (held, next): (i64, Option<i64>) =
+        sqlx::query_as("SELECT COUNT(*), MAX(position) + 1 FROM cards WHERE user_row = $1")
+            .bind(user_row)
+            .fetch_one(tx)
+            .await?;
+    Ok((held, next.unwrap_or(0)))
+}

@@ -278,3 +278,44 @@ async fn update_row(
     crate::audit::record(&mut *tx, now, entry).await?;
     Ok("updated")
 }
+
+/// What is kept of an import once it ran.
+pub struct Record<'a> {
+    pub tag: &'a str,
+    pub file_sha256: &'a [u8],
+    pub rows_total: usize,
+    pub rows_ok: usize,
+    pub results_csv: String,
+}
+
+/// Keeps an import's summary and per-row results; returns its ID.
+pub async fn record(db: &crate::db::Db, actor: &Actor, plan: &Plan, r: &Record<'_>, now: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO imports (site_id, tag, mode, key_column, dry_run, file_sha256, actor, created_at, rows_total, rows_ok, results_csv)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
+    .bind(actor.site_id)
+    .bind(r.tag)
+    .bind(plan.mode.as_str())
+    .bind(plan.key.name())
+    .bind(plan.dry_run)
+    .bind(r.file_sha256)
+    .bind(&actor.name)
+    .bind(now)
+    .bind(r.rows_total as i64)
+    .bind(r.rows_ok as i64)
+    .bind(&r.results_csv)
+    .fetch_one(db)
+    .await
+}
+
+/// The per-row results of an import of a site, as CSV (`None`: no such import).
+pub async fn results_csv(db: &crate::db::Db, site_id: i64, import_id: i64) -> sqlx::Result<Option<String>> {
+    let text: Option<Option<String>> =
+        sqlx::query_scalar("SELECT results_csv FROM imports WHERE id = $1 AND site_id = $2")
+            .bind(import_id)
+            .bind(site_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(text.flatten())
+}

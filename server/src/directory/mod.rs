@@ -3,11 +3,13 @@
 //! from `proto::domain`; this module only keeps the records.
 
 pub mod audit_fields;
+pub mod biometrics;
 pub mod bulk_create;
 pub mod cards;
 pub mod conflict;
 pub mod csv_import;
 pub mod csv_rows;
+pub mod invitations;
 pub mod lifecycle;
 pub mod listing;
 pub mod outbox;

@@ -260,6 +260,18 @@ pub async fn rows_by(
     Ok(out)
 }
 
+/// A visible person's photo: `None` if there is no such person, `Some(None)` if they have
+/// none.
+pub async fn photo(db: &mut crate::db::Conn, site_id: i64, id: i64) -> sqlx::Result<Option<Option<Vec<u8>>>> {
+    sqlx::query_scalar(
+        "SELECT photo FROM users u WHERE u.id = $1 AND u.site_id = $2 AND u.is_service = FALSE AND u.deleted_at IS NULL",
+    )
+    .bind(id)
+    .bind(site_id)
+    .fetch_optional(db)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

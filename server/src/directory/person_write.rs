@@ -135,3 +135,35 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 fn auth_modes_json(f: &PersonFields) -> Option<String> {
     f.auth_modes.as_ref().and_then(|m| serde_json::to_string(m).ok())
 }
+
+/// Sets or clears a person's photo (a new version of the person).
+pub async fn set_photo(tx: &mut crate::db::Conn, id: i64, photo: Option<&[u8]>, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET photo = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+        .bind(photo)
+        .bind(now)
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+/// Sets or clears a person's PIN hash; a PIN another person holds is a 409.
+pub async fn set_pin_hash(tx: &mut crate::db::Conn, id: i64, hash: Option<&[u8]>) -> ApiResult<()> {
+    sqlx::query("UPDATE users SET pin_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(id)
+        .execute(tx)
+        .await
+        .map_err(unique_violation)?;
+    Ok(())
+}
+
+/// A guest becomes a USER (a new version of the person).
+pub async fn promote_to_user(tx: &mut crate::db::Conn, id: i64, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE users SET tag = 'USER', version = version + 1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
