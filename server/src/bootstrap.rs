@@ -84,7 +84,7 @@ pub async fn create_first_super(
             return Err(BootstrapError::BadCode);
         }
     }
-    let hash = password.hash().await?;
+    let hash = crate::auth::password::hash(password).await?;
     let mut tx = crate::db::write(db).await?;
     if has_super(&mut *tx).await? {
         return Err(BootstrapError::AlreadyDone);

@@ -174,8 +174,9 @@ impl Config {
             Some(v) => {
                 let (username, password) =
                     v.split_once(':').ok_or_else(|| bad("LINTEL_BOOTSTRAP_ADMIN", "expected username:password"))?;
-                let password = crate::auth::password::Password::new(password.to_owned());
-                password.check_policy().map_err(|e| bad("LINTEL_BOOTSTRAP_ADMIN", e.to_string()))?;
+                let password = crate::auth::password::Password::new(password);
+                crate::auth::password::check_policy(&password)
+                    .map_err(|e| bad("LINTEL_BOOTSTRAP_ADMIN", e.to_string()))?;
                 proto::domain::username::check(username).map_err(|e| bad("LINTEL_BOOTSTRAP_ADMIN", e.to_string()))?;
                 Some(BootstrapAdmin { username: username.to_owned(), password })
             }

@@ -65,7 +65,16 @@ impl ApiError {
         self
     }
 
-    fn code(&self) -> &'static str {
+    /// The same failure as one item of a batch or bulk call.
+    pub fn item_error(&self) -> proto::api::user::ItemError {
+        proto::api::user::ItemError {
+            code: self.code().to_owned(),
+            field: self.field.clone(),
+            message: self.message.clone(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
         match self.status {
             StatusCode::BAD_REQUEST => "bad_request",
             StatusCode::UNAUTHORIZED => "unauthorized",

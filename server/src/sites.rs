@@ -3,7 +3,7 @@
 use crate::config::SiteConfig;
 use crate::db::Db;
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Site {
     pub id: i64,
     pub name: String,

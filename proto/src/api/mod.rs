@@ -1,8 +1,27 @@
 //! Types of the REST API shared by the app and the server.
 
-pub mod pin_text;
+pub mod admin;
+pub mod audit;
+pub mod batch;
+pub mod credentials;
 pub mod scope;
+pub mod secret_text;
+pub mod session;
+pub mod token;
 pub mod user;
 
-pub use pin_text::PinText;
 pub use scope::Scope;
+pub use secret_text::{Password, PinText};
+
+use serde::{Deserialize, Serialize};
+
+/// The overall result of a call that reports per item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum BatchStatus {
+    /// Every item succeeded.
+    Ok,
+    /// At least one failed; see the per-item details.
+    Error,
+}

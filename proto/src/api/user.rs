@@ -90,6 +90,8 @@ pub struct UserPage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemError {
+    /// The code the same failure has as a whole request (`conflict`, `unprocessable_entity`…).
+    pub code: String,
     pub field: Option<String>,
     pub message: String,
 }

@@ -9,32 +9,13 @@ use crate::state::AppState;
 use crate::web::extract::Path;
 use crate::web::json::Json;
 use axum::extract::State;
+use proto::api::BatchStatus;
+use proto::api::admin::{AdminView, AdminsResponse, BatchResult, RankView, RemoveAdmins, SetAdmins, SetRank};
 use proto::domain::{Rank, Status};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// A batch may name at most this many usernames.
 pub const MAX_USERNAMES: usize = 1000;
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct AdminView {
-    pub id: i64,
-    pub user_id: String,
-    pub username: Option<String>,
-    pub name: String,
-    pub rank: String,
-    pub is_admin: bool,
-    pub is_active: bool,
-    pub is_disabled: bool,
-    /// When the person was created (RFC 3339).
-    pub registered_at: String,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct AdminsResponse {
-    pub status: &'static str,
-    pub admins: Vec<AdminView>,
-}
 
 #[utoipa::path(get, path = "/v1/admins", tag = "admins", security(("session" = []), ("bearer" = [])), responses((status = 200, body = AdminsResponse), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, OnSite(_, account): OnSite) -> ApiResult<axum::Json<AdminsResponse>> {
@@ -51,35 +32,12 @@ pub async fn list(State(state): State<AppState>, OnSite(_, account): OnSite) -> 
                 user_id: r.user_id,
                 username: r.username,
                 name: r.name,
-                rank: r.rank,
+                rank: Rank::parse(&r.rank).unwrap_or(Rank::Regular),
                 registered_at: crate::clock::rfc3339(r.created_at),
             }
         })
         .collect();
-    Ok(axum::Json(AdminsResponse { status: "OK", admins }))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct SetAdmins {
-    pub usernames: Vec<String>,
-    /// `ADMIN` (the default) or `SUPER`; only for POST.
-    pub rank: Option<Rank>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct RemoveAdmins {
-    pub usernames: Vec<String>,
-}
-
-/// `status` is `OK` when every username was handled, `ERROR` with `error_details` otherwise.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct BatchResult {
-    pub status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub msg: Option<String>,
-    pub updated: Vec<String>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub error_details: BTreeMap<String, String>,
+    Ok(axum::Json(AdminsResponse { status: BatchStatus::Ok, admins }))
 }
 
 #[utoipa::path(post, path = "/v1/admins", tag = "admins", security(("session" = []), ("bearer" = [])), request_body = SetAdmins, responses((status = 200, description = "per-username results", body = BatchResult), (status = 400, description = "bad request", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
@@ -155,23 +113,11 @@ async fn batch(
     }
     let ok = error_details.is_empty();
     Ok(axum::Json(BatchResult {
-        status: if ok { "OK" } else { "ERROR" },
+        status: if ok { BatchStatus::Ok } else { BatchStatus::Error },
         msg: (!ok).then(|| failed.to_owned()),
         updated,
         error_details,
     }))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct SetRank {
-    pub rank: Rank,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct RankView {
-    pub id: i64,
-    pub rank: Rank,
-    pub changed: bool,
 }
 
 /// One person's rank (Allthenticate's modifyrank): 403 for one's own, 409 for the last SUPER.

@@ -8,7 +8,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::extract::Query;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
+use proto::api::audit::{AuditPage, AuditRow, Outcome};
+use serde::Deserialize;
 
 pub const MAX_LIMIT: i64 = 500;
 
@@ -29,44 +30,6 @@ pub struct AuditQuery {
     pub limit: Option<i64>,
     #[param(minimum = 0)]
     pub offset: Option<i64>,
-}
-
-/// Whether an audited act succeeded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    Success,
-    Failure,
-}
-
-impl Outcome {
-    fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Success => "success",
-            Outcome::Failure => "failure",
-        }
-    }
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct AuditRow {
-    pub id: i64,
-    pub at: String,
-    pub site_id: Option<i64>,
-    pub actor: String,
-    pub source_ip: Option<String>,
-    pub action: String,
-    pub target: Option<String>,
-    pub outcome: String,
-    pub before: Option<serde_json::Value>,
-    pub after: Option<serde_json::Value>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct AuditPage {
-    pub rows: Vec<AuditRow>,
-    pub has_more: bool,
-    pub next_offset: Option<i64>,
 }
 
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", security(("session" = []), ("bearer" = [])), params(AuditQuery), responses((status = 200, body = AuditPage), (status = 400, description = "bad request", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
@@ -107,7 +70,7 @@ pub async fn list(
             source_ip,
             action,
             target,
-            outcome,
+            outcome: if outcome == "success" { Outcome::Success } else { Outcome::Failure },
             before: parse(before),
             after: parse(after),
         })

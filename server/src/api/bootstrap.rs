@@ -1,7 +1,7 @@
 //! `POST /v1/bootstrap`: the first SUPER, with the one-time code printed at first start.
 
 use crate::auth::caller::SourceIp;
-use crate::auth::password::Password;
+use crate::auth::password;
 use crate::auth::secret::Secret;
 use crate::bootstrap::{BootstrapError, create_first_super};
 use crate::error::{ApiError, ApiResult};
@@ -9,21 +9,7 @@ use crate::state::AppState;
 use crate::web::json::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct BootstrapRequest {
-    pub code: String,
-    #[schema(min_length = 1, max_length = 64)]
-    pub username: String,
-    #[schema(value_type = String, min_length = 12, max_length = 128)]
-    pub password: Password,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct BootstrapResponse {
-    pub username: String,
-}
+use proto::api::session::{BootstrapRequest, BootstrapResponse};
 
 #[utoipa::path(post, path = "/v1/bootstrap", tag = "sign-in", request_body = BootstrapRequest, responses((status = 201, description = "the first SUPER exists", body = BootstrapResponse), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody), (status = 429, description = "too many attempts; see Retry-After", body = crate::error::ErrorBody)))]
 pub async fn bootstrap(
@@ -33,7 +19,7 @@ pub async fn bootstrap(
 ) -> ApiResult<(StatusCode, axum::Json<BootstrapResponse>)> {
     let now = state.clock.now();
     let username = proto::domain::username::check(&req.username)?;
-    req.password.check_policy().map_err(|e| ApiError::from_policy(&e))?;
+    password::check_policy(&req.password).map_err(|e| ApiError::from_policy(&e))?;
     // Wrong codes count against the IP like wrong passwords; anything else is taken back.
     state.throttle.ip_attempt(&ip, now).map_err(ApiError::too_many)?;
     let code = Secret::from_presented(req.code.trim());

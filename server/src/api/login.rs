@@ -3,38 +3,14 @@
 //! gives a token scoped to one of them. Tokens are opaque, random, stored hashed, expiring.
 
 use crate::auth::caller::{Signed, SourceIp, Via, own_account};
-use crate::auth::password::Password;
 use crate::auth::session::{self, BEARER_SECS, Kind};
-use crate::auth::sign_in::{self, AccountView};
+use crate::auth::sign_in;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::extract::Path;
 use crate::web::json::Json;
 use axum::extract::State;
-use serde::{Deserialize, Serialize};
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct LoginRequest {
-    pub username: String,
-    #[schema(value_type = String)]
-    pub password: Password,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TokenResponse {
-    pub access_token: String,
-    pub token_type: &'static str,
-    /// Seconds until the token expires.
-    pub expires_in: i64,
-    /// The site account the token acts as (absent before one is chosen).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<i64>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct AccountsResponse {
-    pub accounts: Vec<AccountView>,
-}
+use proto::api::session::{AccountsResponse, LoginRequest, TokenResponse};
 
 #[utoipa::path(post, path = "/v1/login", tag = "sign-in", request_body = LoginRequest, description = "BioStar Air compatible: a bearer token for the login.", responses((status = 200, body = TokenResponse), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 415, description = "not JSON", body = crate::error::ErrorBody), (status = 429, description = "too many attempts; see Retry-After", body = crate::error::ErrorBody)))]
 pub async fn login(
@@ -46,7 +22,7 @@ pub async fn login(
     let (secret, _) = session::create(&state.db, Kind::Bearer, login.id, None, &ip, state.clock.now()).await?;
     Ok(axum::Json(TokenResponse {
         access_token: secret.expose().to_owned(),
-        token_type: "Bearer",
+        token_type: "Bearer".into(),
         expires_in: BEARER_SECS,
         account_id: None,
     }))
@@ -80,7 +56,7 @@ pub async fn login_to_account(
     let (secret, expires_at) = session::create_child(&state.db, session_id, account_id, &ip, now).await?;
     Ok(axum::Json(TokenResponse {
         access_token: secret.expose().to_owned(),
-        token_type: "Bearer",
+        token_type: "Bearer".into(),
         expires_in: expires_at - now,
         account_id: Some(account_id),
     }))

@@ -15,60 +15,16 @@ use crate::web::extract::Path;
 use crate::web::json::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use proto::api::credentials::{Invitation, InvitationState, Invite, MobileCredential, MobileCredentials, Redeem};
 use proto::api::user::UserView;
 use proto::domain::CardNumber;
 use proto::domain::limits::MAX_CARDS;
 use proto::gsdk::card::Type;
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 pub const DEFAULT_DAYS: i64 = 7;
 pub const MAX_DAYS: i64 = 30;
-
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-pub struct Invite {
-    /// 1 to 30; 7 when absent.
-    #[schema(minimum = 1, maximum = 30)]
-    pub expires_in_days: Option<i64>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct MobileCredential {
-    pub id: i64,
-    pub email: String,
-    pub state: InvitationState,
-    /// When an unredeemed invitation stops working (RFC 3339).
-    pub expires_at: String,
-}
-
-/// Where a mobile credential is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum InvitationState {
-    Invited,
-    Active,
-    Revoked,
-}
-
-impl InvitationState {
-    /// As stored (the table's CHECK allows only these three).
-    fn parse(s: &str) -> Self {
-        match s {
-            "ACTIVE" => Self::Active,
-            "REVOKED" => Self::Revoked,
-            _ => Self::Invited,
-        }
-    }
-}
-
-/// A new invitation with its code, shown only here (send it to the person).
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct Invitation {
-    #[serde(flatten)]
-    pub credential: MobileCredential,
-    pub code: String,
-}
 
 #[utoipa::path(post, path = "/v1/users/{id}/mobile-credentials", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = Invite, description = "Invites the person (who needs an email) to a mobile credential; an older pending invitation is revoked.", responses((status = 201, body = Invitation), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 422, description = "no email, or a bad expiry", body = crate::error::ErrorBody)))]
 pub async fn invite(
@@ -105,11 +61,6 @@ pub async fn invite(
     Ok((StatusCode::CREATED, axum::Json(Invitation { credential, code: code.expose().to_owned() })))
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct MobileCredentials {
-    pub mobile_credentials: Vec<MobileCredential>,
-}
-
 #[utoipa::path(get, path = "/v1/users/{id}/mobile-credentials", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = MobileCredentials), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -122,25 +73,13 @@ pub async fn list(
     let mobile_credentials = rows
         .into_iter()
         .map(|r| MobileCredential {
-            state: InvitationState::parse(&r.state),
+            state: InvitationState::parse(&r.state).unwrap_or(InvitationState::Revoked),
             id: r.id,
             email: r.email,
             expires_at: rfc3339(r.expires_at),
         })
         .collect();
     Ok(axum::Json(MobileCredentials { mobile_credentials }))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct Redeem {
-    /// The invitation code, `XXXX-XXXX-XXXX-XXXX` (case and spaces do not matter).
-    pub code: String,
-}
-
-impl std::fmt::Debug for Redeem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Redeem(<redacted>)")
-    }
 }
 
 #[utoipa::path(post, path = "/v1/mobile-credentials/redeem", tag = "credentials", security(("session" = []), ("bearer" = [])), request_body = Redeem, description = "Redeems an invitation: the credential becomes ACTIVE and the person gets a CSN_MOBILE card for the devices.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such invitation in this site", body = crate::error::ErrorBody), (status = 409, description = "expired, revoked, already redeemed, or 8 cards held", body = crate::error::ErrorBody)))]

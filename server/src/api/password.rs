@@ -3,22 +3,14 @@
 use crate::audit::{self, Entry};
 use crate::auth::caller::{Signed, SourceIp};
 use crate::auth::logins;
-use crate::auth::password::Password;
+use crate::auth::password;
 use crate::auth::session;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::json::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ChangePassword {
-    #[schema(value_type = String)]
-    pub old_password: Password,
-    #[schema(value_type = String)]
-    pub new_password: Password,
-}
+use proto::api::session::ChangePassword;
 
 #[utoipa::path(put, path = "/v1/password", tag = "sign-in", security(("session" = []), ("bearer" = [])), request_body = ChangePassword, responses((status = 204, description = "changed; every other session ended"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn change_own(
@@ -30,7 +22,7 @@ pub async fn change_own(
     let now = state.clock.now();
     let (login_id, session_id) = caller.login()?;
     let hash = logins::password_hash(&state.db, login_id).await?;
-    let matches = req.old_password.verify(hash).await.map_err(|e| {
+    let matches = password::verify(&req.old_password, hash).await.map_err(|e| {
         tracing::error!(error = %e, "password check failed");
         ApiError::internal()
     })?;
@@ -40,8 +32,8 @@ pub async fn change_own(
         audit::record(&state.db, now, entry).await?;
         return Err(ApiError::forbidden("old_password: does not match").with_field("old_password"));
     }
-    req.new_password.check_policy().map_err(|e| ApiError::from_policy(&e).with_field("new_password"))?;
-    let new_hash = req.new_password.hash().await.map_err(|e| {
+    password::check_policy(&req.new_password).map_err(|e| ApiError::from_policy(&e).with_field("new_password"))?;
+    let new_hash = password::hash(&req.new_password).await.map_err(|e| {
         tracing::error!(error = %e, "hashing failed");
         ApiError::internal()
     })?;

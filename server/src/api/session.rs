@@ -3,9 +3,8 @@
 
 use crate::auth::caller::{Caller, Signed, SourceIp, own_account};
 use crate::auth::logins;
-use crate::auth::password::Password;
 use crate::auth::session::{self, COOKIE_ABSOLUTE_SECS, Kind};
-use crate::auth::sign_in::{self, AccountView};
+use crate::auth::sign_in;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::web::json::Json;
@@ -13,26 +12,8 @@ use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use proto::api::session::{SessionView, SignInRequest, SwitchSite};
 use std::sync::Arc;
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct SignInRequest {
-    pub username: String,
-    #[schema(value_type = String)]
-    pub password: Password,
-}
-
-/// The signed-in person, their site accounts and the one in use.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct SessionView {
-    pub username: String,
-    pub accounts: Vec<AccountView>,
-    pub account_id: Option<i64>,
-    /// The password was set by an administrator: the console asks for a new one
-    /// (`PUT /v1/password`) before anything else.
-    pub password_change_required: bool,
-}
 
 fn set_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     let cookie =
@@ -90,11 +71,6 @@ pub async fn sign_out(
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, set_cookie(&state, "", 0));
     Ok(response)
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct SwitchSite {
-    pub account_id: i64,
 }
 
 /// Acts on another site the login has an account on.

@@ -8,24 +8,7 @@ use crate::state::AppState;
 use crate::web::extract::Path;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Serialize;
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct SessionRow {
-    pub id: i64,
-    /// `cookie` (a browser) or `bearer` (a script).
-    pub kind: String,
-    pub source_ip: Option<String>,
-    pub created_at: String,
-    pub last_seen_at: String,
-    pub expires_at: String,
-    pub current: bool,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct SessionList {
-    pub sessions: Vec<SessionRow>,
-}
+use proto::api::session::{SessionKind, SessionList, SessionRow};
 
 #[utoipa::path(get, path = "/v1/sessions", tag = "sign-in", security(("session" = []), ("bearer" = [])), responses((status = 200, body = SessionList), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody)))]
 pub async fn list(State(state): State<AppState>, Signed(caller): Signed) -> ApiResult<axum::Json<SessionList>> {
@@ -36,7 +19,7 @@ pub async fn list(State(state): State<AppState>, Signed(caller): Signed) -> ApiR
         .into_iter()
         .map(|(id, kind, source_ip, created, seen, expires)| SessionRow {
             id,
-            kind,
+            kind: if kind == "cookie" { SessionKind::Cookie } else { SessionKind::Bearer },
             source_ip,
             created_at: rfc3339(created),
             last_seen_at: rfc3339(seen),

@@ -13,39 +13,8 @@ use crate::web::json::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use proto::api::Scope;
+use proto::api::token::{CreateToken, CreatedToken, TokenList, TokenView};
 use proto::domain::text::validate_name;
-use serde::{Deserialize, Serialize};
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct CreateToken {
-    /// What the token is for (at most 48 characters), e.g. `HR sync`.
-    pub name: String,
-    #[schema(value_type = Vec<String>, example = json!(["users:read", "users:write"]))]
-    pub scopes: Vec<Scope>,
-    /// 1 to 365; 90 when absent.
-    pub expires_in_days: Option<i64>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TokenView {
-    pub id: i64,
-    pub name: String,
-    #[schema(value_type = Vec<String>)]
-    pub scopes: Vec<Scope>,
-    pub service_user_id: String,
-    pub created_at: String,
-    pub expires_at: String,
-    pub last_used_at: Option<String>,
-    pub revoked: bool,
-}
-
-/// The new token, shown this once.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct CreatedToken {
-    #[serde(flatten)]
-    pub view: TokenView,
-    pub token: String,
-}
 
 #[utoipa::path(post, path = "/v1/tokens", tag = "tokens", security(("session" = []), ("bearer" = [])), request_body = CreateToken, responses((status = 201, description = "the token, shown this once", body = CreatedToken), (status = 400, description = "bad request", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn create(
@@ -99,11 +68,6 @@ pub async fn create(
         revoked: false,
     };
     Ok((StatusCode::CREATED, axum::Json(CreatedToken { view, token: secret.expose().to_owned() })))
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct TokenList {
-    pub tokens: Vec<TokenView>,
 }
 
 #[utoipa::path(get, path = "/v1/tokens", tag = "tokens", security(("session" = []), ("bearer" = [])), responses((status = 200, body = TokenList), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]

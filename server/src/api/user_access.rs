@@ -8,7 +8,7 @@
 use crate::audit::{self, Entry};
 use crate::auth::caller::{Account, Caller, OnSite, SourceIp};
 use crate::auth::logins::{self, Holder, LoginError};
-use crate::auth::password::Password;
+use crate::auth::password;
 use crate::auth::session;
 use crate::db;
 use crate::error::{ApiError, ApiResult};
@@ -17,13 +17,7 @@ use crate::web::extract::Path;
 use crate::web::json::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ResetPassword {
-    #[schema(value_type = String)]
-    pub new_password: Password,
-}
+use proto::api::session::{ResetPassword, SessionsEnded};
 
 impl From<LoginError> for ApiError {
     fn from(e: LoginError) -> Self {
@@ -70,8 +64,8 @@ pub async fn reset_password(
         let holder = logins::holder(&mut db, account.site_id, id).await?;
         may_manage(&mut db, &caller, &account, &holder).await?;
     }
-    req.new_password.check_policy().map_err(|e| ApiError::from_policy(&e).with_field("new_password"))?;
-    let hash = req.new_password.hash().await.map_err(|e| {
+    password::check_policy(&req.new_password).map_err(|e| ApiError::from_policy(&e).with_field("new_password"))?;
+    let hash = password::hash(&req.new_password).await.map_err(|e| {
         tracing::error!(error = %e, "hashing failed");
         ApiError::internal()
     })?;
@@ -118,11 +112,6 @@ pub async fn disable_login(
     audit::record(&mut *tx, now, entry).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct SessionsEnded {
-    pub sessions_ended: u64,
 }
 
 #[utoipa::path(delete, path = "/v1/users/{id}/sessions", tag = "admins", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = SessionsEnded), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody)))]

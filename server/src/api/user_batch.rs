@@ -10,44 +10,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::json::Json;
 use axum::extract::State;
+use proto::api::BatchStatus;
 use proto::api::PinText;
-use proto::api::user::{ItemError, NewUser};
-use proto::domain::Status;
-use serde::{Deserialize, Serialize};
+use proto::api::batch::{BatchCreate, BatchOutcome, CreatedItem, MAX_BATCH};
+use proto::api::user::ItemError;
 use std::collections::{BTreeMap, HashMap};
 
-pub const MAX_BATCH: usize = 1000;
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct BatchCreate {
-    #[schema(min_items = 1, max_items = 1000)]
-    pub users: Vec<NewUser>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CreatedItem {
-    pub index: usize,
-    pub id: i64,
-    pub user_id: String,
-    pub status: Status,
-    /// The PIN the server chose for `******`, shown only here.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pin: Option<PinText>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BatchOutcome {
-    /// `OK` when every item was created, `ERROR` otherwise.
-    pub status: &'static str,
-    pub created_users: Vec<CreatedItem>,
-    /// By item index.
-    /// Keyed by the item's index in `users` (as a string, as JSON object keys are).
-    #[schema(value_type = std::collections::HashMap<String, ItemError>)]
-    pub error_details: BTreeMap<usize, ItemError>,
-}
-
 fn item_error(e: &ApiError) -> ItemError {
-    ItemError { field: e.field.clone(), message: e.message.clone() }
+    e.item_error()
 }
 
 #[utoipa::path(post, path = "/v1/users/batch", tag = "users", security(("session" = []), ("bearer" = [])), request_body = BatchCreate, description = "Creates up to 1000 people; each item succeeds or fails on its own.", responses((status = 200, description = "per-item results", body = BatchOutcome), (status = 400, description = "no items or too many", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
@@ -115,6 +85,6 @@ pub async fn create_many(
             pin: generated.remove(&index),
         })
         .collect();
-    let status = if error_details.is_empty() { "OK" } else { "ERROR" };
+    let status = if error_details.is_empty() { BatchStatus::Ok } else { BatchStatus::Error };
     Ok(axum::Json(BatchOutcome { status, created_users, error_details }))
 }

@@ -14,6 +14,7 @@ use crate::web::json::Json;
 use axum::extract::State;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use proto::api::credentials::{ScanAt, SetFaces, SetFingerprints};
 use proto::api::user::UserView;
 use proto::domain::device_user::{check_faces, check_fingers};
 use proto::domain::{FieldError, Problem};
@@ -21,44 +22,7 @@ use proto::gsdk::face::FaceData;
 use proto::gsdk::face::face_client::FaceClient;
 use proto::gsdk::finger::finger_client::FingerClient;
 use proto::gsdk::finger::{FingerData, TemplateFormat};
-use serde::Deserialize;
 use serde_json::json;
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct FingerprintInput {
-    /// The two templates of one finger, base64 (at most 384 bytes each).
-    pub templates: Vec<String>,
-    /// Marks a duress finger.
-    #[serde(default)]
-    pub duress: bool,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct SetFingerprints {
-    /// All of the person's fingerprints afterwards; empty clears.
-    pub fingerprints: Vec<FingerprintInput>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct FaceInput {
-    /// Base64 templates.
-    #[serde(default)]
-    pub templates: Vec<String>,
-    /// A base64 image, when no template is given.
-    pub image: Option<String>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct SetFaces {
-    pub faces: Vec<FaceInput>,
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct ScanAt {
-    pub device_id: u32,
-    /// Finger scans: the quality a capture must reach (0-100, default 50).
-    pub quality_threshold: Option<u32>,
-}
 
 fn decode(field: &str, text: &str) -> Result<Vec<u8>, FieldError> {
     STANDARD.decode(text.trim()).map_err(|_| FieldError::new(field, Problem::Invalid("is not base64".into())))

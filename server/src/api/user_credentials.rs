@@ -11,11 +11,11 @@ use crate::state::AppState;
 use crate::web::extract::Path;
 use crate::web::json::Json;
 use axum::extract::State;
-use proto::api::user::{CardInput, CardView, UserView};
+use proto::api::credentials::{CardList, PinSet, ScanCard, SetCards, SetPin};
+use proto::api::user::UserView;
 use proto::domain::CardNumber;
 use proto::gsdk::card::ScanRequest;
 use proto::gsdk::card::card_client::CardClient;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 pub fn not_found(id: i64) -> ApiError {
@@ -59,19 +59,6 @@ pub async fn finish(
     person_read::view(&mut db, actor.site_id, row.id).await?.ok_or_else(|| not_found(row.id))
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct SetCards {
-    /// The person's cards afterwards (mobile-credential cards are kept); empty clears.
-    pub cards: Vec<CardInput>,
-    #[serde(default)]
-    pub allow_duplicates: bool,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct CardList {
-    pub cards: Vec<CardView>,
-}
-
 #[utoipa::path(get, path = "/v1/users/{id}/cards", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = CardList), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
 pub async fn list_cards(
     State(state): State<AppState>,
@@ -101,14 +88,6 @@ pub async fn set_cards(
     Ok(axum::Json(finish(&state, tx, &actor, &row, "user.cards", after).await?))
 }
 
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct ScanCard {
-    pub device_id: u32,
-    pub label: Option<String>,
-    #[serde(default)]
-    pub allow_duplicates: bool,
-}
-
 #[utoipa::path(post, path = "/v1/users/{id}/cards/scan", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = ScanCard, description = "Reads a card at a device of the site (Card.Scan) and adds it.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such person or device", body = crate::error::ErrorBody), (status = 409, description = "the card is held by someone else", body = crate::error::ErrorBody), (status = 422, description = "the device cannot read cards, or 8 cards already", body = crate::error::ErrorBody), (status = 503, description = "the gateway or device cannot be reached", body = crate::error::ErrorBody)))]
 pub async fn scan_card(
     State(state): State<AppState>,
@@ -133,22 +112,6 @@ pub async fn scan_card(
     cards::replace(&mut tx, actor.site_id, id, &held, req.allow_duplicates, "cards").await?;
     let after = json!({"card_added": number.text(), "device_id": req.device_id});
     Ok(axum::Json(finish(&state, tx, &actor, &row, "user.cards", after).await?))
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct SetPin {
-    /// 4 to 16 digits, or `******` for a random PIN unique in the site.
-    #[schema(pattern = r"^([0-9]{4,16}|\*{6})$")]
-    pub pin: proto::api::PinText,
-}
-
-/// The PIN the server chose, shown only in this response.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct PinSet {
-    #[serde(flatten)]
-    pub user: UserView,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pin: Option<proto::api::PinText>,
 }
 
 #[utoipa::path(put, path = "/v1/users/{id}/pin", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = SetPin, description = "Sets the PIN: hashed by the gateway (GetPINHash), only the hash is kept. `******` returns a random PIN unique in the site, once.", responses((status = 200, body = PinSet), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "the PIN is in use in the site", body = crate::error::ErrorBody), (status = 422, description = "not 4 to 16 digits", body = crate::error::ErrorBody), (status = 503, description = "the gateway cannot be reached", body = crate::error::ErrorBody)))]

@@ -8,29 +8,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::json::Json;
 use axum::extract::State;
+use proto::api::batch::{SearchFilter, SearchRequest};
 use proto::api::user::UserPage;
 use proto::domain::{Status, Tag};
-use serde::Deserialize;
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct SearchFilter {
-    /// `email`, `id`, `user_id`, `name`, `status`, `tag`, `username`, `system_id` or `search`.
-    pub field: String,
-    /// The value to match; emails compare case-insensitively.
-    #[schema(value_type = Object)]
-    pub equals: serde_json::Value,
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct SearchRequest {
-    #[serde(default)]
-    pub filters: Vec<SearchFilter>,
-    /// 1 to 500, default 50.
-    #[schema(minimum = 1, maximum = 500)]
-    pub limit: Option<u32>,
-    #[schema(maximum = 1_000_000_000)]
-    pub offset: Option<u64>,
-}
 
 fn text(f: &SearchFilter, i: usize) -> ApiResult<String> {
     match &f.equals {

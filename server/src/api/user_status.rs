@@ -10,14 +10,12 @@ use crate::web::extract::Path;
 use crate::web::json::Json;
 use axum::extract::State;
 use axum::response::Response;
-use proto::api::user::{ItemError, UserView};
-use proto::domain::{Action, Status, Tag};
-use serde::{Deserialize, Serialize};
+use proto::api::BatchStatus;
+use proto::api::batch::{BulkError, BulkItem, BulkOutcome, BulkRequest, MAX_BULK};
+use proto::api::user::UserView;
+use proto::domain::{Action, Tag};
 use serde_json::json;
 use std::collections::HashSet;
-
-/// Most people one bulk call may name.
-pub const MAX_BULK: usize = 50_000;
 
 fn audit_action(action: Action) -> &'static str {
     match action {
@@ -112,45 +110,8 @@ pub async fn promote(
     crate::api::users::current(&state, actor.site_id, id).await
 }
 
-/// People named by directory ID and/or email. `certify_by` and `use_site_template` are
-/// accepted as BioStar Air sends them; Lintel has no certification step or site templates.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct BulkRequest {
-    #[serde(default)]
-    #[schema(max_items = 50000)]
-    pub ids: Vec<i64>,
-    #[serde(default)]
-    #[schema(max_items = 50000)]
-    pub emails: Vec<String>,
-    pub certify_by: Option<String>,
-    pub use_site_template: Option<bool>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BulkItem {
-    pub id: i64,
-    pub user_id: String,
-    pub status: Status,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BulkError {
-    /// The ID or email as given.
-    pub key: String,
-    #[serde(flatten)]
-    pub error: ItemError,
-}
-
-/// `OK` when every person was handled; `ERROR` with `error_details` otherwise.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct BulkOutcome {
-    pub status: &'static str,
-    pub results: Vec<BulkItem>,
-    pub error_details: Vec<BulkError>,
-}
-
 fn item_error(key: String, e: &ApiError) -> BulkError {
-    BulkError { key, error: ItemError { field: e.field.clone(), message: e.message.clone() } }
+    BulkError { key, error: e.item_error() }
 }
 
 async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action) -> ApiResult<axum::Json<BulkOutcome>> {
@@ -205,7 +166,7 @@ async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action)
     }
     crate::audit::record_many(&mut tx, now, entries).await?;
     tx.commit().await?;
-    let status = if error_details.is_empty() { "OK" } else { "ERROR" };
+    let status = if error_details.is_empty() { BatchStatus::Ok } else { BatchStatus::Error };
     Ok(axum::Json(BulkOutcome { status, results, error_details }))
 }
 

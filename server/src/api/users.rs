@@ -15,20 +15,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use proto::api::PinText;
+use proto::api::batch::CreatedUser;
+use proto::api::credentials::{ComputerUsername, SetComputerUsernames};
 use proto::api::user::{NewUser, UserPage, UserView};
 use proto::domain::person::check_guest;
 use proto::domain::{Action, PersonFields, Rank};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
-
-/// A new person, and the PIN the server chose when `pin` was `******` (shown only here).
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct CreatedUser {
-    #[serde(flatten)]
-    pub user: UserView,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pin: Option<PinText>,
-}
 
 pub async fn site_time_zone(state: &AppState, site_id: i64) -> sqlx::Result<String> {
     crate::sites::time_zone(&state.db, site_id).await
@@ -208,20 +200,6 @@ pub async fn delete(
     crate::audit::record(&mut *tx, now, actor.entry("user.delete").target(&row.user_id).before(before)).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// One computer username, as a string or as Allthenticate's `{"computer_username": …}`.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-#[serde(untagged)]
-pub enum ComputerUsername {
-    Plain(String),
-    Tagged { computer_username: String },
-}
-
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct SetComputerUsernames {
-    /// The whole list afterwards; empty clears it.
-    pub computer_usernames: Vec<ComputerUsername>,
 }
 
 #[utoipa::path(put, path = "/v1/users/{id}/computer-usernames", tag = "users", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID")), request_body = SetComputerUsernames, description = "Sets the usernames the person uses at their workstations; an empty list clears them.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]

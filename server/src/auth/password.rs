@@ -8,23 +8,15 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use std::collections::HashSet;
-use std::fmt;
 use std::sync::OnceLock;
 use tokio::sync::Semaphore;
 
 pub const MIN_CHARS: usize = 12;
 pub const MAX_CHARS: usize = 128;
 
-/// A plain-text password on its way to be checked or hashed. Never printed.
-#[derive(Clone, serde::Deserialize)]
-#[serde(transparent)]
-pub struct Password(String);
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Password(<redacted>)")
-    }
-}
+/// A plain-text password on its way to be checked or hashed (the wire type; its `Debug`
+/// is redacted).
+pub use proto::api::Password;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
@@ -41,50 +33,47 @@ fn common() -> &'static HashSet<&'static str> {
     LIST.get_or_init(|| include_str!("common_passwords.txt").lines().collect())
 }
 
-impl Password {
-    pub fn new(plain: String) -> Self {
-        Self(plain)
+/// Whether a new password may be used: its length and not a common one.
+pub fn check_policy(password: &Password) -> Result<(), PolicyError> {
+    let plain = password.expose();
+    let len = plain.chars().count();
+    if len < MIN_CHARS {
+        return Err(PolicyError::TooShort(len));
     }
+    if len > MAX_CHARS {
+        return Err(PolicyError::TooLong(len));
+    }
+    if common().contains(plain.to_lowercase().as_str()) {
+        return Err(PolicyError::Common);
+    }
+    Ok(())
+}
 
-    pub fn check_policy(&self) -> Result<(), PolicyError> {
-        let len = self.0.chars().count();
-        if len < MIN_CHARS {
-            return Err(PolicyError::TooShort(len));
-        }
-        if len > MAX_CHARS {
-            return Err(PolicyError::TooLong(len));
-        }
-        if common().contains(self.0.to_lowercase().as_str()) {
-            return Err(PolicyError::Common);
-        }
-        Ok(())
-    }
+/// The Argon2id PHC string (random salt, the crate's default cost), computed off the async
+/// threads.
+pub async fn hash(password: &Password) -> anyhow::Result<String> {
+    let password = password.clone();
+    off_async_threads(move || hash_here(&password)).await?
+}
 
-    /// The Argon2id PHC string (random salt, the crate's default cost), computed off the
-    /// async threads.
-    pub async fn hash(&self) -> anyhow::Result<String> {
-        let me = self.clone();
-        off_async_threads(move || me.hash_here()).await?
-    }
+/// Whether `password` is the one of `phc`, checked off the async threads.
+pub async fn verify(password: &Password, phc: String) -> anyhow::Result<bool> {
+    let password = password.clone();
+    off_async_threads(move || verify_here(&password, &phc)).await
+}
 
-    /// Whether this is the password of `phc`, checked off the async threads.
-    pub async fn verify(&self, phc: String) -> anyhow::Result<bool> {
-        let me = self.clone();
-        off_async_threads(move || me.verify_here(&phc)).await
-    }
+fn hash_here(password: &Password) -> anyhow::Result<String> {
+    let mut bytes = [0u8; 16];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    let salt = SaltString::encode_b64(&bytes).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
+    let hash = Argon2::default()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+    Ok(hash.to_string())
+}
 
-    fn hash_here(&self) -> anyhow::Result<String> {
-        let mut bytes = [0u8; 16];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-        let salt = SaltString::encode_b64(&bytes).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
-        let hash =
-            Argon2::default().hash_password(self.0.as_bytes(), &salt).map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
-        Ok(hash.to_string())
-    }
-
-    fn verify_here(&self, phc: &str) -> bool {
-        PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(self.0.as_bytes(), &h).is_ok())
-    }
+fn verify_here(password: &Password, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.expose().as_bytes(), &h).is_ok())
 }
 
 /// Argon2 takes ~50 ms of CPU and 19 MiB: it runs on the blocking pool, at most one per
@@ -99,7 +88,7 @@ async fn off_async_threads<T: Send + 'static>(work: impl FnOnce() -> T + Send + 
 /// A hash to verify against when the username is unknown, so both cases take as long.
 pub fn decoy_hash() -> &'static str {
     static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| Password::new("decoy password, never valid".into()).hash_here().unwrap_or_default())
+    DECOY.get_or_init(|| hash_here(&Password::new("decoy password, never valid")).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -108,19 +97,18 @@ mod tests {
 
     #[test]
     fn policy() {
-        assert_eq!(Password::new("short".into()).check_policy(), Err(PolicyError::TooShort(5)));
-        assert_eq!(Password::new("x".repeat(129)).check_policy(), Err(PolicyError::TooLong(129)));
-        assert_eq!(Password::new("Qwerty123456".into()).check_policy(), Err(PolicyError::Common));
-        assert!(Password::new("correct horse battery staple".into()).check_policy().is_ok());
-        assert!(!format!("{:?}", Password::new("correct horse".into())).contains("horse"));
+        assert_eq!(check_policy(&Password::new("short")), Err(PolicyError::TooShort(5)));
+        assert_eq!(check_policy(&Password::new("x".repeat(129))), Err(PolicyError::TooLong(129)));
+        assert_eq!(check_policy(&Password::new("Qwerty123456")), Err(PolicyError::Common));
+        assert!(check_policy(&Password::new("correct horse battery staple")).is_ok());
     }
 
     #[test]
     fn hash_and_verify() {
-        let p = Password::new("correct horse battery staple".into());
-        let h = p.hash_here().unwrap();
+        let p = Password::new("correct horse battery staple");
+        let h = hash_here(&p).unwrap();
         assert!(h.starts_with("$argon2id$"));
-        assert!(p.verify_here(&h));
-        assert!(!Password::new("correct horse battery stapler".into()).verify_here(&h));
+        assert!(verify_here(&p, &h));
+        assert!(!verify_here(&Password::new("correct horse battery stapler"), &h));
     }
 }

@@ -8,6 +8,8 @@ use crate::audit::{self, Entry};
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::http::StatusCode;
+use proto::api::session::{AccountView, SiteRef};
+use proto::domain::Rank;
 use proto::domain::Status;
 
 const WRONG: &str = "username or password is wrong";
@@ -30,7 +32,7 @@ pub async fn check(
     let now = state.clock.now();
     // A name no login can have is refused alike, without writing anything.
     let Ok(key) = proto::domain::username::check(username) else {
-        let _ = password.verify(decoy_hash().to_owned()).await;
+        let _ = super::password::verify(password, decoy_hash().to_owned()).await;
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, WRONG));
     };
     state.throttle.ip_attempt(ip, now).map_err(ApiError::too_many)?;
@@ -54,7 +56,7 @@ pub async fn check(
     .await?;
     // Verify against a decoy when the user is unknown, so both take as long.
     let hash = found.as_ref().map_or(decoy_hash(), |(_, _, h, _)| h.as_str()).to_owned();
-    let password_ok = password.verify(hash).await.map_err(|e| {
+    let password_ok = super::password::verify(password, hash).await.map_err(|e| {
         tracing::error!(error = %e, "password check failed");
         ApiError::internal()
     })?;
@@ -92,17 +94,8 @@ pub async fn accounts(state: &AppState, login_id: i64) -> sqlx::Result<Vec<Accou
         .map(|(id, user_id, site_id, site_name, rank, _)| AccountView {
             id,
             user_id,
-            rank,
-            site: crate::sites::Site { id: site_id, name: site_name },
+            rank: Rank::parse(&rank).unwrap_or(Rank::Regular),
+            site: SiteRef { id: site_id, name: site_name },
         })
         .collect())
-}
-
-/// One site account of a login (BioStar Air's "account").
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct AccountView {
-    pub id: i64,
-    pub user_id: String,
-    pub rank: String,
-    pub site: crate::sites::Site,
 }

@@ -1,0 +1,118 @@
+//! Calls on many people at once: batch creation, bulk lifecycle (BioStar Air's
+//! `POST /v1/users/suspend` keeps its request shape), and BioStar Air's search.
+
+use super::user::{ItemError, NewUser, UserView};
+use super::{BatchStatus, PinText};
+use crate::domain::Status;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Most people one batch creates.
+pub const MAX_BATCH: usize = 1000;
+/// Most people one bulk lifecycle call names.
+pub const MAX_BULK: usize = 50_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchCreate {
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 1000))]
+    pub users: Vec<NewUser>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedItem {
+    /// The item's index in `users`.
+    pub index: usize,
+    pub id: i64,
+    pub user_id: String,
+    pub status: Status,
+    /// The PIN the server chose for `******`, shown only here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<PinText>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchOutcome {
+    pub status: BatchStatus,
+    pub created_users: Vec<CreatedItem>,
+    /// Keyed by the item's index in `users` (as a string, as JSON object keys are).
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::HashMap<String, ItemError>))]
+    pub error_details: BTreeMap<usize, ItemError>,
+}
+
+/// People named by directory ID and/or email. `certify_by` and `use_site_template` are
+/// accepted as BioStar Air sends them; Lintel has no certification step or site templates.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BulkRequest {
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50000))]
+    pub ids: Vec<i64>,
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_items = 50000))]
+    pub emails: Vec<String>,
+    pub certify_by: Option<String>,
+    pub use_site_template: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BulkItem {
+    pub id: i64,
+    pub user_id: String,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BulkError {
+    /// The ID or email as given.
+    pub key: String,
+    #[serde(flatten)]
+    pub error: ItemError,
+}
+
+/// `OK` when every person was handled; `ERROR` with `error_details` otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BulkOutcome {
+    pub status: BatchStatus,
+    pub results: Vec<BulkItem>,
+    pub error_details: Vec<BulkError>,
+}
+
+/// A new person, and the PIN the server chose when `pin` was `******` (shown only here).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedUser {
+    #[serde(flatten)]
+    pub user: UserView,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<PinText>,
+}
+
+/// BioStar Air's search filter: `{field, equals}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchFilter {
+    /// `email`, `id`, `user_id`, `name`, `status`, `tag`, `username`, `system_id` or `search`.
+    pub field: String,
+    /// The value to match (a string or a number); emails compare case-insensitively.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub equals: serde_json::Value,
+}
+
+/// BioStar Air's `POST /v1/users/search`: every filter must hold.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchRequest {
+    #[serde(default)]
+    pub filters: Vec<SearchFilter>,
+    /// 1 to 500, default 50.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 500))]
+    pub limit: Option<u32>,
+    #[cfg_attr(feature = "openapi", schema(maximum = 1_000_000_000))]
+    pub offset: Option<u64>,
+}
