@@ -268,3 +268,27 @@ async fn the_audit_shows_a_site_only_its_own_rows_and_the_callers_own_sign_ins()
     assert!(!sign_ins.is_empty());
     assert!(sign_ins.iter().all(|a| *a == ADMIN), "another login's sign-ins are shown: {sign_ins:?}");
 }
+
+#[tokio::test]
+async fn housekeeping_purges_what_no_longer_counts_and_fills_the_gauges() {
+    let s = TestServer::start().await;
+    assert_eq!(wrong_login(&s, ADMIN).await, StatusCode::UNAUTHORIZED);
+    let cookie = s.sign_in(ADMIN, ADMIN_PASSWORD).await;
+    let r = s.browser(Method::DELETE, "/v1/session", Some(&cookie)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM login_failures").await, 0, "the success cleared the account's failures");
+    assert_eq!(wrong_login(&s, ADMIN).await, StatusCode::UNAUTHORIZED);
+    let state = s.running.as_ref().unwrap().state.clone();
+    server::housekeeping::run_once(&state).await;
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM login_failures").await, 1, "a recent failure still counts");
+    s.clock.advance(2 * 24 * 3600);
+    server::housekeeping::run_once(&state).await;
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM login_failures").await, 0);
+    assert_eq!(count(&s, "SELECT COUNT(*) FROM sessions").await, 0, "ended sessions are gone");
+    let metrics = s.request(Method::GET, "/metrics").send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("lintel_users 1\n"), "{metrics}");
+}
+
+async fn count(s: &TestServer, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql).fetch_one(s.db()).await.unwrap()
+}
