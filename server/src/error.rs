@@ -4,7 +4,6 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use proto::domain::FieldError;
-use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -15,23 +14,7 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
-    /// The HTTP status.
-    pub status: u16,
-    /// A stable machine-readable code, e.g. `unauthorized`, `conflict`.
-    pub code: &'static str,
-    /// What was wrong and what is allowed.
-    pub message: String,
-    /// The field at fault, when one is.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-}
+pub use proto::api::error::{ErrorBody, ErrorDetail};
 
 impl ApiError {
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
@@ -120,7 +103,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody {
             error: ErrorDetail {
                 status: self.status.as_u16(),
-                code: self.code(),
+                code: self.code().to_owned(),
                 message: self.message.clone(),
                 field: self.field.clone(),
             },

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod batch;
 pub mod credentials;
+pub mod error;
 pub mod scope;
 pub mod secret_text;
 pub mod session;

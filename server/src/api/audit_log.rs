@@ -21,10 +21,12 @@ pub struct AuditQuery {
     pub target: Option<String>,
     #[param(inline)]
     pub outcome: Option<Outcome>,
-    /// Unix seconds, inclusive.
-    pub since: Option<i64>,
-    /// Unix seconds, exclusive.
-    pub until: Option<i64>,
+    /// From this instant on, inclusive (RFC 3339, `2026-11-30T08:00:00Z`).
+    #[param(format = DateTime)]
+    pub since: Option<String>,
+    /// Before this instant (RFC 3339).
+    #[param(format = DateTime)]
+    pub until: Option<String>,
     /// 1 to 500, default 50.
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
@@ -53,8 +55,8 @@ pub async fn list(
         actor: q.actor.as_deref(),
         target: q.target.as_deref(),
         outcome: q.outcome.map(Outcome::as_str),
-        since: q.since,
-        until: q.until,
+        since: instant("since", q.since.as_deref())?,
+        until: instant("until", q.until.as_deref())?,
     };
     let rows = audit::page(&state.db, &filter, limit + 1, offset).await?;
     let has_more = rows.len() as i64 > limit;
@@ -76,4 +78,13 @@ pub async fn list(
         })
         .collect();
     Ok(axum::Json(AuditPage { rows, has_more, next_offset: has_more.then_some(offset + limit) }))
+}
+
+/// An RFC 3339 instant of the query as Unix seconds (400 naming the parameter if not one).
+fn instant(field: &str, text: Option<&str>) -> ApiResult<Option<i64>> {
+    let Some(text) = text else { return Ok(None) };
+    text.parse::<jiff::Timestamp>().map(|t| Some(t.as_second())).map_err(|_| {
+        ApiError::bad_request(format!("{field}: {text:?} is not an RFC 3339 instant (2026-11-30T08:00:00Z)"))
+            .with_field(field)
+    })
 }

@@ -1,7 +1,7 @@
 //! CSV imports: `POST /v1/users/import` (create / update / upsert by a key, dry run,
 //! import tag, per-row results kept for download as CSV). The export is `user_export`.
 
-use crate::auth::caller::{OnSite, SourceIp};
+use crate::auth::caller::OnSite;
 use crate::directory::Actor;
 use crate::directory::csv_import::{self, Mode, Plan, RowResult};
 use crate::directory::csv_rows::{self, line};
@@ -73,13 +73,11 @@ fn results_csv(results: &[RowResult]) -> String {
 #[utoipa::path(post, path = "/v1/users/import", tag = "import-export", security(("session" = []), ("bearer" = [])), params(ImportParams), request_body(content = String, content_type = "text/csv", description = "UTF-8 CSV (a BOM is fine); header names ignore case and spaces; lists in a cell are separated by `;`"), responses((status = 200, body = ImportSummary), (status = 400, description = "a bad parameter or an unreadable file", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 413, description = "larger than 64 MiB", body = crate::error::ErrorBody), (status = 415, description = "not text/csv", body = crate::error::ErrorBody)))]
 pub async fn import(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Query(params): Query<ImportParams>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<axum::Json<ImportSummary>> {
-    let actor = Actor::new(&caller, &account, &ip);
     let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !declared.starts_with("text/csv") {
         return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type: an import is text/csv"));

@@ -3,7 +3,7 @@
 //! of type CSN_MOBILE; revoking removes that card. Only the code's SHA-256 is stored.
 
 use crate::api::user_credentials::{finish, load, not_found};
-use crate::auth::caller::{OnSite, SourceIp};
+use crate::auth::caller::OnSite;
 use crate::auth::secret::{Secret, grouped_code};
 use crate::clock::rfc3339;
 use crate::db;
@@ -29,12 +29,10 @@ pub const MAX_DAYS: i64 = 30;
 #[utoipa::path(post, path = "/v1/users/{id}/mobile-credentials", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = Invite, description = "Invites the person (who needs an email) to a mobile credential; an older pending invitation is revoked.", responses((status = 201, body = Invitation), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 422, description = "no email, or a bad expiry", body = crate::error::ErrorBody)))]
 pub async fn invite(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<i64>,
     Json(req): Json<Invite>,
 ) -> ApiResult<(StatusCode, axum::Json<Invitation>)> {
-    let actor = Actor::new(&caller, &account, &ip);
     let days = req.expires_in_days.unwrap_or(DEFAULT_DAYS);
     if !(1..=MAX_DAYS).contains(&days) {
         return Err(ApiError::new(
@@ -85,11 +83,9 @@ pub async fn list(
 #[utoipa::path(post, path = "/v1/mobile-credentials/redeem", tag = "credentials", security(("session" = []), ("bearer" = [])), request_body = Redeem, description = "Redeems an invitation: the credential becomes ACTIVE and the person gets a CSN_MOBILE card for the devices.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such invitation in this site", body = crate::error::ErrorBody), (status = 409, description = "expired, revoked, already redeemed, or 8 cards held", body = crate::error::ErrorBody)))]
 pub async fn redeem(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Json(req): Json<Redeem>,
 ) -> ApiResult<axum::Json<UserView>> {
-    let actor = Actor::new(&caller, &account, &ip);
     let code: String = req.code.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
@@ -126,11 +122,9 @@ pub async fn redeem(
 #[utoipa::path(delete, path = "/v1/users/{id}/mobile-credentials/{credential_id}", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path), ("credential_id" = i64, Path)), description = "Revokes an invitation or an active mobile credential (its card leaves the devices).", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "already revoked", body = crate::error::ErrorBody)))]
 pub async fn revoke(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path((id, credential_id)): Path<(i64, i64)>,
 ) -> ApiResult<axum::Json<UserView>> {
-    let actor = Actor::new(&caller, &account, &ip);
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;

@@ -2,7 +2,6 @@
 //! valid ones are created together in one transaction; `created_users` and `error_details`
 //! are keyed by the item's index.
 
-use crate::auth::caller::{OnSite, SourceIp};
 use crate::db;
 use crate::directory::bulk_create::{self, Candidate};
 use crate::directory::{Actor, person_create, pin};
@@ -23,11 +22,9 @@ fn item_error(e: &ApiError) -> ItemError {
 #[utoipa::path(post, path = "/v1/users/batch", tag = "users", security(("session" = []), ("bearer" = [])), request_body = BatchCreate, description = "Creates up to 1000 people; each item succeeds or fails on its own.", responses((status = 200, description = "per-item results", body = BatchOutcome), (status = 400, description = "no items or too many", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn create_many(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Json(req): Json<BatchCreate>,
 ) -> ApiResult<axum::Json<BatchOutcome>> {
-    let actor = Actor::new(&caller, &account, &ip);
     let count = req.users.len();
     if count == 0 || count > MAX_BATCH {
         return Err(

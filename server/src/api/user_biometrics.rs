@@ -3,7 +3,6 @@
 //! kept as the devices' records, never in a response (only counts), never logged.
 
 use crate::api::user_credentials::{finish, load};
-use crate::auth::caller::{OnSite, SourceIp};
 use crate::db;
 use crate::directory::{Actor, biometrics};
 use crate::error::{ApiError, ApiResult};
@@ -66,12 +65,10 @@ fn faces(req: &SetFaces) -> Result<Vec<FaceData>, FieldError> {
 #[utoipa::path(put, path = "/v1/users/{id}/fingerprints", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = SetFingerprints, description = "Imports fingerprints (at most 10, two templates of at most 384 bytes each); replaces the person's; empty clears.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn set_fingerprints(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<i64>,
     Json(req): Json<SetFingerprints>,
 ) -> ApiResult<axum::Json<UserView>> {
-    let actor = Actor::new(&caller, &account, &ip);
     let items = fingers(&req)?;
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
@@ -82,12 +79,10 @@ pub async fn set_fingerprints(
 #[utoipa::path(put, path = "/v1/users/{id}/faces", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = SetFaces, description = "Imports faces (at most 5); replaces the person's; empty clears.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn set_faces(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<i64>,
     Json(req): Json<SetFaces>,
 ) -> ApiResult<axum::Json<UserView>> {
-    let actor = Actor::new(&caller, &account, &ip);
     let items = faces(&req)?;
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
@@ -98,12 +93,10 @@ pub async fn set_faces(
 #[utoipa::path(post, path = "/v1/users/{id}/fingerprints/scan", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = ScanAt, description = "Captures one finger at a device of the site (two scans, Finger.Scan) and adds it.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such person or device", body = crate::error::ErrorBody), (status = 422, description = "the device cannot scan fingers, poor quality, or 10 fingers already", body = crate::error::ErrorBody), (status = 503, description = "the gateway or device cannot be reached", body = crate::error::ErrorBody)))]
 pub async fn scan_fingerprint(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<i64>,
     Json(req): Json<ScanAt>,
 ) -> ApiResult<axum::Json<UserView>> {
-    let actor = Actor::new(&caller, &account, &ip);
     let mut client = FingerClient::new(state.gateways.channel(actor.site_id)?);
     let mut templates = Vec::new();
     for _ in 0..2 {
@@ -129,12 +122,10 @@ pub async fn scan_fingerprint(
 #[utoipa::path(post, path = "/v1/users/{id}/faces/scan", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = ScanAt, description = "Captures a face at a device of the site (Face.Scan) and adds it.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such person or device", body = crate::error::ErrorBody), (status = 422, description = "the device cannot scan faces, or 5 faces already", body = crate::error::ErrorBody), (status = 503, description = "the gateway or device cannot be reached", body = crate::error::ErrorBody)))]
 pub async fn scan_face(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<i64>,
     Json(req): Json<ScanAt>,
 ) -> ApiResult<axum::Json<UserView>> {
-    let actor = Actor::new(&caller, &account, &ip);
     let mut client = FaceClient::new(state.gateways.channel(actor.site_id)?);
     let request = proto::gsdk::face::ScanRequest {
         device_id: req.device_id,

@@ -1,7 +1,7 @@
 //! A person's cards and PIN. Every change re-derives PENDING/ACTIVE, queues device work
 //! and is audited without the secret (a PIN is never in a log, response or audit row).
 
-use crate::auth::caller::{OnSite, SourceIp};
+use crate::auth::caller::OnSite;
 use crate::db;
 use crate::directory::cards::{self, ParsedCard};
 use crate::directory::{Actor, lifecycle, person_read, pin};
@@ -73,12 +73,10 @@ pub async fn list_cards(
 #[utoipa::path(put, path = "/v1/users/{id}/cards", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = SetCards, description = "Sets the person's cards (at most 8, decimal or hex numbers as strings); an empty list clears them.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "a card is held by someone else", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn set_cards(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<i64>,
     Json(req): Json<SetCards>,
 ) -> ApiResult<axum::Json<UserView>> {
-    let actor = Actor::new(&caller, &account, &ip);
     let parsed = cards::parse("cards", &req.cards)?;
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
@@ -91,12 +89,10 @@ pub async fn set_cards(
 #[utoipa::path(post, path = "/v1/users/{id}/cards/scan", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = ScanCard, description = "Reads a card at a device of the site (Card.Scan) and adds it.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such person or device", body = crate::error::ErrorBody), (status = 409, description = "the card is held by someone else", body = crate::error::ErrorBody), (status = 422, description = "the device cannot read cards, or 8 cards already", body = crate::error::ErrorBody), (status = 503, description = "the gateway or device cannot be reached", body = crate::error::ErrorBody)))]
 pub async fn scan_card(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<i64>,
     Json(req): Json<ScanCard>,
 ) -> ApiResult<axum::Json<UserView>> {
-    let actor = Actor::new(&caller, &account, &ip);
     let mut client = CardClient::new(state.gateways.channel(actor.site_id)?);
     let scanned =
         client.scan(ScanRequest { device_id: req.device_id }).await.map_err(|s| unavailable("Card.Scan", &s))?;
@@ -117,12 +113,10 @@ pub async fn scan_card(
 #[utoipa::path(put, path = "/v1/users/{id}/pin", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = SetPin, description = "Sets the PIN: hashed by the gateway (GetPINHash), only the hash is kept. `******` returns a random PIN unique in the site, once.", responses((status = 200, body = PinSet), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "the PIN is in use in the site", body = crate::error::ErrorBody), (status = 422, description = "not 4 to 16 digits", body = crate::error::ErrorBody), (status = 503, description = "the gateway cannot be reached", body = crate::error::ErrorBody)))]
 pub async fn set_pin(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<i64>,
     Json(req): Json<SetPin>,
 ) -> ApiResult<axum::Json<PinSet>> {
-    let actor = Actor::new(&caller, &account, &ip);
     let hashed = pin::hash(&state, actor.site_id, Some(id), "pin", req.pin.expose()).await?;
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
@@ -135,11 +129,9 @@ pub async fn set_pin(
 #[utoipa::path(delete, path = "/v1/users/{id}/pin", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
 pub async fn clear_pin(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<i64>,
 ) -> ApiResult<axum::Json<UserView>> {
-    let actor = Actor::new(&caller, &account, &ip);
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
     crate::directory::person_write::set_pin_hash(&mut tx, id, None).await?;

@@ -44,8 +44,7 @@ async fn store(state: &AppState, actor: &Actor, id: i64, photo: Option<&[u8]>) -
 #[utoipa::path(put, path = "/v1/users/{id}/photo", tag = "users", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body(content = Vec<u8>, content_type = "image/jpeg", description = "a JPEG or PNG of at most 16 KiB (Content-Type image/jpeg or image/png)"), responses((status = 200, body = proto::api::user::UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 415, description = "not image/jpeg or image/png", body = crate::error::ErrorBody), (status = 422, description = "too large, or not the image it claims", body = crate::error::ErrorBody)))]
 pub async fn put(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<i64>,
     headers: HeaderMap,
     body: Bytes,
@@ -65,7 +64,6 @@ pub async fn put(
         )
         .with_field("photo"));
     }
-    let actor = Actor::new(&caller, &account, &ip);
     store(&state, &actor, id, Some(&body)).await?;
     crate::api::users::current(&state, actor.site_id, id).await
 }

@@ -85,13 +85,7 @@ single_action!(
 );
 
 #[utoipa::path(post, path = "/v1/users/{id}/promote", tag = "lifecycle", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID")), description = "Turns a GUEST into a USER (who may then hold access groups and a rank).", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "not a guest", body = crate::error::ErrorBody)))]
-pub async fn promote(
-    State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
-    Path(id): Path<i64>,
-) -> ApiResult<Response> {
-    let actor = Actor::new(&caller, &account, &ip);
+pub async fn promote(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> ApiResult<Response> {
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
     let row = person_read::row(&mut tx, actor.site_id, id)

@@ -136,26 +136,22 @@ pub(crate) async fn write_fields(
 #[utoipa::path(put, path = "/v1/users/{id}", tag = "users", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID"), ("If-Match" = Option<String>, Header, description = "the ETag read; a newer version answers 412")), request_body = PersonFields, description = "BioStar Air updateUser: replaces every field (absent optional fields are cleared).", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "a unique value is taken", body = crate::error::ErrorBody), (status = 412, description = "changed since read (If-Match)", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn replace(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<i64>,
     headers: HeaderMap,
     Json(fields): Json<PersonFields>,
 ) -> ApiResult<Response> {
-    let actor = Actor::new(&caller, &account, &ip);
     write_fields(&state, &actor, id, &headers, |_| Ok(fields)).await
 }
 
 #[utoipa::path(patch, path = "/v1/users/{id}", tag = "users", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID"), ("If-Match" = Option<String>, Header, description = "the ETag read; a newer version answers 412")), request_body(content = Object, description = "JSON merge patch (RFC 7386) of the person's fields: given fields change, `null` clears"), responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "a unique value is taken", body = crate::error::ErrorBody), (status = 412, description = "changed since read (If-Match)", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn patch(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<i64>,
     headers: HeaderMap,
     Json(patch): Json<serde_json::Value>,
 ) -> ApiResult<Response> {
-    let actor = Actor::new(&caller, &account, &ip);
     if !patch.is_object() {
         return Err(ApiError::bad_request("the body must be a JSON object of the fields to change"));
     }
@@ -184,13 +180,7 @@ fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
 }
 
 #[utoipa::path(delete, path = "/v1/users/{id}", tag = "users", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID")), description = "Deletes a person: their sessions end, the devices are told, their cards stay blocked until every device confirmed; an audit tombstone remains.", responses((status = 204, description = "deleted"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule (e.g. yourself)", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "the last SUPER", body = crate::error::ErrorBody)))]
-pub async fn delete(
-    State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
-    Path(id): Path<i64>,
-) -> ApiResult<StatusCode> {
-    let actor = Actor::new(&caller, &account, &ip);
+pub async fn delete(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
     let row = person_read::row(&mut tx, actor.site_id, id).await?.ok_or_else(|| not_found(id))?;
@@ -205,13 +195,11 @@ pub async fn delete(
 #[utoipa::path(put, path = "/v1/users/{id}/computer-usernames", tag = "users", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID")), request_body = SetComputerUsernames, description = "Sets the usernames the person uses at their workstations; an empty list clears them.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
 pub async fn set_computer_usernames(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<i64>,
     headers: HeaderMap,
     Json(req): Json<SetComputerUsernames>,
 ) -> ApiResult<Response> {
-    let actor = Actor::new(&caller, &account, &ip);
     let names: Vec<String> = req
         .computer_usernames
         .into_iter()

@@ -53,3 +53,16 @@ impl Actor {
         Entry::new(Some(self.site_id), &self.name, &self.ip, action)
     }
 }
+
+/// Extractor: who acts, for a handler behind a site rule (the rule already passed).
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Actor {
+    type Rejection = crate::error::ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let crate::auth::caller::OnSite(caller, account) =
+            crate::auth::caller::OnSite::from_request_parts(parts, state).await?;
+        let Ok(crate::auth::caller::SourceIp(ip)) =
+            crate::auth::caller::SourceIp::from_request_parts(parts, state).await;
+        Ok(Actor::new(&caller, &account, &ip))
+    }
+}

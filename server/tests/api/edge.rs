@@ -141,6 +141,7 @@ async fn every_refusal_is_the_json_error_naming_the_field() {
         ("/v1/users?limit=x", "limit"),
         ("/v1/users?search=ab%00cd", "search"),
         ("/v1/users?offset=99999999999999999", "offset"),
+        ("/v1/audit?since=1796000000", "since"),
     ] {
         let r = s.request(Method::GET, path).bearer_auth(&token).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
