@@ -69,7 +69,8 @@ def main():
             config = os.path.join(HERE, "schemathesis.toml")
             command = [sys.executable, "-m", "schemathesis.cli", "--config-file", config, "run",
                        base + "/v1/openapi.json", "-H", "Authorization: Bearer " + token, *st_args]
-            return subprocess.call(command)
+            # Run in the temporary folder: schemathesis keeps its cache where it runs.
+            return subprocess.call(command, cwd=data)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
