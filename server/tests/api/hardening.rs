@@ -111,22 +111,26 @@ async fn an_admin_cannot_change_a_supers_or_another_admins_record() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "profile of {target}");
-        let r = s
-            .browser(Method::PUT, &format!("/v1/users/{target}/cards"), Some(&me))
-            .json(&json!({"cards": [{"number": "123456"}]}))
-            .send()
-            .await
-            .unwrap();
+        let r = send_json(
+            &s,
+            Method::PUT,
+            &format!("/v1/users/{target}/cards"),
+            Some(&me),
+            &json!({"cards": [{"number": "123456"}]}),
+        )
+        .await;
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "cards of {target}");
         let r = s.browser(Method::DELETE, &format!("/v1/users/{target}/photo"), Some(&me)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN, "photo of {target}");
     }
-    let r = s
-        .browser(Method::PUT, &format!("/v1/users/{regular}/cards"), Some(&me))
-        .json(&json!({"cards": [{"number": "123456"}]}))
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(
+        &s,
+        Method::PUT,
+        &format!("/v1/users/{regular}/cards"),
+        Some(&me),
+        &json!({"cards": [{"number": "123456"}]}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK, "a REGULAR person's record is the ADMIN's to change");
 }
 
@@ -134,31 +138,31 @@ async fn an_admin_cannot_change_a_supers_or_another_admins_record() {
 async fn a_second_administrator_made_through_the_api_signs_in_and_works_as_admin() {
     let s = TestServer::start().await;
     let me = s.sign_in(ADMIN, ADMIN_PASSWORD).await;
-    let r = s
-        .browser(Method::POST, "/v1/users", Some(&me))
-        .json(&json!({"name": "Skyler White", "username": "skyler"}))
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(&s, Method::POST, "/v1/users", Some(&me), &json!({"name": "Skyler White", "username": "skyler"}))
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let id = body(r).await["id"].as_i64().unwrap();
     let r =
         s.browser(Method::POST, "/v1/admins", Some(&me)).json(&json!({"usernames": ["skyler"]})).send().await.unwrap();
     assert_eq!(body(r).await["status"], "OK");
-    let r = s
-        .browser(Method::PUT, &format!("/v1/users/{id}/password"), Some(&me))
-        .json(&json!({"new_password": "a temporary password 7"}))
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(
+        &s,
+        Method::PUT,
+        &format!("/v1/users/{id}/password"),
+        Some(&me),
+        &json!({"new_password": "a temporary password 7"}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
 
-    let r = s
-        .browser(Method::POST, "/v1/session", None)
-        .json(&json!({"username": "skyler", "password": "a temporary password 7"}))
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(
+        &s,
+        Method::POST,
+        "/v1/session",
+        None,
+        &json!({"username": "skyler", "password": "a temporary password 7"}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::OK);
     let skyler = session_cookie(&r).unwrap();
     let view = body(r).await;
@@ -169,12 +173,14 @@ async fn a_second_administrator_made_through_the_api_signs_in_and_works_as_admin
     let r = s.browser(Method::GET, "/v1/tokens", Some(&skyler)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "but API tokens are a SUPER's");
 
-    let r = s
-        .browser(Method::PUT, "/v1/password", Some(&skyler))
-        .json(&json!({"old_password": "a temporary password 7", "new_password": "skyler chose this one"}))
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(
+        &s,
+        Method::PUT,
+        "/v1/password",
+        Some(&skyler),
+        &json!({"old_password": "a temporary password 7", "new_password": "skyler chose this one"}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let view = body(s.browser(Method::GET, "/v1/session", Some(&skyler)).send().await.unwrap()).await;
     assert_eq!(view["password_change_required"], false);
@@ -184,12 +190,14 @@ async fn a_second_administrator_made_through_the_api_signs_in_and_works_as_admin
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let r = s.browser(Method::GET, "/v1/session", Some(&skyler)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let r = s
-        .browser(Method::POST, "/v1/session", None)
-        .json(&json!({"username": "skyler", "password": "skyler chose this one"}))
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(
+        &s,
+        Method::POST,
+        "/v1/session",
+        None,
+        &json!({"username": "skyler", "password": "skyler chose this one"}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "a disabled login cannot sign in");
 }
 
@@ -200,22 +208,26 @@ async fn a_new_login_needs_a_username_and_the_rank_rules() {
     let me = s.sign_in("walter", PW).await;
     let r = s.browser(Method::POST, "/v1/users", Some(&me)).json(&json!({"name": "No Username"})).send().await.unwrap();
     let id = body(r).await["id"].as_i64().unwrap();
-    let r = s
-        .browser(Method::PUT, &format!("/v1/users/{id}/password"), Some(&me))
-        .json(&json!({"new_password": "a temporary password 7"}))
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(
+        &s,
+        Method::PUT,
+        &format!("/v1/users/{id}/password"),
+        Some(&me),
+        &json!({"new_password": "a temporary password 7"}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(body(r).await["error"]["field"], "username");
     let super_row: i64 =
         sqlx::query_scalar("SELECT id FROM users WHERE username = 'admin'").fetch_one(s.db()).await.unwrap();
-    let r = s
-        .browser(Method::PUT, &format!("/v1/users/{super_row}/password"), Some(&me))
-        .json(&json!({"new_password": "a temporary password 7"}))
-        .send()
-        .await
-        .unwrap();
+    let r = send_json(
+        &s,
+        Method::PUT,
+        &format!("/v1/users/{super_row}/password"),
+        Some(&me),
+        &json!({"new_password": "a temporary password 7"}),
+    )
+    .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN, "an ADMIN does not reset a SUPER");
 }
 
@@ -291,4 +303,15 @@ async fn housekeeping_purges_what_no_longer_counts_and_fills_the_gauges() {
 
 async fn count(s: &TestServer, sql: &str) -> i64 {
     sqlx::query_scalar::<_, i64>(sql).fetch_one(s.db()).await.unwrap()
+}
+
+/// A JSON request as the console sends it.
+async fn send_json(
+    s: &TestServer,
+    method: Method,
+    path: &str,
+    cookie: Option<&str>,
+    body: &serde_json::Value,
+) -> reqwest::Response {
+    s.browser(method, path, cookie).json(body).send().await.unwrap()
 }
