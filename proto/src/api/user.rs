@@ -1,6 +1,6 @@
 //! The people of the directory as the REST API shows and takes them.
 
-use crate::domain::{PersonFields, Rank, Status};
+use crate::domain::{PersonFields, Rank, Status, Tag};
 use serde::{Deserialize, Serialize};
 
 /// A card as a request gives it: the number as decimal or hex text, always a string.
@@ -189,4 +189,64 @@ impl ImportMode {
             Self::Upsert => "upsert",
         }
     }
+}
+
+/// The filters, order and page of a list of people (`GET /v1/users`; the export takes the
+/// filters). An empty parameter is the same as an absent one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema), into_params(parameter_in = Query))]
+pub struct UserQuery {
+    /// Substring of name, username or email (case-insensitive); no control characters.
+    #[cfg_attr(feature = "openapi", param(max_length = 128))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
+    /// Exact email (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username_prefix: Option<String>,
+    /// `example.com`: emails ending in `@example.com`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_domain: Option<String>,
+    #[cfg_attr(feature = "openapi", param(inline))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    #[cfg_attr(feature = "openapi", param(inline))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Tag>,
+    #[cfg_attr(feature = "openapi", param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_group: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_id: Option<String>,
+    /// The device user ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Exact name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The directory ID.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// Changed at or after this local date or date-time of the site's time zone (`2025-03-01`, `2025-03-01T08:00`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// Changed at or after this ISO 8601 instant (`2025-03-01T08:00:00Z`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_utc: Option<String>,
+    /// Default `name`.
+    #[cfg_attr(feature = "openapi", param(inline))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<SortBy>,
+    /// Default `asc`.
+    #[cfg_attr(feature = "openapi", param(inline))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<SortOrder>,
+    /// 1 to 500, default 50.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[cfg_attr(feature = "openapi", param(maximum = 1_000_000_000))]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
 }

@@ -6,50 +6,9 @@ use super::person_read::{COLUMNS, PersonRow, VISIBLE, views};
 use crate::error::{ApiError, ApiResult};
 use proto::api::user::{DEFAULT_PAGE, MAX_PAGE, UserPage};
 use proto::api::user::{SortBy, SortOrder};
-use proto::domain::{Status, Tag};
-use serde::Deserialize;
 use sqlx::QueryBuilder;
 
-#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams, utoipa::ToSchema)]
-#[into_params(parameter_in = Query)]
-pub struct UserQuery {
-    /// Substring of name, username or email (case-insensitive); no control characters.
-    #[param(max_length = 128)]
-    pub search: Option<String>,
-    /// Exact email (case-insensitive).
-    pub email: Option<String>,
-    pub username_prefix: Option<String>,
-    /// `example.com`: emails ending in `@example.com`.
-    pub email_domain: Option<String>,
-    #[param(inline)]
-    pub status: Option<Status>,
-    #[param(inline)]
-    pub tag: Option<Tag>,
-    #[param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64)]
-    pub access_group: Option<u32>,
-    pub system_id: Option<String>,
-    /// The device user ID.
-    pub user_id: Option<String>,
-    /// Exact name.
-    pub name: Option<String>,
-    /// The directory ID.
-    pub id: Option<i64>,
-    /// Changed at or after this local date or date-time of the site's time zone (`2025-03-01`, `2025-03-01T08:00`).
-    pub since: Option<String>,
-    /// Changed at or after this ISO 8601 instant (`2025-03-01T08:00:00Z`).
-    pub since_utc: Option<String>,
-    /// Default `name`.
-    #[param(inline)]
-    pub sort: Option<SortBy>,
-    /// Default `asc`.
-    #[param(inline)]
-    pub order: Option<SortOrder>,
-    /// 1 to 500, default 50.
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<u32>,
-    #[param(maximum = 1_000_000_000)]
-    pub offset: Option<u64>,
-}
+pub use proto::api::user::UserQuery;
 
 fn bad(field: &str, message: String) -> ApiError {
     ApiError::bad_request(format!("{field}: {message}")).with_field(field)
