@@ -40,7 +40,10 @@ fn test() -> Result<()> {
     cargo(&["clippy", "-p", "app", "--target", WASM_TARGET, "--", "-D", "warnings"])?;
     cargo(&["test", "--workspace", "--exclude", "app"])?;
     cargo(&["build", "-p", "app", "--target", WASM_TARGET])?;
-    fuzz(&["--max-examples", "5", "--workers", "2", "--seed", "1"])?;
+    // One worker: hypothesis parses lambda sources with `ast` from several threads at once
+    // otherwise, which Python 3.11 sometimes refuses ("AST constructor recursion depth
+    // mismatch") — a tool error, not a finding, seen once in a CI run with two workers.
+    fuzz(&["--max-examples", "5", "--workers", "1", "--seed", "1"])?;
     println!("xtask test: all checks passed");
     Ok(())
 }
