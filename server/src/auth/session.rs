@@ -174,21 +174,28 @@ pub async fn revoke_login<'e, E: crate::db::Executor<'e>>(
 /// Ends every session and API token acting as one site account (demotion, suspension,
 /// deactivation, deletion, an admin's "end sessions"). Returns the sessions ended.
 pub async fn revoke_account(tx: &mut crate::db::Conn, user_row: i64, now: i64) -> sqlx::Result<u64> {
-    // The login's bearer tokens not yet scoped to a site go too: they are its way back in.
-    let done = sqlx::query(
-        "UPDATE sessions SET revoked_at = $1 WHERE revoked_at IS NULL AND (user_row = $2
-         OR (user_row IS NULL AND login_id = (SELECT login_id FROM users WHERE id = $2)))",
-    )
-    .bind(now)
-    .bind(user_row)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_row = $2 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(user_row)
-        .execute(&mut *tx)
-        .await?;
-    Ok(done.rows_affected())
+    revoke_accounts(tx, &[user_row], now).await
+}
+
+/// [`revoke_account`] for many people at once (bulk lifecycle calls). The logins' bearer
+/// tokens not yet scoped to a site go too: they are the way back in.
+pub async fn revoke_accounts(tx: &mut crate::db::Conn, user_rows: &[i64], now: i64) -> sqlx::Result<u64> {
+    use crate::db::{Backend, IN_LIST_CHUNK, push_in_list};
+    let mut ended = 0;
+    for chunk in user_rows.chunks(IN_LIST_CHUNK) {
+        let mut q = sqlx::QueryBuilder::<Backend>::new("UPDATE sessions SET revoked_at = ");
+        q.push_bind(now).push(" WHERE revoked_at IS NULL AND (user_row");
+        push_in_list(&mut q, chunk.iter().copied());
+        q.push(" OR (user_row IS NULL AND login_id IN (SELECT login_id FROM users WHERE id");
+        push_in_list(&mut q, chunk.iter().copied());
+        q.push(")))");
+        ended += q.build().execute(&mut *tx).await?.rows_affected();
+        let mut q = sqlx::QueryBuilder::<Backend>::new("UPDATE api_tokens SET revoked_at = ");
+        q.push_bind(now).push(" WHERE revoked_at IS NULL AND user_row");
+        push_in_list(&mut q, chunk.iter().copied());
+        q.build().execute(&mut *tx).await?;
+    }
+    Ok(ended)
 }
 
 /// A live session as its owner sees it: id, kind, source IP, created, last seen, expires.

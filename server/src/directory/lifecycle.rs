@@ -30,7 +30,7 @@ fn check(person: &StatusRow, action: Action, actor: &Actor, supers: &mut i64) ->
     if actor.user_row == person.id && !matches!(action, Action::CredentialsChanged | Action::Reactivate) {
         return Err(ApiError::forbidden(format!("you cannot {} yourself", action.as_str())));
     }
-    if person.rank() > Rank::Regular && actor.rank < Rank::Super && action != Action::CredentialsChanged {
+    if !actor.rank.may_manage(person.rank()) && action != Action::CredentialsChanged {
         return Err(ApiError::forbidden(format!(
             "user {} is {}; only a SUPER may {} them",
             person.user_id,
@@ -133,24 +133,8 @@ async fn write_many(
         }
     }
     let ending: Vec<i64> = changes.iter().filter(|(_, t)| t.ends_sessions).map(|(p, _)| p.id).collect();
-    for chunk in ending.chunks(CHUNK) {
-        // Sessions and API tokens alike: who loses access loses every way in.
-        for table in ["sessions", "api_tokens"] {
-            let mut q: QueryBuilder<crate::db::Backend> =
-                QueryBuilder::new(format!("UPDATE {table} SET revoked_at = "));
-            q.push_bind(now).push(" WHERE revoked_at IS NULL AND user_row");
-            push_in_list(&mut q, chunk.iter().copied());
-            q.build().execute(&mut *tx).await?;
-        }
-        // Their logins' bearer tokens not yet scoped to a site (see session::revoke_account).
-        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("UPDATE sessions SET revoked_at = ");
-        q.push_bind(now).push(
-            " WHERE revoked_at IS NULL AND user_row IS NULL AND login_id IN (SELECT login_id FROM users WHERE id",
-        );
-        push_in_list(&mut q, chunk.iter().copied());
-        q.push(")");
-        q.build().execute(&mut *tx).await?;
-    }
+    // Who loses access loses every way in: sessions, bearer tokens, API tokens.
+    session::revoke_accounts(&mut *tx, &ending, now).await?;
     let work: Vec<(&StatusRow, &str)> = changes
         .iter()
         .filter_map(|(p, t)| {
