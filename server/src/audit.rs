@@ -1,6 +1,7 @@
 //! The audit trail: one row per change and per sign-in attempt. Rows are final (triggers
 //! refuse UPDATE and DELETE); before/after values never hold a secret.
 
+pub use proto::api::audit::Action;
 use serde::Serialize;
 
 #[derive(Debug, Clone)]
@@ -8,7 +9,7 @@ pub struct Entry<'a> {
     pub site_id: Option<i64>,
     pub actor: &'a str,
     pub source_ip: &'a str,
-    pub action: &'a str,
+    pub action: Action,
     pub target: Option<&'a str>,
     pub success: bool,
     /// JSON text, serialized once when the entry is made.
@@ -17,7 +18,7 @@ pub struct Entry<'a> {
 }
 
 impl<'a> Entry<'a> {
-    pub fn new(site_id: Option<i64>, actor: &'a str, source_ip: &'a str, action: &'a str) -> Self {
+    pub fn new(site_id: Option<i64>, actor: &'a str, source_ip: &'a str, action: Action) -> Self {
         Self { site_id, actor, source_ip, action, target: None, success: true, before: None, after: None }
     }
     pub fn target(mut self, target: &'a str) -> Self {
@@ -40,43 +41,34 @@ impl<'a> Entry<'a> {
 
 /// Writes the row with `db` (a transaction when it records a change made in it).
 pub async fn record<'e, E: crate::db::Executor<'e>>(db: E, now: i64, e: Entry<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit (at, site_id, actor, source_ip, action, target, outcome, before_json, after_json)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(now)
-    .bind(e.site_id)
-    .bind(e.actor)
-    .bind(e.source_ip)
-    .bind(e.action)
-    .bind(e.target)
-    .bind(if e.success { "success" } else { "failure" })
-    .bind(e.before)
-    .bind(e.after)
-    .execute(db)
-    .await?;
-    Ok(())
+    insert(db, now, std::slice::from_ref(&e)).await
 }
 
 /// Writes many rows at once (bulk changes: one row per person, few statements).
 pub async fn record_many(db: &mut crate::db::Conn, now: i64, entries: Vec<Entry<'_>>) -> sqlx::Result<()> {
     for chunk in entries.chunks(1000) {
-        let mut q: sqlx::QueryBuilder<crate::db::Backend> = sqlx::QueryBuilder::new(
-            "INSERT INTO audit (at, site_id, actor, source_ip, action, target, outcome, before_json, after_json) ",
-        );
-        q.push_values(chunk, |mut row, e| {
-            row.push_bind(now)
-                .push_bind(e.site_id)
-                .push_bind(e.actor)
-                .push_bind(e.source_ip)
-                .push_bind(e.action)
-                .push_bind(e.target)
-                .push_bind(if e.success { "success" } else { "failure" })
-                .push_bind(e.before.clone())
-                .push_bind(e.after.clone());
-        });
-        q.build().execute(&mut *db).await?;
+        insert(&mut *db, now, chunk).await?;
     }
+    Ok(())
+}
+
+/// The one statement that writes audit rows.
+async fn insert<'e, E: crate::db::Executor<'e>>(db: E, now: i64, entries: &[Entry<'_>]) -> sqlx::Result<()> {
+    let mut q: sqlx::QueryBuilder<crate::db::Backend> = sqlx::QueryBuilder::new(
+        "INSERT INTO audit (at, site_id, actor, source_ip, action, target, outcome, before_json, after_json) ",
+    );
+    q.push_values(entries, |mut row, e| {
+        row.push_bind(now)
+            .push_bind(e.site_id)
+            .push_bind(e.actor)
+            .push_bind(e.source_ip)
+            .push_bind(e.action.as_str())
+            .push_bind(e.target)
+            .push_bind(if e.success { "success" } else { "failure" })
+            .push_bind(e.before.clone())
+            .push_bind(e.after.clone());
+    });
+    q.build().execute(db).await?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! No default accounts: the first SUPER comes from a one-time bootstrap code printed at
 //! first start (single use, 60 minutes), or from `LINTEL_BOOTSTRAP_ADMIN`.
 
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::auth::password::Password;
 use crate::auth::secret::{Secret, grouped_code};
@@ -32,7 +33,7 @@ pub async fn purge_codes(db: &Db, now: i64) -> sqlx::Result<u64> {
 /// Issues a fresh code (earlier unused ones stop working) and returns it to be printed.
 pub async fn issue_code(db: &Db, now: i64) -> sqlx::Result<Secret> {
     let code = grouped_code();
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::write(db).await?;
     sqlx::query("UPDATE bootstrap_codes SET used_at = $1 WHERE used_at IS NULL").bind(now).execute(&mut *tx).await?;
     sqlx::query("INSERT INTO bootstrap_codes (code_hash, created_at, expires_at) VALUES ($1, $2, $3)")
         .bind(code.hash())
@@ -131,7 +132,8 @@ pub async fn create_first_super(
         crate::db::search::add(&mut tx, row, row).await?;
         let after = serde_json::json!({"username": username, "user_id": user_id, "rank": "SUPER"});
         let how = if code.is_some() { "bootstrap code" } else { "LINTEL_BOOTSTRAP_ADMIN" };
-        let entry = Entry::new(Some(site_id), how, source_ip, "bootstrap.create_super").target(username).after(after);
+        let entry =
+            Entry::new(Some(site_id), how, source_ip, Action::BootstrapCreateSuper).target(username).after(after);
         audit::record(&mut *tx, now, entry).await?;
     }
     tx.commit().await?;

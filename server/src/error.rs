@@ -49,8 +49,8 @@ impl ApiError {
     }
 
     /// The same failure as one item of a batch or bulk call.
-    pub fn item_error(&self) -> proto::api::user::ItemError {
-        proto::api::user::ItemError {
+    pub fn item_error(&self) -> proto::api::batch::ItemError {
+        proto::api::batch::ItemError {
             code: self.code().to_owned(),
             field: self.field.clone(),
             message: self.message.clone(),

@@ -2,6 +2,7 @@
 //! accounts and deactivated people get none, and the last SUPER of a site stays SUPER.
 //! A change ends the person's sessions on that site at once.
 
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::auth::session;
 use crate::error::ApiError;
@@ -88,7 +89,7 @@ pub async fn set(
     // Demotions take effect at once; promotions are harmless to keep, but a fresh sign-in
     // keeps the rule simple: any rank change ends the person's sessions on this site.
     session::revoke_account(&mut *tx, target, c.now).await?;
-    let entry = Entry::new(Some(c.site_id), c.actor, c.source_ip, "user.rank")
+    let entry = Entry::new(Some(c.site_id), c.actor, c.source_ip, Action::UserRank)
         .target(label)
         .before(serde_json::json!({"rank": old}))
         .after(serde_json::json!({"rank": rank}));
@@ -151,7 +152,7 @@ pub async fn admins(db: &crate::db::Db, site_id: i64) -> sqlx::Result<Vec<AdminR
 }
 
 /// The person of a site with this (lower-case) username, login or not.
-pub async fn person_by_username(db: &crate::db::Db, site_id: i64, username: &str) -> sqlx::Result<Option<i64>> {
+pub async fn person_by_username(db: &mut crate::db::Conn, site_id: i64, username: &str) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar("SELECT id FROM users WHERE username = $1 AND site_id = $2 AND deleted_at IS NULL")
         .bind(username)
         .bind(site_id)

@@ -1,6 +1,7 @@
 //! Admins and ranks (`/v1/admins`, `PUT /v1/users/{id}/rank`).
 
 use super::BatchStatus;
+use super::batch::ItemError;
 use crate::domain::Rank;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -47,7 +48,7 @@ pub struct RemoveAdmins {
 }
 
 /// `status` is `OK` when every username was handled, `ERROR` with `error_details` (keyed
-/// by username) otherwise.
+/// by username as given) otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchResult {
@@ -56,7 +57,7 @@ pub struct BatchResult {
     pub msg: Option<String>,
     pub updated: Vec<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub error_details: BTreeMap<String, String>,
+    pub error_details: BTreeMap<String, ItemError>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -20,6 +20,70 @@ impl Outcome {
     }
 }
 
+/// Declares the audited acts once: the variant, its name in the audit, and what it records.
+macro_rules! actions {
+    ($($variant:ident = $name:literal, $doc:literal;)*) => {
+        /// What an audit row records. The name (`user.suspend`) is what the audit stores and
+        /// the API shows and filters by.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum Action {
+            $(#[doc = $doc] #[serde(rename = $name)] $variant,)*
+        }
+
+        impl Action {
+            pub const ALL: &[Action] = &[$(Action::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)*
+                }
+            }
+
+            /// The action an audit row names, if it is one of today's.
+            pub fn parse(name: &str) -> Option<Self> {
+                match name {
+                    $($name => Some(Action::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    BootstrapCreateSuper = "bootstrap.create_super", "The first SUPER made with the bootstrap code.";
+    SignInCookie = "sign_in.cookie", "A console sign-in (session cookie).";
+    SignInBearer = "sign_in.bearer", "A sign-in for a bearer token (`POST /v1/login`).";
+    SignOut = "sign_out", "A session ended by its owner.";
+    PasswordChange = "password.change", "Someone changed their own password.";
+    PasswordReset = "password.reset", "An administrator set someone's password.";
+    LoginCreate = "login.create", "An administrator gave a person a console login.";
+    LoginDisable = "login.disable", "An administrator disabled a person's console login.";
+    SessionsEnd = "sessions.end", "An administrator ended a person's sessions.";
+    TokenCreate = "token.create", "An API token was made.";
+    TokenRevoke = "token.revoke", "An API token was revoked.";
+    UserCreate = "user.create", "A person was created.";
+    UserUpdate = "user.update", "A person's profile, access or validity changed.";
+    UserDelete = "user.delete", "A person was deleted.";
+    UserSuspend = "user.suspend", "A person was suspended.";
+    UserReactivate = "user.reactivate", "A person was reactivated.";
+    UserDeactivate = "user.deactivate", "A person was deactivated.";
+    UserToggleSuspension = "user.toggle_suspension", "A person's suspension was toggled.";
+    UserCredentials = "user.credentials", "A person's credentials changed (device work queued).";
+    UserPromote = "user.promote", "A GUEST became a USER.";
+    UserRank = "user.rank", "A person's rank changed.";
+    UserPhoto = "user.photo", "A person's photo changed.";
+    UserCards = "user.cards", "A person's cards changed.";
+    UserPin = "user.pin", "A person's PIN was set or cleared.";
+    UserFingerprints = "user.fingerprints", "A person's fingerprints changed.";
+    UserFaces = "user.faces", "A person's faces changed.";
+    UserMobileInvite = "user.mobile.invite", "A mobile credential invitation was sent.";
+    UserMobileRedeem = "user.mobile.redeem", "A mobile credential invitation was redeemed.";
+    UserMobileRevoke = "user.mobile.revoke", "A mobile credential was revoked.";
+    UsersImport = "users.import", "A CSV import ran (or was dry-run).";
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditRow {
@@ -29,7 +93,7 @@ pub struct AuditRow {
     pub site_id: Option<i64>,
     pub actor: String,
     pub source_ip: Option<String>,
-    pub action: String,
+    pub action: Action,
     pub target: Option<String>,
     pub outcome: Outcome,
     /// The values before and after a change; secrets are never in them.
@@ -44,3 +108,31 @@ pub struct AuditPage {
     pub has_more: bool,
     pub next_offset: Option<i64>,
 }
+
+/// `GET /v1/audit`'s filters and page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct AuditQuery {
+    #[cfg_attr(feature = "openapi", param(inline))]
+    pub action: Option<Action>,
+    /// Exact actor name (a username, or `token:<name>` for an API token).
+    pub actor: Option<String>,
+    /// Exact target (a user ID, a username, a token's name, an import tag).
+    pub target: Option<String>,
+    #[cfg_attr(feature = "openapi", param(inline))]
+    pub outcome: Option<Outcome>,
+    /// From this instant on, inclusive (RFC 3339, `2026-11-30T08:00:00Z`).
+    #[cfg_attr(feature = "openapi", param(format = DateTime))]
+    pub since: Option<String>,
+    /// Before this instant (RFC 3339).
+    #[cfg_attr(feature = "openapi", param(format = DateTime))]
+    pub until: Option<String>,
+    /// 1 to 500, default 50.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
+    pub limit: Option<i64>,
+    #[cfg_attr(feature = "openapi", param(minimum = 0, maximum = 1_000_000_000))]
+    pub offset: Option<i64>,
+}
+
+/// Most rows one audit page shows.
+pub const MAX_AUDIT_LIMIT: i64 = 500;

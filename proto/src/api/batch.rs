@@ -1,11 +1,22 @@
 //! Calls on many people at once: batch creation, bulk lifecycle (BioStar Air's
 //! `POST /v1/users/suspend` keeps its request shape), and BioStar Air's search.
 
-use super::user::{ItemError, NewUser, UserView};
+use super::user::{NewUser, UserView};
 use super::{BatchStatus, PinText};
 use crate::domain::Status;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// Why one item of a batch, bulk or import call failed: the same code, field and message
+/// the failure would have as a whole request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ItemError {
+    /// `conflict`, `unprocessable_entity`, `not_found`, `forbidden`…
+    pub code: String,
+    pub field: Option<String>,
+    pub message: String,
+}
 
 /// Most people one batch creates.
 pub const MAX_BATCH: usize = 1000;
@@ -65,22 +76,14 @@ pub struct BulkItem {
     pub status: Status,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct BulkError {
-    /// The ID or email as given.
-    pub key: String,
-    #[serde(flatten)]
-    pub error: ItemError,
-}
-
 /// `OK` when every person was handled; `ERROR` with `error_details` otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BulkOutcome {
     pub status: BatchStatus,
     pub results: Vec<BulkItem>,
-    pub error_details: Vec<BulkError>,
+    /// Keyed by the ID or email as given.
+    pub error_details: BTreeMap<String, ItemError>,
 }
 
 /// A new person, and the PIN the server chose when `pin` was `******` (shown only here).

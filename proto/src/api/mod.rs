@@ -5,6 +5,7 @@ pub mod audit;
 pub mod batch;
 pub mod credentials;
 pub mod error;
+pub mod import;
 pub mod scope;
 pub mod secret_text;
 pub mod session;
@@ -15,6 +16,9 @@ pub use scope::Scope;
 pub use secret_text::{Password, PinText};
 
 use serde::{Deserialize, Serialize};
+
+/// The largest `offset` a paged listing takes (deeper pages are a search away).
+pub const MAX_OFFSET: u64 = 1_000_000_000;
 
 /// The overall result of a call that reports per item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -86,16 +86,6 @@ pub struct UserPage {
     pub next_offset: Option<u64>,
 }
 
-/// Per-item outcome of a batch call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ItemError {
-    /// The code the same failure has as a whole request (`conflict`, `unprocessable_entity`…).
-    pub code: String,
-    pub field: Option<String>,
-    pub message: String,
-}
-
 /// The listing's default and largest page.
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 500;

@@ -94,19 +94,20 @@ async fn batch(
     let mut error_details = BTreeMap::new();
     for username in usernames {
         let key = username.to_lowercase();
-        let row = ranks::person_by_username(&state.db, change.site_id, &key).await?;
+        let mut tx = crate::db::write(&state.db).await?;
+        let row = ranks::person_by_username(&mut tx, change.site_id, &key).await?;
         let Some(row) = row else {
-            error_details.insert(username.clone(), format!("User ({username}) not found"));
+            let e = ApiError::not_found(format!("User ({username}) not found")).with_field("usernames");
+            error_details.insert(username.clone(), e.item_error());
             continue;
         };
-        let mut tx = state.db.begin().await?;
         match ranks::set(&mut tx, change, row, &key, rank).await {
             Ok(_) => {
                 tx.commit().await?;
                 updated.push(username.clone());
             }
             Err(SetError::Rule(e)) => {
-                error_details.insert(username.clone(), e.to_string());
+                error_details.insert(username.clone(), ApiError::from(e).item_error());
             }
             Err(SetError::Db(e)) => return Err(e.into()),
         }
@@ -130,7 +131,7 @@ pub async fn set_one(
     Json(req): Json<SetRank>,
 ) -> ApiResult<axum::Json<RankView>> {
     let change = change(&state, &caller, &account, &ip);
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let changed = ranks::set(&mut tx, &change, id, &format!("user {id}"), req.rank).await?;
     tx.commit().await?;
     Ok(axum::Json(RankView { id, rank: req.rank, changed }))

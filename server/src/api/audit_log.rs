@@ -8,31 +8,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::extract::Query;
 use axum::extract::State;
-use proto::api::audit::{AuditPage, AuditRow, Outcome};
-use serde::Deserialize;
-
-pub const MAX_LIMIT: i64 = 500;
-
-#[derive(Deserialize, utoipa::IntoParams)]
-pub struct AuditQuery {
-    /// Exact action, e.g. `sign_in.cookie`.
-    pub action: Option<String>,
-    pub actor: Option<String>,
-    pub target: Option<String>,
-    #[param(inline)]
-    pub outcome: Option<Outcome>,
-    /// From this instant on, inclusive (RFC 3339, `2026-11-30T08:00:00Z`).
-    #[param(format = DateTime)]
-    pub since: Option<String>,
-    /// Before this instant (RFC 3339).
-    #[param(format = DateTime)]
-    pub until: Option<String>,
-    /// 1 to 500, default 50.
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    #[param(minimum = 0)]
-    pub offset: Option<i64>,
-}
+use proto::api::MAX_OFFSET;
+use proto::api::audit::{Action, AuditPage, AuditQuery, AuditRow, MAX_AUDIT_LIMIT as MAX_LIMIT, Outcome};
 
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", security(("session" = []), ("bearer" = [])), params(AuditQuery), responses((status = 200, body = AuditPage), (status = 400, description = "bad request", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn list(
@@ -45,13 +22,13 @@ pub async fn list(
         return Err(ApiError::bad_request(format!("limit: {limit} is outside 1..={MAX_LIMIT}")).with_field("limit"));
     }
     let offset = q.offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(ApiError::bad_request(format!("offset: {offset} is below 0")).with_field("offset"));
+    if !(0..=MAX_OFFSET as i64).contains(&offset) {
+        return Err(ApiError::bad_request(format!("offset: {offset} is outside 0..={MAX_OFFSET}")).with_field("offset"));
     }
     let filter = audit::Filter {
         site_id: account.site_id,
         own_name: &caller.username,
-        action: q.action.as_deref(),
+        action: q.action.map(Action::as_str),
         actor: q.actor.as_deref(),
         target: q.target.as_deref(),
         outcome: q.outcome.map(Outcome::as_str),
@@ -64,19 +41,25 @@ pub async fn list(
     let rows = rows
         .into_iter()
         .take(limit as usize)
-        .map(|(id, at, site_id, actor, source_ip, action, target, outcome, before, after)| AuditRow {
-            id,
-            at: rfc3339(at),
-            site_id,
-            actor,
-            source_ip,
-            action,
-            target,
-            outcome: if outcome == "success" { Outcome::Success } else { Outcome::Failure },
-            before: parse(before),
-            after: parse(after),
+        .map(|(id, at, site_id, actor, source_ip, action, target, outcome, before, after)| {
+            let action = Action::parse(&action).ok_or_else(|| {
+                tracing::error!(id, action, "audit row with an unknown action");
+                ApiError::internal()
+            })?;
+            Ok(AuditRow {
+                id,
+                at: rfc3339(at),
+                site_id,
+                actor,
+                source_ip,
+                action,
+                target,
+                outcome: if outcome == "success" { Outcome::Success } else { Outcome::Failure },
+                before: parse(before),
+                after: parse(after),
+            })
         })
-        .collect();
+        .collect::<ApiResult<_>>()?;
     Ok(axum::Json(AuditPage { rows, has_more, next_offset: has_more.then_some(offset + limit) }))
 }
 

@@ -1,11 +1,11 @@
 //! CSV imports: `POST /v1/users/import` (create / update / upsert by a key, dry run,
 //! import tag, per-row results kept for download as CSV). The export is `user_export`.
 
+use crate::audit::Action;
 use crate::auth::caller::OnSite;
 use crate::directory::Actor;
-use crate::directory::csv_import::{self, Mode, Plan, RowResult};
-use crate::directory::csv_rows::{self, line};
-use crate::directory::person_read::KeyColumn;
+use crate::directory::csv_import::{self, Plan};
+use crate::directory::csv_rows;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::extract::{Path, Query};
@@ -13,62 +13,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use proto::api::import::{ERRORS_SHOWN, ImportParams, ImportSummary, RowOutcome};
 use proto::domain::person::{SHORT_TEXT_MAX_CHARS, bounded};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Largest CSV file an import takes.
 pub const MAX_CSV_BYTES: usize = 64 << 20;
-/// Error rows shown in the JSON answer; all of them are in the results CSV.
-const ERRORS_SHOWN: usize = 100;
-
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ImportParams {
-    #[param(inline)]
-    pub mode: Mode,
-    /// The column that names a person.
-    #[param(inline)]
-    pub key: KeyColumn,
-    /// Check every row and report, commit nothing.
-    #[serde(default)]
-    pub dry_run: bool,
-    /// Set on every row touched; default `csv-` and the start of the file's SHA-256 (so a
-    /// re-run of the same file recognises its rows).
-    #[param(max_length = 64)]
-    pub tag: Option<String>,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct ImportSummary {
-    pub import_id: i64,
-    pub dry_run: bool,
-    pub tag: String,
-    pub rows: usize,
-    pub created: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub failed: usize,
-    /// The first error rows; all per-row results are at `results_url`.
-    pub errors: Vec<RowResult>,
-    pub results_url: String,
-}
-
-fn results_csv(results: &[RowResult]) -> String {
-    let mut out = line(&["line", "outcome", "id", "user_id", "field", "message"]);
-    for r in results {
-        let id = r.id.map(|i| i.to_string()).unwrap_or_default();
-        out += &line(&[
-            &r.line.to_string(),
-            r.outcome,
-            &id,
-            r.user_id.as_deref().unwrap_or_default(),
-            r.field.as_deref().unwrap_or_default(),
-            r.message.as_deref().unwrap_or_default(),
-        ]);
-    }
-    out
-}
 
 #[utoipa::path(post, path = "/v1/users/import", tag = "import-export", security(("session" = []), ("bearer" = [])), params(ImportParams), request_body(content = String, content_type = "text/csv", description = "UTF-8 CSV (a BOM is fine); header names ignore case and spaces; lists in a cell are separated by `;`"), responses((status = 200, body = ImportSummary), (status = 400, description = "a bad parameter or an unreadable file", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 413, description = "larger than 64 MiB", body = crate::error::ErrorBody), (status = 415, description = "not text/csv", body = crate::error::ErrorBody)))]
 pub async fn import(
@@ -95,21 +45,25 @@ pub async fn import(
     let rows = table.rows.len();
     let plan = Plan { mode, key, dry_run: params.dry_run, tag: tag.clone() };
     let results = csv_import::run(&state, &actor, table, &plan).await?;
-    let count = |o: &str| results.iter().filter(|r| r.outcome == o).count();
-    let (created, updated, unchanged, failed) =
-        (count("created"), count("updated"), count("unchanged"), count("error"));
+    let count = |o: RowOutcome| results.iter().filter(|r| r.outcome == o).count();
+    let (created, updated, unchanged, failed) = (
+        count(RowOutcome::Created),
+        count(RowOutcome::Updated),
+        count(RowOutcome::Unchanged),
+        count(RowOutcome::Error),
+    );
     let now = state.clock.now();
     let record = csv_import::Record {
         tag: &tag,
         file_sha256: &sha,
         rows_total: rows,
         rows_ok: rows - failed,
-        results_csv: results_csv(&results),
+        results_csv: csv_import::results_table(&results),
     };
     let import_id = csv_import::record(&state.db, &actor, &plan, &record, now).await?;
     let after = serde_json::json!({"import_id": import_id, "mode": mode.as_str(), "key": key.name(), "dry_run": params.dry_run, "rows": rows, "created": created, "updated": updated, "failed": failed});
-    crate::audit::record(&state.db, now, actor.entry("users.import").target(&tag).after(after)).await?;
-    let errors = results.into_iter().filter(|r| r.outcome == "error").take(ERRORS_SHOWN).collect();
+    crate::audit::record(&state.db, now, actor.entry(Action::UsersImport).target(&tag).after(after)).await?;
+    let errors = results.into_iter().filter(|r| r.outcome == RowOutcome::Error).take(ERRORS_SHOWN).collect();
     Ok(axum::Json(ImportSummary {
         import_id,
         dry_run: params.dry_run,
@@ -135,7 +89,7 @@ fn csv_response(name: &str, text: String) -> Response {
         .into_response()
 }
 
-#[utoipa::path(get, path = "/v1/imports/{id}/results.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, description = "line,outcome,id,user_id,field,message", content_type = "text/csv"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/v1/imports/{id}/results.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, description = "line,outcome,id,user_id,code,field,message", content_type = "text/csv"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
 pub async fn results(
     State(state): State<AppState>,
     OnSite(_, account): OnSite,

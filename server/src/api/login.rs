@@ -18,7 +18,7 @@ pub async fn login(
     SourceIp(ip): SourceIp,
     Json(req): Json<LoginRequest>,
 ) -> ApiResult<axum::Json<TokenResponse>> {
-    let login = sign_in::check(&state, &req.username, &req.password, &ip, "bearer").await?;
+    let login = sign_in::check(&state, &req.username, &req.password, &ip, crate::audit::Action::SignInBearer).await?;
     let (secret, _) = session::create(&state.db, Kind::Bearer, login.id, None, &ip, state.clock.now()).await?;
     Ok(axum::Json(TokenResponse {
         access_token: secret.expose().to_owned(),

@@ -3,6 +3,7 @@
 //! of type CSN_MOBILE; revoking removes that card. Only the code's SHA-256 is stored.
 
 use crate::api::user_credentials::{finish, load, not_found};
+use crate::audit::Action;
 use crate::auth::caller::OnSite;
 use crate::auth::secret::{Secret, grouped_code};
 use crate::clock::rfc3339;
@@ -52,7 +53,8 @@ pub async fn invite(
     let expires_at = now + days * 86_400;
     let mid = invitations::invite(&mut tx, actor.site_id, id, &code.hash(), &email, now, expires_at).await?;
     let after = json!({"invitation": mid, "email": email, "expires_at": rfc3339(expires_at)});
-    crate::audit::record(&mut *tx, now, actor.entry("user.mobile.invite").target(&row.user_id).after(after)).await?;
+    crate::audit::record(&mut *tx, now, actor.entry(Action::UserMobileInvite).target(&row.user_id).after(after))
+        .await?;
     tx.commit().await?;
     let credential =
         MobileCredential { id: mid, email, state: InvitationState::Invited, expires_at: rfc3339(expires_at) };
@@ -116,7 +118,7 @@ pub async fn redeem(
     cards::insert(&mut tx, actor.site_id, p.user_row, next, &card, Type::CardTypeCsnMobile, false, Some(p.id)).await?;
     invitations::activate(&mut tx, p.id, now).await?;
     let after = json!({"mobile_credential": p.id, "state": "ACTIVE"});
-    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.mobile.redeem", after).await?))
+    Ok(axum::Json(finish(&state, tx, &actor, &row, Action::UserMobileRedeem, after).await?))
 }
 
 #[utoipa::path(delete, path = "/v1/users/{id}/mobile-credentials/{credential_id}", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path), ("credential_id" = i64, Path)), description = "Revokes an invitation or an active mobile credential (its card leaves the devices).", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "already revoked", body = crate::error::ErrorBody)))]
@@ -136,5 +138,5 @@ pub async fn revoke(
     }
     invitations::revoke(&mut tx, credential_id, now).await?;
     let after = json!({"mobile_credential": credential_id, "state": "REVOKED"});
-    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.mobile.revoke", after).await?))
+    Ok(axum::Json(finish(&state, tx, &actor, &row, Action::UserMobileRevoke, after).await?))
 }

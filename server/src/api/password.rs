@@ -1,5 +1,6 @@
 //! Changing one's own password (with the old one). Every other session of the login ends.
 
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::auth::caller::{Signed, SourceIp};
 use crate::auth::logins;
@@ -27,8 +28,9 @@ pub async fn change_own(
         ApiError::internal()
     })?;
     if !matches {
-        let entry =
-            Entry::new(caller.site_id(), &caller.username, &ip, "password.change").target(&caller.username).failed();
+        let entry = Entry::new(caller.site_id(), &caller.username, &ip, Action::PasswordChange)
+            .target(&caller.username)
+            .failed();
         audit::record(&state.db, now, entry).await?;
         return Err(ApiError::forbidden("old_password: does not match").with_field("old_password"));
     }
@@ -37,10 +39,10 @@ pub async fn change_own(
         tracing::error!(error = %e, "hashing failed");
         ApiError::internal()
     })?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::write(&state.db).await?;
     logins::set_password(&mut tx, login_id, &new_hash, false, now).await?;
     let ended = session::revoke_login(&mut *tx, login_id, Some(session_id), now).await?;
-    let entry = Entry::new(caller.site_id(), &caller.username, &ip, "password.change")
+    let entry = Entry::new(caller.site_id(), &caller.username, &ip, Action::PasswordChange)
         .target(&caller.username)
         .after(serde_json::json!({"other_sessions_ended": ended}));
     audit::record(&mut *tx, now, entry).await?;

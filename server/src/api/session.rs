@@ -1,6 +1,7 @@
 //! The browser's sign-in (backend-for-frontend): only an HttpOnly cookie is set; no token
 //! ever appears in a body.
 
+use crate::audit::Action;
 use crate::auth::caller::{Caller, Signed, SourceIp, own_account};
 use crate::auth::logins;
 use crate::auth::session::{self, COOKIE_ABSOLUTE_SECS, Kind};
@@ -28,7 +29,7 @@ pub async fn sign_in(
     Extension(caller): Extension<Option<Arc<Caller>>>,
     Json(req): Json<SignInRequest>,
 ) -> ApiResult<Response> {
-    let login = sign_in::check(&state, &req.username, &req.password, &ip, "cookie").await?;
+    let login = sign_in::check(&state, &req.username, &req.password, &ip, crate::audit::Action::SignInCookie).await?;
     let now = state.clock.now();
     // A new session every time; a session the browser already had ends (no fixation).
     if let Some(old_session) = caller.and_then(|old| old.session_id()) {
@@ -66,7 +67,8 @@ pub async fn sign_out(
     let now = state.clock.now();
     let (_, session_id) = caller.login()?;
     session::revoke(&state.db, session_id, now).await?;
-    let entry = crate::audit::Entry::new(caller.site_id(), &caller.username, &ip, "sign_out").target(&caller.username);
+    let entry =
+        crate::audit::Entry::new(caller.site_id(), &caller.username, &ip, Action::SignOut).target(&caller.username);
     crate::audit::record(&state.db, now, entry).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, set_cookie(&state, "", 0));

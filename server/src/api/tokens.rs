@@ -1,5 +1,6 @@
 //! `GET/POST /v1/tokens`, `DELETE /v1/tokens/{id}`: API tokens of the site (SUPER only).
 
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::auth::api_token::{self, DEFAULT_DAYS, MAX_DAYS, PREFIX};
 use crate::auth::caller::{OnSite, SourceIp};
@@ -44,7 +45,7 @@ pub async fn create(
     let expires_at = now + days * 86_400;
     let secret = Secret::generate(PREFIX);
 
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let user_id = next_user_id(&mut tx, account.site_id).await?;
     let new = api_token::NewToken { name: &name, scopes: &scope_text, expires_at, created_by: account.user_row };
     let id = api_token::create(&mut tx, account.site_id, &user_id, &new, &secret, now).await?;
@@ -52,7 +53,7 @@ pub async fn create(
     audit::record(
         &mut *tx,
         now,
-        Entry::new(Some(account.site_id), &caller.username, &ip, "token.create").target(&name).after(after),
+        Entry::new(Some(account.site_id), &caller.username, &ip, Action::TokenCreate).target(&name).after(after),
     )
     .await?;
     tx.commit().await?;
@@ -97,13 +98,13 @@ pub async fn revoke(
     Path(id): Path<i64>,
 ) -> ApiResult<StatusCode> {
     let now = state.clock.now();
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::write(&state.db).await?;
     let name = api_token::revoke(&mut tx, account.site_id, id, now).await?;
     let name = name.ok_or_else(|| ApiError::not_found(format!("token {id}: no such live token on this site")))?;
     audit::record(
         &mut *tx,
         now,
-        Entry::new(Some(account.site_id), &caller.username, &ip, "token.revoke").target(&name),
+        Entry::new(Some(account.site_id), &caller.username, &ip, Action::TokenRevoke).target(&name),
     )
     .await?;
     tx.commit().await?;

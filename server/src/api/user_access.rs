@@ -5,6 +5,7 @@
 //! allowed only where the admin outranks the person on every one of those sites (a SUPER
 //! may reset anyone below or at SUPER, an ADMIN only REGULAR people).
 
+use crate::audit::Action;
 use crate::audit::{self, Entry};
 use crate::auth::caller::{Account, Caller, OnSite, SourceIp};
 use crate::auth::logins::{self, Holder, LoginError};
@@ -77,11 +78,11 @@ pub async fn reset_password(
     let (action, login, ended) = match holder.login_id {
         Some(login) => {
             logins::set_password(&mut tx, login, &hash, true, now).await?;
-            ("password.reset", login, session::revoke_login(&mut *tx, login, None, now).await?)
+            (Action::PasswordReset, login, session::revoke_login(&mut *tx, login, None, now).await?)
         }
         None => {
             let username = holder.username.clone().ok_or_else(|| LoginError::NoUsername(holder.user_id.clone()))?;
-            ("login.create", logins::create(&mut tx, id, &username, &hash, now).await?, 0)
+            (Action::LoginCreate, logins::create(&mut tx, id, &username, &hash, now).await?, 0)
         }
     };
     let entry = Entry::new(Some(account.site_id), &caller.username, &ip, action)
@@ -106,7 +107,7 @@ pub async fn disable_login(
     let login = holder.login_id.ok_or_else(|| LoginError::NoLogin(holder.user_id.clone()))?;
     logins::disable(&mut tx, login, now).await?;
     let ended = session::revoke_login(&mut *tx, login, None, now).await?;
-    let entry = Entry::new(Some(account.site_id), &caller.username, &ip, "login.disable")
+    let entry = Entry::new(Some(account.site_id), &caller.username, &ip, Action::LoginDisable)
         .target(&holder.user_id)
         .after(serde_json::json!({"sessions_ended": ended}));
     audit::record(&mut *tx, now, entry).await?;
@@ -126,7 +127,7 @@ pub async fn end_sessions(
     let holder = logins::holder(&mut tx, account.site_id, id).await?;
     may_manage(&mut tx, &caller, &account, &holder).await?;
     let ended = session::revoke_account(&mut tx, id, now).await?;
-    let entry = Entry::new(Some(account.site_id), &caller.username, &ip, "sessions.end")
+    let entry = Entry::new(Some(account.site_id), &caller.username, &ip, Action::SessionsEnd)
         .target(&holder.user_id)
         .after(serde_json::json!({"sessions_ended": ended}));
     audit::record(&mut *tx, now, entry).await?;

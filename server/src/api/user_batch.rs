@@ -11,8 +11,8 @@ use crate::web::json::Json;
 use axum::extract::State;
 use proto::api::BatchStatus;
 use proto::api::PinText;
+use proto::api::batch::ItemError;
 use proto::api::batch::{BatchCreate, BatchOutcome, CreatedItem, MAX_BATCH};
-use proto::api::user::ItemError;
 use std::collections::{BTreeMap, HashMap};
 
 fn item_error(e: &ApiError) -> ItemError {

@@ -3,6 +3,7 @@
 //! kept as the devices' records, never in a response (only counts), never logged.
 
 use crate::api::user_credentials::{finish, load};
+use crate::audit::Action;
 use crate::db;
 use crate::directory::{Actor, biometrics};
 use crate::error::{ApiError, ApiResult};
@@ -73,7 +74,9 @@ pub async fn set_fingerprints(
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
     biometrics::store(&mut tx, id, "finger", &items, false).await?;
-    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.fingerprints", json!({"fingerprints": items.len()})).await?))
+    Ok(axum::Json(
+        finish(&state, tx, &actor, &row, Action::UserFingerprints, json!({"fingerprints": items.len()})).await?,
+    ))
 }
 
 #[utoipa::path(put, path = "/v1/users/{id}/faces", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = SetFaces, description = "Imports faces (at most 5); replaces the person's; empty clears.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
@@ -87,7 +90,7 @@ pub async fn set_faces(
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
     biometrics::store(&mut tx, id, "face", &items, false).await?;
-    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.faces", json!({"faces": items.len()})).await?))
+    Ok(axum::Json(finish(&state, tx, &actor, &row, Action::UserFaces, json!({"faces": items.len()})).await?))
 }
 
 #[utoipa::path(post, path = "/v1/users/{id}/fingerprints/scan", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = ScanAt, description = "Captures one finger at a device of the site (two scans, Finger.Scan) and adds it.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such person or device", body = crate::error::ErrorBody), (status = 422, description = "the device cannot scan fingers, poor quality, or 10 fingers already", body = crate::error::ErrorBody), (status = 503, description = "the gateway or device cannot be reached", body = crate::error::ErrorBody)))]
@@ -116,7 +119,7 @@ pub async fn scan_fingerprint(
     check_fingers("fingerprints", &all)?;
     biometrics::store(&mut tx, id, "finger", &[finger], true).await?;
     let after = json!({"fingerprint_scanned_at": req.device_id});
-    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.fingerprints", after).await?))
+    Ok(axum::Json(finish(&state, tx, &actor, &row, Action::UserFingerprints, after).await?))
 }
 
 #[utoipa::path(post, path = "/v1/users/{id}/faces/scan", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = ScanAt, description = "Captures a face at a device of the site (Face.Scan) and adds it.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such person or device", body = crate::error::ErrorBody), (status = 422, description = "the device cannot scan faces, or 5 faces already", body = crate::error::ErrorBody), (status = 503, description = "the gateway or device cannot be reached", body = crate::error::ErrorBody)))]
@@ -142,5 +145,7 @@ pub async fn scan_face(
     let all: Vec<FaceData> = std::iter::repeat_n(face.clone(), held + 1).collect();
     check_faces("faces", &all)?;
     biometrics::store(&mut tx, id, "face", &[face], true).await?;
-    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.faces", json!({"face_scanned_at": req.device_id})).await?))
+    Ok(axum::Json(
+        finish(&state, tx, &actor, &row, Action::UserFaces, json!({"face_scanned_at": req.device_id})).await?,
+    ))
 }

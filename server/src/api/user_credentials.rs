@@ -1,6 +1,7 @@
 //! A person's cards and PIN. Every change re-derives PENDING/ACTIVE, queues device work
 //! and is audited without the secret (a PIN is never in a log, response or audit row).
 
+use crate::audit::Action;
 use crate::auth::caller::OnSite;
 use crate::db;
 use crate::directory::cards::{self, ParsedCard};
@@ -42,7 +43,7 @@ pub async fn finish(
     mut tx: crate::db::Tx,
     actor: &Actor,
     row: &person_read::PersonRow,
-    action: &str,
+    action: Action,
     after: Value,
 ) -> ApiResult<UserView> {
     let now = state.clock.now();
@@ -83,7 +84,7 @@ pub async fn set_cards(
     cards::replace(&mut tx, actor.site_id, id, &parsed, req.allow_duplicates, "cards").await?;
     let numbers: Vec<&str> = parsed.iter().map(|c| c.number.text()).collect();
     let after = json!({"cards": numbers, "allow_duplicates": req.allow_duplicates});
-    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.cards", after).await?))
+    Ok(axum::Json(finish(&state, tx, &actor, &row, Action::UserCards, after).await?))
 }
 
 #[utoipa::path(post, path = "/v1/users/{id}/cards/scan", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = ScanCard, description = "Reads a card at a device of the site (Card.Scan) and adds it.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such person or device", body = crate::error::ErrorBody), (status = 409, description = "the card is held by someone else", body = crate::error::ErrorBody), (status = 422, description = "the device cannot read cards, or 8 cards already", body = crate::error::ErrorBody), (status = 503, description = "the gateway or device cannot be reached", body = crate::error::ErrorBody)))]
@@ -107,7 +108,7 @@ pub async fn scan_card(
     held.push(ParsedCard { number: number.clone(), label: req.label });
     cards::replace(&mut tx, actor.site_id, id, &held, req.allow_duplicates, "cards").await?;
     let after = json!({"card_added": number.text(), "device_id": req.device_id});
-    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.cards", after).await?))
+    Ok(axum::Json(finish(&state, tx, &actor, &row, Action::UserCards, after).await?))
 }
 
 #[utoipa::path(put, path = "/v1/users/{id}/pin", tag = "credentials", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), request_body = SetPin, description = "Sets the PIN: hashed by the gateway (GetPINHash), only the hash is kept. `******` returns a random PIN unique in the site, once.", responses((status = 200, body = PinSet), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "the PIN is in use in the site", body = crate::error::ErrorBody), (status = 422, description = "not 4 to 16 digits", body = crate::error::ErrorBody), (status = 503, description = "the gateway cannot be reached", body = crate::error::ErrorBody)))]
@@ -122,7 +123,7 @@ pub async fn set_pin(
     let row = load(&mut tx, &actor, id).await?;
     crate::directory::person_write::set_pin_hash(&mut tx, id, Some(&hashed.hash)).await?;
     let after = json!({"pin": "set", "generated": hashed.generated.is_some()});
-    let user = finish(&state, tx, &actor, &row, "user.pin", after).await?;
+    let user = finish(&state, tx, &actor, &row, Action::UserPin, after).await?;
     Ok(axum::Json(PinSet { user, pin: hashed.generated.map(|p| proto::api::PinText::new(p.expose())) }))
 }
 
@@ -135,5 +136,5 @@ pub async fn clear_pin(
     let mut tx = db::write(&state.db).await?;
     let row = load(&mut tx, &actor, id).await?;
     crate::directory::person_write::set_pin_hash(&mut tx, id, None).await?;
-    Ok(axum::Json(finish(&state, tx, &actor, &row, "user.pin", json!({"pin": "cleared"})).await?))
+    Ok(axum::Json(finish(&state, tx, &actor, &row, Action::UserPin, json!({"pin": "cleared"})).await?))
 }

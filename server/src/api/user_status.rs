@@ -1,6 +1,7 @@
 //! Lifecycle calls: suspend, reactivate, deactivate, toggle suspension and promote one
 //! person; and the bulk forms by IDs or emails (BioStar Air `POST /v1/users/suspend`).
 
+use crate::audit::Action as AuditAction;
 use crate::auth::caller::{OnSite, SourceIp};
 use crate::db;
 use crate::directory::{Actor, lifecycle, outbox, person_read};
@@ -11,20 +12,20 @@ use crate::web::json::Json;
 use axum::extract::State;
 use axum::response::Response;
 use proto::api::BatchStatus;
-use proto::api::batch::{BulkError, BulkItem, BulkOutcome, BulkRequest, MAX_BULK};
+use proto::api::batch::{BulkItem, BulkOutcome, BulkRequest, MAX_BULK};
 use proto::api::user::UserView;
 use proto::domain::{Action, Tag};
 use serde_json::json;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-fn audit_action(action: Action) -> &'static str {
+fn audit_action(action: Action) -> AuditAction {
     match action {
-        Action::Suspend => "user.suspend",
-        Action::Reactivate => "user.reactivate",
-        Action::Deactivate => "user.deactivate",
-        Action::ToggleSuspension => "user.toggle_suspension",
-        Action::Delete => "user.delete",
-        Action::CredentialsChanged => "user.credentials",
+        Action::Suspend => AuditAction::UserSuspend,
+        Action::Reactivate => AuditAction::UserReactivate,
+        Action::Deactivate => AuditAction::UserDeactivate,
+        Action::ToggleSuspension => AuditAction::UserToggleSuspension,
+        Action::Delete => AuditAction::UserDelete,
+        Action::CredentialsChanged => AuditAction::UserCredentials,
     }
 }
 
@@ -95,17 +96,16 @@ pub async fn promote(State(state): State<AppState>, actor: Actor, Path(id): Path
         return Err(ApiError::conflict(format!("user {}: is already a USER", row.user_id)).with_field("tag"));
     }
     crate::directory::person_write::promote_to_user(&mut tx, id, now).await?;
-    let entry =
-        actor.entry("user.promote").target(&row.user_id).before(json!({"tag": "GUEST"})).after(json!({"tag": "USER"}));
+    let entry = actor
+        .entry(AuditAction::UserPromote)
+        .target(&row.user_id)
+        .before(json!({"tag": "GUEST"}))
+        .after(json!({"tag": "USER"}));
     crate::audit::record(&mut *tx, now, entry).await?;
     let status = row.status();
     outbox::enqueue(&mut tx, actor.site_id, id, &row.user_id, status.on_devices(), Some(status), now).await?;
     tx.commit().await?;
     crate::api::users::current(&state, actor.site_id, id).await
-}
-
-fn item_error(key: String, e: &ApiError) -> BulkError {
-    BulkError { key, error: e.item_error() }
 }
 
 async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action) -> ApiResult<axum::Json<BulkOutcome>> {
@@ -118,24 +118,27 @@ async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action)
     let mut people = person_read::status_rows(&mut tx, actor.site_id, "id", &req.ids).await?;
     let emails: Vec<String> = req.emails.iter().map(|e| e.trim().to_lowercase()).collect();
     let by_email = person_read::status_rows(&mut tx, actor.site_id, "email", &emails).await?;
-    let mut error_details = Vec::new();
+    let mut error_details = BTreeMap::new();
     let found_ids: HashSet<i64> = people.iter().map(|p| p.id).collect();
     for id in &req.ids {
         if !found_ids.contains(id) {
-            error_details.push(item_error(
-                id.to_string(),
-                &ApiError::not_found(format!("user {id}: no such person in this site")),
-            ));
+            let e = ApiError::not_found(format!("user {id}: no such person in this site")).with_field("ids");
+            error_details.insert(id.to_string(), e.item_error());
         }
     }
     let found_emails: HashSet<&str> = by_email.iter().filter_map(|p| p.email.as_deref()).collect();
     for email in &req.emails {
         if !found_emails.contains(email.trim().to_lowercase().as_str()) {
-            error_details.push(item_error(
-                email.clone(),
-                &ApiError::not_found(format!("no person of this site has the email {email}")).with_field("email"),
-            ));
+            let e = ApiError::not_found(format!("no person of this site has the email {email}")).with_field("emails");
+            error_details.insert(email.clone(), e.item_error());
         }
+    }
+    // A person named by email only is keyed by the email as given.
+    let given: HashMap<&str, &String> = emails.iter().map(String::as_str).zip(&req.emails).collect();
+    let mut keys: HashMap<i64, String> = found_ids.iter().map(|id| (*id, id.to_string())).collect();
+    for p in &by_email {
+        let key = p.email.as_deref().and_then(|e| given.get(e)).map_or_else(|| p.id.to_string(), |g| (*g).clone());
+        keys.entry(p.id).or_insert(key);
     }
     let mut seen = found_ids;
     people.extend(by_email.into_iter().filter(|p| seen.insert(p.id)));
@@ -155,7 +158,10 @@ async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action)
                         .after(json!({"status": to, "bulk": true})),
                 );
             }
-            Err(e) => error_details.push(item_error(person.id.to_string(), e)),
+            Err(e) => {
+                let key = keys.get(&person.id).cloned().unwrap_or_else(|| person.id.to_string());
+                error_details.insert(key, e.item_error());
+            }
         }
     }
     crate::audit::record_many(&mut tx, now, entries).await?;

@@ -1,6 +1,7 @@
 //! `/v1/users`: the people of the site (BioStar Air getUsers / createUser / updateUser),
 //! one at a time: create, read, update (full and partial), delete.
 
+use crate::audit::Action as AuditAction;
 use crate::auth::caller::{OnSite, SourceIp, Via};
 use crate::db;
 use crate::directory::listing::{self, UserQuery};
@@ -127,7 +128,7 @@ pub(crate) async fn write_fields(
         outbox::enqueue(&mut tx, actor.site_id, id, &row.user_id, status.on_devices(), Some(status), now).await?;
     }
     let (before, after) = audit_fields::changes(&old, &new);
-    let entry = actor.entry("user.update").target(&row.user_id).before(before).after(after);
+    let entry = actor.entry(AuditAction::UserUpdate).target(&row.user_id).before(before).after(after);
     crate::audit::record(&mut *tx, now, entry).await?;
     tx.commit().await?;
     current(state, actor.site_id, id).await
@@ -187,7 +188,8 @@ pub async fn delete(State(state): State<AppState>, actor: Actor, Path(id): Path<
     let groups = person_read::access_groups(&mut tx, &[id]).await?.remove(&id).unwrap_or_default();
     lifecycle::apply(&mut tx, &actor, &row, Action::Delete, now).await?;
     let before = json!({"status": row.status(), "rank": row.rank(), "fields": row.fields(groups)});
-    crate::audit::record(&mut *tx, now, actor.entry("user.delete").target(&row.user_id).before(before)).await?;
+    crate::audit::record(&mut *tx, now, actor.entry(AuditAction::UserDelete).target(&row.user_id).before(before))
+        .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -27,7 +27,7 @@ pub async fn check(
     username: &str,
     password: &Password,
     ip: &str,
-    how: &str,
+    action: crate::audit::Action,
 ) -> Result<Login, ApiError> {
     let now = state.clock.now();
     // A name no login can have is refused alike, without writing anything.
@@ -64,16 +64,15 @@ pub async fn check(
         Some((id, ..)) if password_ok => !accounts(state, *id).await?.is_empty(),
         _ => false,
     };
-    let action = format!("sign_in.{how}");
     match found {
         Some((id, username, _, must_change_password)) if may_sign_in => {
             throttle::account_succeeded(&state.db, &key).await?;
             state.throttle.ip_succeeded(ip, now);
-            audit::record(&state.db, now, Entry::new(None, &username, ip, &action).target(&username)).await?;
+            audit::record(&state.db, now, Entry::new(None, &username, ip, action).target(&username)).await?;
             Ok(Login { id, username, must_change_password })
         }
         _ => {
-            audit::record(&state.db, now, Entry::new(None, &key, ip, &action).target(&key).failed()).await?;
+            audit::record(&state.db, now, Entry::new(None, &key, ip, action).target(&key).failed()).await?;
             Err(ApiError::new(StatusCode::UNAUTHORIZED, WRONG))
         }
     }

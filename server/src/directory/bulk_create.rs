@@ -3,9 +3,10 @@
 //! write transaction — then the people, their cards, access groups, outbox rows and audit
 //! rows are written with a few multi-row statements per thousand people.
 
-use super::Actor;
 use super::person_create::{CheckedNew, Created};
 use super::person_write::search_text;
+use super::{Actor, outbox};
+use crate::audit::Action;
 use crate::audit::Entry;
 use crate::db::{IN_LIST_CHUNK, push_in_list};
 use crate::error::{ApiError, ApiResult};
@@ -297,15 +298,13 @@ pub async fn insert_many(
         q.push(" ON CONFLICT DO NOTHING");
         q.build().execute(&mut *tx).await?;
     }
-    let active: Vec<&Created> = created.iter().map(|(_, c)| c).filter(|c| c.status.on_devices()).collect();
-    for chunk in active.chunks(5000) {
-        let mut q: QueryBuilder<crate::db::Backend> =
-            QueryBuilder::new("INSERT INTO outbox (site_id, user_row, user_id, kind, created_at) ");
-        q.push_values(chunk, |mut b, c| {
-            b.push_bind(site_id).push_bind(c.id).push_bind(c.user_id.clone()).push_bind("upsert").push_bind(now);
-        });
-        q.build().execute(&mut *tx).await?;
-    }
+    let work: Vec<outbox::Work> = created
+        .iter()
+        .map(|(_, c)| c)
+        .filter(|c| c.status.on_devices())
+        .map(|c| outbox::Work { user_row: c.id, user_id: &c.user_id, kind: outbox::Kind::Upsert })
+        .collect();
+    outbox::enqueue_many(tx, site_id, &work, now).await?;
     let entries: Vec<Entry> = cands
         .iter()
         .zip(&created)
@@ -319,7 +318,7 @@ pub async fn insert_many(
                 status: made.status,
                 import_tag,
             };
-            actor.entry("user.create").target(&made.user_id).after(after)
+            actor.entry(Action::UserCreate).target(&made.user_id).after(after)
         })
         .collect();
     crate::audit::record_many(tx, now, entries).await?;

@@ -7,13 +7,13 @@
 
 use super::bulk_create::{self, Candidate};
 use super::cards;
-use super::csv_rows::{Row, Table};
+use super::csv_rows::{Row, Table, line};
 use super::person_read::{self, KeyColumn, PersonRow};
 use super::{Actor, lifecycle, outbox, person_create, person_write, pin};
+use crate::audit::Action;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use proto::domain::person::check_guest;
-use serde::Serialize;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,32 +22,33 @@ pub const BATCH: usize = 25_000;
 
 pub use proto::api::user::ImportMode as Mode;
 
-/// What happened to one row.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct RowResult {
-    pub line: usize,
-    /// created, updated, unchanged or error (in a dry run: what would happen).
-    pub outcome: &'static str,
-    pub id: Option<i64>,
-    pub user_id: Option<String>,
-    pub field: Option<String>,
-    pub message: Option<String>,
+pub use proto::api::import::{RowOutcome, RowResult};
+
+fn row_failed(line: usize, e: &ApiError) -> RowResult {
+    RowResult { line, outcome: RowOutcome::Error, id: None, user_id: None, error: Some(e.item_error()) }
 }
 
-impl RowResult {
-    fn error(line: usize, e: &ApiError) -> Self {
-        Self {
-            line,
-            outcome: "error",
-            id: None,
-            user_id: None,
-            field: e.field.clone(),
-            message: Some(e.message.clone()),
-        }
+/// The per-row results as the CSV an import keeps for download.
+pub fn results_table(results: &[RowResult]) -> String {
+    let mut out = line(&["line", "outcome", "id", "user_id", "code", "field", "message"]);
+    for r in results {
+        let id = r.id.map(|i| i.to_string()).unwrap_or_default();
+        let error = r.error.as_ref();
+        out += &line(&[
+            &r.line.to_string(),
+            r.outcome.as_str(),
+            &id,
+            r.user_id.as_deref().unwrap_or_default(),
+            error.map(|e| e.code.as_str()).unwrap_or_default(),
+            error.and_then(|e| e.field.as_deref()).unwrap_or_default(),
+            error.map(|e| e.message.as_str()).unwrap_or_default(),
+        ]);
     }
-    fn done(line: usize, outcome: &'static str, id: Option<i64>, user_id: &str) -> Self {
-        Self { line, outcome, id, user_id: Some(user_id.to_owned()), field: None, message: None }
-    }
+    out
+}
+
+fn row_done(line: usize, outcome: RowOutcome, id: Option<i64>, user_id: &str) -> RowResult {
+    RowResult { line, outcome, id, user_id: Some(user_id.to_owned()), error: None }
 }
 
 pub struct Plan {
@@ -75,7 +76,7 @@ pub async fn run(state: &AppState, actor: &Actor, table: Table, plan: &Plan) -> 
             let v = if column == "user_id" || column == "system_id" { v.to_owned() } else { v.to_lowercase() };
             if let Some(first) = seen.get(&v) {
                 let e = ApiError::conflict(format!("{column}: {v:?} is also on line {first}")).with_field(column);
-                results.entry(row.line).or_insert_with(|| RowResult::error(row.line, &e));
+                results.entry(row.line).or_insert_with(|| row_failed(row.line, &e));
             } else {
                 seen.insert(v, row.line);
             }
@@ -88,7 +89,7 @@ pub async fn run(state: &AppState, actor: &Actor, table: Table, plan: &Plan) -> 
                 format!("{}: the key column is empty", plan.key.name()),
             )
             .with_field(plan.key.name());
-            results.entry(row.line).or_insert_with(|| RowResult::error(row.line, &e));
+            results.entry(row.line).or_insert_with(|| row_failed(row.line, &e));
         }
     }
     let pins: Vec<(usize, String)> = table
@@ -104,7 +105,7 @@ pub async fn run(state: &AppState, actor: &Actor, table: Table, plan: &Plan) -> 
                 hashes.insert(line, h.hash);
             }
             Err(e) => {
-                results.entry(line).or_insert_with(|| RowResult::error(line, &e));
+                results.entry(line).or_insert_with(|| row_failed(line, &e));
             }
         }
     }
@@ -149,7 +150,7 @@ async fn write_batch(
         let key = plan.key.normalize(row.get(plan.key.name()).unwrap_or_default());
         match (existing.get(&key), plan.mode) {
             (Some(p), Mode::Create) if p.import_tag.as_deref() == Some(plan.tag.as_str()) => {
-                results.push(RowResult::done(row.line, "unchanged", Some(p.id), &p.user_id));
+                results.push(row_done(row.line, RowOutcome::Unchanged, Some(p.id), &p.user_id));
             }
             (Some(p), Mode::Create) => {
                 let e = ApiError::conflict(format!(
@@ -159,17 +160,17 @@ async fn write_batch(
                     plan.key.name()
                 ))
                 .with_field(plan.key.name());
-                results.push(RowResult::error(row.line, &e));
+                results.push(row_failed(row.line, &e));
             }
             (Some(p), _) => updates.push((row, p)),
             (None, Mode::Update) => {
                 let e = ApiError::not_found(format!("{}: no person of this site has it", plan.key.name()))
                     .with_field(plan.key.name());
-                results.push(RowResult::error(row.line, &e));
+                results.push(row_failed(row.line, &e));
             }
             (None, _) => match row.new_user().and_then(person_create::check) {
                 Ok(new) => creates.push(Candidate { item: row.line, new, pin_hash: hashes.get(&row.line).cloned() }),
-                Err(e) => results.push(RowResult::error(row.line, &row_error(e))),
+                Err(e) => results.push(row_failed(row.line, &row_error(e))),
             },
         }
     }
@@ -177,22 +178,22 @@ async fn write_batch(
         let mut done = Vec::with_capacity(batch.len());
         let clashes = bulk_create::conflicts(&mut tx, actor.site_id, &creates).await?;
         for (line, e) in &clashes {
-            done.push(RowResult::error(*line, e));
+            done.push(row_failed(*line, e));
         }
         let ok: Vec<&Candidate> = creates.iter().filter(|c| !clashes.contains_key(&c.item)).collect();
         for (line, c) in bulk_create::insert_many(&mut tx, actor, &ok, Some(&plan.tag), now).await? {
-            done.push(RowResult::done(line, "created", (!plan.dry_run).then_some(c.id), &c.user_id));
+            done.push(row_done(line, RowOutcome::Created, (!plan.dry_run).then_some(c.id), &c.user_id));
         }
         for (row, person) in &updates {
             let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
             match update_row(&mut savepoint, actor, plan, row, person, hashes.get(&row.line), now).await {
                 Ok(outcome) => {
                     savepoint.commit().await?;
-                    done.push(RowResult::done(row.line, outcome, Some(person.id), &person.user_id));
+                    done.push(row_done(row.line, outcome, Some(person.id), &person.user_id));
                 }
                 Err(e) => {
                     savepoint.rollback().await?;
-                    done.push(RowResult::error(row.line, &e));
+                    done.push(row_failed(row.line, &e));
                 }
             }
         }
@@ -213,7 +214,7 @@ async fn write_batch(
             tx.rollback().await?;
             tracing::warn!(error = %e.message, "an import batch was rolled back");
             let e = ApiError::conflict(format!("this row's batch was rolled back: {}", e.message));
-            Ok(batch.iter().map(|r| RowResult::error(r.line, &e)).collect())
+            Ok(batch.iter().map(|r| row_failed(r.line, &e)).collect())
         }
     }
 }
@@ -227,7 +228,7 @@ async fn update_row(
     person: &PersonRow,
     pin_hash: Option<&Vec<u8>>,
     now: i64,
-) -> ApiResult<&'static str> {
+) -> ApiResult<RowOutcome> {
     if let Some(user_id) = row.get("user_id").filter(|u| !u.is_empty())
         && user_id != person.user_id
     {
@@ -251,7 +252,7 @@ async fn update_row(
         now != before
     });
     if old == new && !cards_change && pin_hash.is_none() && person.import_tag.as_deref() == Some(plan.tag.as_str()) {
-        return Ok("unchanged");
+        return Ok(RowOutcome::Unchanged);
     }
     person_write::update(tx, person.id, person.version, &new, Some(&plan.tag), now).await?;
     if let Some(cards) = cards.filter(|_| cards_change) {
@@ -272,11 +273,11 @@ async fn update_row(
         outbox::enqueue(tx, actor.site_id, person.id, &person.user_id, status.on_devices(), Some(status), now).await?;
     }
     let (before, after) = super::audit_fields::changes(&old, &new);
-    let entry = actor.entry("user.update").target(&person.user_id).before(before).after(
+    let entry = actor.entry(Action::UserUpdate).target(&person.user_id).before(before).after(
         json!({"fields": after, "cards_changed": cards_change, "pin_set": pin_hash.is_some(), "import_tag": plan.tag}),
     );
     crate::audit::record(&mut *tx, now, entry).await?;
-    Ok("updated")
+    Ok(RowOutcome::Updated)
 }
 
 /// What is kept of an import once it ran.

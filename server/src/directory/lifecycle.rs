@@ -135,21 +135,14 @@ async fn write_many(
     let ending: Vec<i64> = changes.iter().filter(|(_, t)| t.ends_sessions).map(|(p, _)| p.id).collect();
     // Who loses access loses every way in: sessions, bearer tokens, API tokens.
     session::revoke_accounts(&mut *tx, &ending, now).await?;
-    let work: Vec<(&StatusRow, &str)> = changes
+    let work: Vec<outbox::Work> = changes
         .iter()
         .filter_map(|(p, t)| {
-            let (was, is) = (p.status().on_devices(), t.on_devices());
-            (was || is).then_some((*p, if is { "upsert" } else { "remove" }))
+            let kind = outbox::Kind::for_change(p.status().on_devices(), t.on_devices())?;
+            Some(outbox::Work { user_row: p.id, user_id: &p.user_id, kind })
         })
         .collect();
-    for chunk in work.chunks(CHUNK) {
-        let mut q: QueryBuilder<crate::db::Backend> =
-            QueryBuilder::new("INSERT INTO outbox (site_id, user_row, user_id, kind, created_at) ");
-        q.push_values(chunk, |mut row, (p, kind)| {
-            row.push_bind(site_id).push_bind(p.id).push_bind(p.user_id.clone()).push_bind(*kind).push_bind(now);
-        });
-        q.build().execute(&mut *tx).await?;
-    }
+    outbox::enqueue_many(tx, site_id, &work, now).await?;
     Ok(())
 }
 

@@ -49,7 +49,7 @@ pub fn since(q: &UserQuery, time_zone: &str) -> ApiResult<Option<i64>> {
 /// Longest search text, in characters.
 pub const MAX_SEARCH_CHARS: usize = 128;
 /// Largest `offset` (deeper pages are reached by narrowing the filter).
-pub const MAX_OFFSET: u64 = 1_000_000_000;
+pub use proto::api::MAX_OFFSET;
 
 /// The search text must be text a person could type: no control characters (a NUL would
 /// reach the index as a terminator), and not longer than any field it could match.

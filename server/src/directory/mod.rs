@@ -49,7 +49,7 @@ impl Actor {
         }
     }
 
-    pub fn entry<'a>(&'a self, action: &'a str) -> Entry<'a> {
+    pub fn entry(&self, action: crate::audit::Action) -> Entry<'_> {
         Entry::new(Some(self.site_id), &self.name, &self.ip, action)
     }
 }

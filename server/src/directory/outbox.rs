@@ -4,9 +4,43 @@
 
 use proto::domain::Status;
 
-/// Queues device work for a person whose device record may have changed: an upsert while
-/// they are ACTIVE, a removal otherwise. `was_on_devices` avoids work for people the
-/// devices never held.
+/// What the devices must do with a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Hold the person's current record (they are ACTIVE).
+    Upsert,
+    /// Hold nothing of the person.
+    Remove,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Upsert => "upsert",
+            Kind::Remove => "remove",
+        }
+    }
+
+    /// The work a status change asks for: an upsert while the person is on the devices, a
+    /// removal when they leave them, nothing for people the devices never held.
+    pub fn for_change(was_on_devices: bool, now_on_devices: bool) -> Option<Kind> {
+        match (was_on_devices, now_on_devices) {
+            (_, true) => Some(Kind::Upsert),
+            (true, false) => Some(Kind::Remove),
+            (false, false) => None,
+        }
+    }
+}
+
+/// One person's device work.
+#[derive(Debug, Clone, Copy)]
+pub struct Work<'a> {
+    pub user_row: i64,
+    pub user_id: &'a str,
+    pub kind: Kind,
+}
+
+/// Queues device work for a person whose device record may have changed.
 pub async fn enqueue(
     tx: &mut crate::db::Conn,
     site_id: i64,
@@ -17,16 +51,21 @@ pub async fn enqueue(
     now: i64,
 ) -> sqlx::Result<()> {
     let on_devices = now_status.is_some_and(Status::on_devices);
-    if !on_devices && !was_on_devices {
-        return Ok(());
+    match Kind::for_change(was_on_devices, on_devices) {
+        Some(kind) => enqueue_many(tx, site_id, &[Work { user_row, user_id, kind }], now).await,
+        None => Ok(()),
     }
-    sqlx::query("INSERT INTO outbox (site_id, user_row, user_id, kind, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(site_id)
-        .bind(user_row)
-        .bind(user_id)
-        .bind(if on_devices { "upsert" } else { "remove" })
-        .bind(now)
-        .execute(tx)
-        .await?;
+}
+
+/// The one writer of outbox rows, in statements of at most 5,000 rows.
+pub async fn enqueue_many(tx: &mut crate::db::Conn, site_id: i64, work: &[Work<'_>], now: i64) -> sqlx::Result<()> {
+    for chunk in work.chunks(5000) {
+        let mut q: sqlx::QueryBuilder<crate::db::Backend> =
+            sqlx::QueryBuilder::new("INSERT INTO outbox (site_id, user_row, user_id, kind, created_at) ");
+        q.push_values(chunk, |mut row, w| {
+            row.push_bind(site_id).push_bind(w.user_row).push_bind(w.user_id).push_bind(w.kind.as_str()).push_bind(now);
+        });
+        q.build().execute(&mut *tx).await?;
+    }
     Ok(())
 }

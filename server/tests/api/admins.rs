@@ -22,8 +22,10 @@ async fn set_and_remove_admins_with_per_username_errors() {
     assert_eq!(b["status"], "ERROR");
     assert_eq!(b["msg"], "Failed to set all usernames to admin.");
     assert_eq!(b["updated"], json!(["walter"]));
-    assert_eq!(b["error_details"]["jesse"], "User (jesse) not found");
-    assert_eq!(b["error_details"]["admin"], "nobody changes their own rank");
+    assert_eq!(b["error_details"]["jesse"]["message"], "User (jesse) not found");
+    assert_eq!(b["error_details"]["jesse"]["code"], "not_found");
+    assert_eq!(b["error_details"]["admin"]["message"], "nobody changes their own rank");
+    assert_eq!(b["error_details"]["admin"]["code"], "forbidden");
 
     let list = body(s.browser(Method::GET, "/v1/admins", Some(&me)).send().await.unwrap()).await;
     let names: Vec<&str> = list["admins"].as_array().unwrap().iter().map(|a| a["username"].as_str().unwrap()).collect();
@@ -45,7 +47,7 @@ async fn set_and_remove_admins_with_per_username_errors() {
         .unwrap();
     let b = body(r).await;
     assert_eq!(b["updated"], json!(["walter"]));
-    assert_eq!(b["error_details"]["glenn"], "User (glenn) not found");
+    assert_eq!(b["error_details"]["glenn"]["message"], "User (glenn) not found");
 
     // An ADMIN cannot manage ranks at all.
     s.browser(Method::POST, "/v1/admins", Some(&me)).json(&json!({"usernames": ["walter"]})).send().await.unwrap();

@@ -106,7 +106,7 @@ async fn dry_run_then_import_then_rerun_then_upsert() {
     let r = s.request(Method::GET, done["results_url"].as_str().unwrap()).bearer_auth(&t).send().await.unwrap();
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let results = r.text().await.unwrap();
-    assert!(results.starts_with("line,outcome,id,user_id,field,message\r\n2,created,"), "{results}");
+    assert!(results.starts_with("line,outcome,id,user_id,code,field,message\r\n2,created,"), "{results}");
 
     let upsert = "email,name,department,cards\r\nbob@example.com,Bob Stone,Ops,4711\r\ndee@example.com,Dee,,\r\n";
     let (_, up) = import(&s, &t, "mode=upsert&key=email&tag=hr-sync", upsert).await;
@@ -118,7 +118,7 @@ async fn dry_run_then_import_then_rerun_then_upsert() {
         (Some("Ops"), Some("ACTIVE"), Some("hr-sync"))
     );
     let (_, upd) = import(&s, &t, "mode=update&key=email", "email,name\r\nnobody@example.com,X\r\n").await;
-    assert_eq!(upd["errors"][0]["field"], "email");
+    assert_eq!(upd["errors"][0]["error"]["field"], "email");
 }
 
 #[tokio::test]
@@ -132,7 +132,7 @@ async fn bad_files_and_parameters() {
     let (status, b) = import(&s, &t, "mode=create&key=system_id", "email,name\r\na@example.com,A\r\n").await;
     assert_eq!((status, b["error"]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("key")));
     let (_, b) = import(&s, &t, "mode=create&key=email", "email,name,pin\r\na@example.com,A,******\r\n").await;
-    assert_eq!(b["errors"][0]["field"], "pin", "no random PINs in a file: they could not be shown once");
+    assert_eq!(b["errors"][0]["error"]["field"], "pin", "no random PINs in a file: they could not be shown once");
     let r = s
         .request(Method::POST, "/v1/users/import?mode=create&key=email")
         .bearer_auth(&t)

@@ -131,7 +131,9 @@ async fn suspending_deactivating_or_deleting_ends_sessions_and_the_last_super_st
         .send()
         .await
         .unwrap();
-    assert_eq!(body(r).await["error_details"][0]["message"], "you cannot suspend yourself");
+    let b = body(r).await;
+    assert_eq!(b["error_details"][third.to_string()]["message"], "you cannot suspend yourself");
+    assert_eq!(b["error_details"][third.to_string()]["code"], "forbidden");
 }
 
 #[tokio::test]
@@ -154,8 +156,9 @@ async fn bulk_by_ids_and_emails_with_per_item_results() {
     assert_eq!(b["status"], "ERROR");
     assert_eq!(b["results"].as_array().unwrap().len(), 3);
     assert!(b["results"].as_array().unwrap().iter().all(|r| r["status"] == "SUSPENDED"));
-    let keys: Vec<&str> = b["error_details"].as_array().unwrap().iter().map(|e| e["key"].as_str().unwrap()).collect();
+    let keys: Vec<&String> = b["error_details"].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["999999", "nobody@example.com"]);
+    assert_eq!(b["error_details"]["999999"]["code"], "not_found");
 
     let r = s
         .request(Method::POST, "/v1/users/reactivate")
@@ -166,7 +169,8 @@ async fn bulk_by_ids_and_emails_with_per_item_results() {
         .unwrap();
     let b = body(r).await;
     assert_eq!(b["results"][0]["status"], "ACTIVE");
-    assert!(b["error_details"][0]["message"].as_str().unwrap().contains("cannot reactivate a ACTIVE user"));
+    let refused = &b["error_details"][ids[3].to_string()];
+    assert!(refused["message"].as_str().unwrap().contains("cannot reactivate a ACTIVE user"), "{b}");
     let r = s
         .request(Method::POST, "/v1/users/deactivate")
         .bearer_auth(&t)
@@ -178,7 +182,7 @@ async fn bulk_by_ids_and_emails_with_per_item_results() {
     let r = s.request(Method::POST, "/v1/users/suspend").bearer_auth(&t).json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "naming nobody does nothing");
     let b = body(r).await;
-    assert_eq!((b["results"].as_array().unwrap().len(), b["error_details"].as_array().unwrap().len()), (0, 0));
+    assert_eq!((b["results"].as_array().unwrap().len(), b["error_details"].as_object().unwrap().len()), (0, 0));
     let audited: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action = 'user.deactivate'")
         .fetch_one(s.db())
         .await

@@ -1,0 +1,80 @@
+//! CSV imports (`POST /v1/users/import`) and their per-row results.
+
+use super::batch::ItemError;
+use super::user::{ImportKey, ImportMode};
+use serde::{Deserialize, Serialize};
+
+/// The import's query parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
+pub struct ImportParams {
+    #[cfg_attr(feature = "openapi", param(inline))]
+    pub mode: ImportMode,
+    /// The column that names a person.
+    #[cfg_attr(feature = "openapi", param(inline))]
+    pub key: ImportKey,
+    /// Check every row and report, commit nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Set on every row touched; default `csv-` and the start of the file's SHA-256 (so a
+    /// re-run of the same file recognises its rows).
+    #[cfg_attr(feature = "openapi", param(max_length = 64))]
+    pub tag: Option<String>,
+}
+
+/// What happened to one row (in a dry run: what would happen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum RowOutcome {
+    Created,
+    Updated,
+    /// The person already matched the row (a re-run of the same file).
+    Unchanged,
+    Error,
+}
+
+impl RowOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RowOutcome::Created => "created",
+            RowOutcome::Updated => "updated",
+            RowOutcome::Unchanged => "unchanged",
+            RowOutcome::Error => "error",
+        }
+    }
+}
+
+/// One data row's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RowResult {
+    /// The row's line in the file (the header is line 1).
+    pub line: usize,
+    pub outcome: RowOutcome,
+    /// The person's directory ID (none for a row that failed, or a dry run's new person).
+    pub id: Option<i64>,
+    pub user_id: Option<String>,
+    /// Why the row failed (`outcome` is `error`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ItemError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportSummary {
+    pub import_id: i64,
+    pub dry_run: bool,
+    pub tag: String,
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    /// The first 100 error rows; every row's result is at `results_url`.
+    pub errors: Vec<RowResult>,
+    pub results_url: String,
+}
+
+/// Error rows the JSON answer shows; all of them are in the results CSV.
+pub const ERRORS_SHOWN: usize = 100;
