@@ -63,6 +63,7 @@ pub enum BootstrapError {
 /// code is consumed in the same transaction.
 pub async fn create_first_super(
     db: &Db,
+    hasher: &crate::auth::password::Hasher,
     code: Option<&Secret>,
     username: &str,
     password: &Password,
@@ -85,7 +86,7 @@ pub async fn create_first_super(
             return Err(BootstrapError::BadCode);
         }
     }
-    let hash = crate::auth::password::hash(password).await?;
+    let hash = hasher.hash(password).await?;
     let mut tx = crate::db::write(db).await?;
     if has_super(&mut *tx).await? {
         return Err(BootstrapError::AlreadyDone);

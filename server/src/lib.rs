@@ -143,17 +143,26 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, listener: TcpListener)
         targets.push(gateways::Target { site_id: site.id, url, ca_pem });
     }
     let channels = gateways::Gateways::new(targets)?;
+    let state = AppState::new(db, clock, config, channels);
     let mut bootstrap_code = None;
-    if !bootstrap::has_super(&db).await? {
-        match &config.bootstrap_admin {
+    if !bootstrap::has_super(&state.db).await? {
+        match &state.config.bootstrap_admin {
             Some(admin) => {
-                bootstrap::create_first_super(&db, None, &admin.username.to_lowercase(), &admin.password, "local", now)
-                    .await?;
+                let username = admin.username.to_lowercase();
+                bootstrap::create_first_super(
+                    &state.db,
+                    &state.passwords,
+                    None,
+                    &username,
+                    &admin.password,
+                    "local",
+                    now,
+                )
+                .await?;
             }
-            None => bootstrap_code = Some(bootstrap::issue_code(&db, now).await?),
+            None => bootstrap_code = Some(bootstrap::issue_code(&state.db, now).await?),
         }
     }
-    let state = AppState::new(db, clock, config, channels);
     let housekeeping = housekeeping::spawn(state.clone());
     let addr = listener.local_addr()?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();

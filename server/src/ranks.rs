@@ -7,7 +7,8 @@ use crate::audit::{self, Entry};
 use crate::auth::session;
 use crate::error::ApiError;
 use axum::http::StatusCode;
-use proto::domain::Rank;
+use proto::domain::rank::{is_live_super, may_end_live_super};
+use proto::domain::{Rank, Status};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RankError {
@@ -74,10 +75,11 @@ pub async fn set(
     if rank != Rank::Regular && tag == "GUEST" {
         return Err(RankError::Guest(label.into()).into());
     }
-    if rank != Rank::Regular && status == "DEACTIVATED" {
+    if rank != Rank::Regular && status == Status::Deactivated.as_str() {
         return Err(RankError::Deactivated(label.into()).into());
     }
-    if old == Rank::Super && is_last_super(tx, c.site_id, target).await? {
+    let status = Status::parse(&status).unwrap_or(Status::Deactivated);
+    if is_live_super(old, status) && !may_end_live_super(live_supers(tx, c.site_id).await?) {
         return Err(RankError::LastSuper(label.into()).into());
     }
     sqlx::query("UPDATE users SET rank = $1, version = version + 1, updated_at = $2 WHERE id = $3")
@@ -97,17 +99,15 @@ pub async fn set(
     Ok(true)
 }
 
-/// Whether `row` is the only SUPER of the site (used before demoting, deactivating, deleting).
-pub async fn is_last_super(tx: &mut crate::db::Conn, site_id: i64, row: i64) -> sqlx::Result<bool> {
-    let others: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE site_id = $1 AND rank <> 'REGULAR' AND rank = 'SUPER' AND id <> $2
-             AND status IN ('PENDING', 'ACTIVE') AND deleted_at IS NULL",
-    )
-    .bind(site_id)
-    .bind(row)
-    .fetch_one(&mut *tx)
-    .await?;
-    Ok(others == 0)
+/// How many live SUPERs (rank SUPER, may sign in) the site has; the last-SUPER rule
+/// ([`proto::domain::rank::may_end_live_super`]) decides with this count.
+pub async fn live_supers(tx: &mut crate::db::Conn, site_id: i64) -> sqlx::Result<u64> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM users WHERE site_id = $1 AND rank = 'SUPER' AND status IN {} AND deleted_at IS NULL",
+        crate::db::status_list(Status::may_sign_in)
+    );
+    let n: i64 = sqlx::query_scalar(&sql).bind(site_id).fetch_one(&mut *tx).await?;
+    Ok(u64::try_from(n).unwrap_or_default())
 }
 
 #[derive(Debug, thiserror::Error)]

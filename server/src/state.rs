@@ -18,6 +18,8 @@ pub struct Inner {
     pub config: Config,
     pub gateways: Gateways,
     pub throttle: Throttle,
+    /// Argon2 hashing and checking of passwords.
+    pub passwords: crate::auth::password::Hasher,
     pub metrics: Metrics,
     pub started_at: i64,
     /// Slots for CSV exports running at once.
@@ -47,6 +49,7 @@ impl AppState {
             config,
             gateways,
             throttle: Throttle::default(),
+            passwords: Default::default(),
             metrics: Metrics::default(),
             started_at,
             exports: Arc::new(tokio::sync::Semaphore::new(crate::api::user_export::MAX_CONCURRENT)),

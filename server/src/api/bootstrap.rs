@@ -23,7 +23,8 @@ pub async fn bootstrap(
     // Wrong codes count against the IP like wrong passwords; anything else is taken back.
     state.throttle.ip_attempt(&ip, now).map_err(ApiError::too_many)?;
     let code = Secret::from_presented(req.code.trim());
-    let created = create_first_super(&state.db, Some(&code), &username, &req.password, &ip, now).await;
+    let created =
+        create_first_super(&state.db, &state.passwords, Some(&code), &username, &req.password, &ip, now).await;
     if !matches!(created, Err(BootstrapError::BadCode)) {
         state.throttle.ip_succeeded(&ip, now);
     }

@@ -49,6 +49,11 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     );
     let _ = writeln!(
         out,
+        "# HELP lintel_password_hashes_total Argon2 hashes and checks of passwords.\n# TYPE lintel_password_hashes_total counter\nlintel_password_hashes_total {}",
+        state.passwords.count()
+    );
+    let _ = writeln!(
+        out,
         "# HELP lintel_uptime_seconds Seconds since start.\n# TYPE lintel_uptime_seconds gauge\nlintel_uptime_seconds {}",
         now - state.started_at
     );

@@ -23,7 +23,7 @@ pub async fn change_own(
     let now = state.clock.now();
     let (login_id, session_id) = caller.login()?;
     let hash = logins::password_hash(&state.db, login_id).await?;
-    let matches = password::verify(&req.old_password, hash).await.map_err(|e| {
+    let matches = state.passwords.verify(&req.old_password, hash).await.map_err(|e| {
         tracing::error!(error = %e, "password check failed");
         ApiError::internal()
     })?;
@@ -35,7 +35,7 @@ pub async fn change_own(
         return Err(ApiError::forbidden("old_password: does not match").with_field("old_password"));
     }
     password::check_policy(&req.new_password).map_err(|e| ApiError::from_policy(&e).with_field("new_password"))?;
-    let new_hash = password::hash(&req.new_password).await.map_err(|e| {
+    let new_hash = state.passwords.hash(&req.new_password).await.map_err(|e| {
         tracing::error!(error = %e, "hashing failed");
         ApiError::internal()
     })?;

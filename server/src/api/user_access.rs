@@ -66,7 +66,7 @@ pub async fn reset_password(
         may_manage(&mut db, &caller, &account, &holder).await?;
     }
     password::check_policy(&req.new_password).map_err(|e| ApiError::from_policy(&e).with_field("new_password"))?;
-    let hash = password::hash(&req.new_password).await.map_err(|e| {
+    let hash = state.passwords.hash(&req.new_password).await.map_err(|e| {
         tracing::error!(error = %e, "hashing failed");
         ApiError::internal()
     })?;

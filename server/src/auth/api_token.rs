@@ -7,23 +7,28 @@ use super::secret::Secret;
 use crate::db::Db;
 use proto::api::Scope;
 use proto::domain::Rank;
+use proto::domain::Status;
+use std::sync::LazyLock;
 
 pub const PREFIX: &str = "ltk_";
 /// Lifetime limits, in days.
 pub const MAX_DAYS: i64 = 365;
 pub const DEFAULT_DAYS: i64 = 90;
 
-pub async fn identify(db: &Db, secret: &Secret, now: i64) -> sqlx::Result<Option<Caller>> {
-    let row: Option<(i64, String, String, i64, i64, String, String)> = sqlx::query_as(
+/// A live token of a service account that may act (its status lets it sign in).
+static IDENTIFY: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "SELECT t.id, t.name, t.scopes, t.user_row, t.site_id, s.name, u.user_id
          FROM api_tokens t JOIN sites s ON s.id = t.site_id JOIN users u ON u.id = t.user_row
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2
-         AND u.deleted_at IS NULL AND u.status NOT IN ('SUSPENDED', 'DEACTIVATED')",
+         AND u.deleted_at IS NULL AND u.status IN {}",
+        crate::db::status_list(Status::may_sign_in)
     )
-    .bind(secret.hash())
-    .bind(now)
-    .fetch_optional(db)
-    .await?;
+});
+
+pub async fn identify(db: &Db, secret: &Secret, now: i64) -> sqlx::Result<Option<Caller>> {
+    let row: Option<(i64, String, String, i64, i64, String, String)> =
+        sqlx::query_as(IDENTIFY.as_str()).bind(secret.hash()).bind(now).fetch_optional(db).await?;
     let Some((token_id, name, scopes, user_row, site_id, site_name, user_id)) = row else { return Ok(None) };
     sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(token_id).execute(db).await?;
     let scopes = scopes.split_whitespace().filter_map(Scope::parse).collect();

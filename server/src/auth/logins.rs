@@ -3,7 +3,7 @@
 //! rules, and may disable it without deleting the person.
 
 use crate::db::Db;
-use proto::domain::Rank;
+use proto::domain::{Rank, Status};
 
 /// What a person of a site has for signing in.
 #[derive(Debug, Clone)]
@@ -50,17 +50,15 @@ pub async fn ranks_where_held(
     actor_login: Option<i64>,
     actor_row: i64,
 ) -> sqlx::Result<Vec<(i64, Rank, Option<Rank>)>> {
-    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+    let sql = format!(
         "SELECT t.site_id, t.rank, a.rank FROM users t
          LEFT JOIN users a ON a.site_id = t.site_id AND (a.login_id = $2 OR a.id = $3)
-              AND a.deleted_at IS NULL AND a.status IN ('PENDING', 'ACTIVE')
+              AND a.deleted_at IS NULL AND a.status IN {}
          WHERE t.login_id = $1 AND t.deleted_at IS NULL",
-    )
-    .bind(login)
-    .bind(actor_login)
-    .bind(actor_row)
-    .fetch_all(&mut *db)
-    .await?;
+        crate::db::status_list(Status::may_sign_in)
+    );
+    let rows: Vec<(i64, String, Option<String>)> =
+        sqlx::query_as(&sql).bind(login).bind(actor_login).bind(actor_row).fetch_all(&mut *db).await?;
     Ok(rows
         .into_iter()
         .map(|(site, target, actor)| {

@@ -9,6 +9,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use std::collections::HashSet;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::Semaphore;
 
 pub const MIN_CHARS: usize = 12;
@@ -49,17 +50,44 @@ pub fn check_policy(password: &Password) -> Result<(), PolicyError> {
     Ok(())
 }
 
-/// The Argon2id PHC string (random salt, the crate's default cost), computed off the async
-/// threads.
-pub async fn hash(password: &Password) -> anyhow::Result<String> {
-    let password = password.clone();
-    off_async_threads(move || hash_here(&password)).await?
+/// Where Argon2 runs: on the blocking pool, at most one per core at a time (~50 ms of CPU
+/// and 19 MiB each), so a burst of sign-ins queues here instead of stalling `/healthz`.
+/// It counts its work for `/metrics`.
+pub struct Hasher {
+    slots: Semaphore,
+    done: AtomicU64,
 }
 
-/// Whether `password` is the one of `phc`, checked off the async threads.
-pub async fn verify(password: &Password, phc: String) -> anyhow::Result<bool> {
-    let password = password.clone();
-    off_async_threads(move || verify_here(&password, &phc)).await
+impl Default for Hasher {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self { slots: Semaphore::new(cores), done: AtomicU64::new(0) }
+    }
+}
+
+impl Hasher {
+    /// The Argon2id PHC string (random salt, the crate's default cost).
+    pub async fn hash(&self, password: &Password) -> anyhow::Result<String> {
+        let password = password.clone();
+        self.run(move || hash_here(&password)).await?
+    }
+
+    /// Whether `password` is the one of `phc`.
+    pub async fn verify(&self, password: &Password, phc: String) -> anyhow::Result<bool> {
+        let password = password.clone();
+        self.run(move || verify_here(&password, &phc)).await
+    }
+
+    /// Argon2 computations (hashes and checks) so far.
+    pub fn count(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
+    }
+
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+        let _slot = self.slots.acquire().await?;
+        self.done.fetch_add(1, Ordering::Relaxed);
+        Ok(tokio::task::spawn_blocking(work).await?)
+    }
 }
 
 fn hash_here(password: &Password) -> anyhow::Result<String> {
@@ -74,15 +102,6 @@ fn hash_here(password: &Password) -> anyhow::Result<String> {
 
 fn verify_here(password: &Password, phc: &str) -> bool {
     PasswordHash::new(phc).is_ok_and(|h| Argon2::default().verify_password(password.expose().as_bytes(), &h).is_ok())
-}
-
-/// Argon2 takes ~50 ms of CPU and 19 MiB: it runs on the blocking pool, at most one per
-/// core at a time, so a burst of sign-ins queues here instead of stalling `/healthz`.
-async fn off_async_threads<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
-    static SLOTS: OnceLock<Semaphore> = OnceLock::new();
-    let slots = SLOTS.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
-    let _slot = slots.acquire().await?;
-    Ok(tokio::task::spawn_blocking(work).await?)
 }
 
 /// A hash to verify against when the username is unknown, so both cases take as long.

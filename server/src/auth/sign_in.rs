@@ -32,7 +32,7 @@ pub async fn check(
     let now = state.clock.now();
     // A name no login can have is refused alike, without writing anything.
     let Ok(key) = proto::domain::username::check(username) else {
-        let _ = super::password::verify(password, decoy_hash().to_owned()).await;
+        let _ = state.passwords.verify(password, decoy_hash().to_owned()).await;
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, WRONG));
     };
     state.throttle.ip_attempt(ip, now).map_err(ApiError::too_many)?;
@@ -56,7 +56,7 @@ pub async fn check(
     .await?;
     // Verify against a decoy when the user is unknown, so both take as long.
     let hash = found.as_ref().map_or(decoy_hash(), |(_, _, h, _)| h.as_str()).to_owned();
-    let password_ok = super::password::verify(password, hash).await.map_err(|e| {
+    let password_ok = state.passwords.verify(password, hash).await.map_err(|e| {
         tracing::error!(error = %e, "password check failed");
         ApiError::internal()
     })?;

@@ -74,6 +74,20 @@ pub fn unique_violation_key(e: &sqlx::Error) -> Option<String> {
 /// a long list (an export of 100,000 people) goes in chunks of this many.
 pub const IN_LIST_CHUNK: usize = 500;
 
+/// `column` written so that the planner does not pick an index on it (SQLite's unary `+`):
+/// for a query whose rows are better found by another index or the primary key.
+pub fn without_index(column: &str) -> String {
+    format!("+{column}")
+}
+
+/// The statuses a rule of [`proto::domain::Status`] admits, as an SQL list
+/// (`('PENDING', 'ACTIVE')`), so that a query agrees with the rule instead of restating it.
+pub fn status_list(keep: fn(proto::domain::Status) -> bool) -> String {
+    let names: Vec<String> =
+        proto::domain::Status::ALL.into_iter().filter(|s| keep(*s)).map(|s| format!("'{}'", s.as_str())).collect();
+    format!("({})", names.join(", "))
+}
+
 /// Appends ` IN (…)` binding each of `values` (at most [`IN_LIST_CHUNK`] of them).
 pub fn push_in_list<'q, T>(q: &mut QueryBuilder<'q, Sqlite>, values: impl IntoIterator<Item = T>)
 where

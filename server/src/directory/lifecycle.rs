@@ -8,25 +8,16 @@ use super::{Actor, outbox};
 use crate::auth::session;
 use crate::db::push_in_list;
 use crate::error::{ApiError, ApiResult};
-use proto::domain::{Action, Rank, Status, Transition};
+use proto::domain::rank::{is_live_super, may_end_live_super};
+use proto::domain::{Action, Status, Transition};
 use sqlx::QueryBuilder;
 
 const CHUNK: usize = 500;
 
 /// SUPERs of the site who may still sign in.
-async fn supers_left(tx: &mut crate::db::Conn, site_id: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "SELECT COUNT(*) FROM users WHERE site_id = $1 AND rank <> 'REGULAR' AND rank = 'SUPER' AND status IN ('PENDING', 'ACTIVE')
-         AND deleted_at IS NULL",
-    )
-    .bind(site_id)
-    .fetch_one(tx)
-    .await
-}
-
-/// Checks `action` on one person; `supers` counts the SUPERs left and is lowered when this
-/// person stops being one.
-fn check(person: &StatusRow, action: Action, actor: &Actor, supers: &mut i64) -> ApiResult<Transition> {
+/// Checks `action` on one person; `supers` counts the live SUPERs left and is lowered when
+/// this person stops being one.
+fn check(person: &StatusRow, action: Action, actor: &Actor, supers: &mut u64) -> ApiResult<Transition> {
     if actor.user_row == person.id && !matches!(action, Action::CredentialsChanged | Action::Reactivate) {
         return Err(ApiError::forbidden(format!("you cannot {} yourself", action.as_str())));
     }
@@ -42,10 +33,10 @@ fn check(person: &StatusRow, action: Action, actor: &Actor, supers: &mut i64) ->
         .status()
         .apply(action, person.has_credentials)
         .map_err(|e| ApiError::conflict(format!("user {}: {e}", person.user_id)).with_field("status"))?;
-    let was_super = person.rank() == Rank::Super && person.status().may_sign_in();
-    let stays_super = t.to.is_some_and(Status::may_sign_in) && !t.clears_access_groups_and_rank;
+    let was_super = is_live_super(person.rank(), person.status());
+    let stays_super = t.to.is_some_and(|to| is_live_super(person.rank(), to)) && !t.clears_access_groups_and_rank;
     if was_super && !stays_super {
-        if *supers <= 1 {
+        if !may_end_live_super(*supers) {
             let done = match action {
                 Action::Delete => "deleted",
                 Action::Deactivate => "deactivated",
@@ -71,7 +62,7 @@ pub async fn apply(
     now: i64,
 ) -> ApiResult<Transition> {
     let site_id = actor.site_id;
-    let mut supers = supers_left(tx, site_id).await?;
+    let mut supers = crate::ranks::live_supers(tx, site_id).await?;
     let subject = person.status_row();
     let t = check(&subject, action, actor, &mut supers)?;
     if t.to.is_none() {
@@ -92,7 +83,7 @@ pub async fn apply_many<'p>(
     action: Action,
     now: i64,
 ) -> ApiResult<Vec<(&'p StatusRow, ApiResult<Transition>)>> {
-    let mut supers = supers_left(tx, actor.site_id).await?;
+    let mut supers = crate::ranks::live_supers(tx, actor.site_id).await?;
     let outcomes: Vec<_> = people.iter().map(|p| (p, check(p, action, actor, &mut supers))).collect();
     let changes: Vec<(&StatusRow, Transition)> =
         outcomes.iter().filter_map(|(p, t)| t.as_ref().ok().map(|t| (*p, *t))).collect();

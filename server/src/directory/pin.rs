@@ -100,7 +100,10 @@ pub async fn hash_many(
                 // Whether the PIN is free is the caller's check, against the right holder.
                 let hashed = match Pin::parse("pin", &requested) {
                     Ok(pin) => {
-                        state.gateways.pin_hash(site_id, &pin).await.map(|hash| HashedPin { hash, generated: None })
+                        let hashed = state.gateways.pin_hash(site_id, &pin).await;
+                        // A gateway failure fails this item's PIN, named as such.
+                        let hashed = hashed.map_err(|e| if e.field.is_none() { e.with_field("pin") } else { e });
+                        hashed.map(|hash| HashedPin { hash, generated: None })
                     }
                     Err(e) => Err(e.into()),
                 };

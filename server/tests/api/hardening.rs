@@ -315,3 +315,82 @@ async fn send_json(
 ) -> reqwest::Response {
     s.browser(method, path, cookie).json(body).send().await.unwrap()
 }
+
+#[tokio::test]
+async fn bootstrap_refuses_before_any_password_hashing() {
+    let s = TestServer::start_with(Options { bootstrap_admin: false, ..Options::default() }).await;
+    let hashes = s.state().passwords.count();
+    let guess = json!({"code": "AAAA-BBBB-CCCC-DDDD", "username": "root", "password": PW});
+    let r = s.request(Method::POST, "/v1/bootstrap").json(&guess).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "a wrong code");
+    assert_eq!(s.state().passwords.count(), hashes, "a wrong code costs no Argon2 work");
+
+    let done = TestServer::start().await;
+    let hashes = done.state().passwords.count();
+    let r = done.request(Method::POST, "/v1/bootstrap").json(&guess).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT, "setup is done");
+    assert_eq!(done.state().passwords.count(), hashes, "a finished setup costs no Argon2 work");
+}
+
+#[tokio::test]
+async fn exports_beyond_the_cap_get_429_and_a_slot_comes_back() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let export = || s.request(Method::GET, "/v1/users/export.csv").bearer_auth(&t).send();
+    // Every slot held, as by as many running exports.
+    let running = s.state().exports.clone().try_acquire_many_owned(server::api::user_export::MAX_CONCURRENT as u32);
+    let running = running.unwrap();
+    let r = export().await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "5");
+    assert_eq!(body(r).await["error"]["code"], "too_many_requests");
+    drop(running);
+    let r = export().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().starts_with("user_id,"), "the whole file once a slot is free");
+    assert_eq!(s.state().exports.available_permits(), server::api::user_export::MAX_CONCURRENT, "the slot is back");
+}
+
+#[tokio::test]
+async fn a_pin_the_gateway_cannot_hash_fails_its_item_and_creates_nobody_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("lintel.toml");
+    // A site whose gateway refuses every connection.
+    std::fs::write(&config, "[[site]]\nname = \"HQ\"\ngateway = \"http://127.0.0.1:9\"\n").unwrap();
+    let vars = vec![("LINTEL_CONFIG", config.display().to_string())];
+    let s = TestServer::start_with(Options { vars, ..Options::default() }).await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let batch = json!({"users": [{"name": "With Pin", "pin": "482913"}, {"name": "Without Pin"}]});
+    let r = s.request(Method::POST, "/v1/users/batch").bearer_auth(&t).json(&batch).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let b = body(r).await;
+    assert_eq!(b["status"], "ERROR");
+    assert_eq!(b["error_details"]["0"]["field"], "pin", "{b}");
+    assert_eq!(b["created_users"].as_array().unwrap().len(), 1);
+    assert_eq!(b["created_users"][0]["index"], 1);
+    let named: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE name = 'With Pin'").fetch_one(s.db()).await.unwrap();
+    assert_eq!(named, 0, "nobody was created without the PIN they asked for");
+}
+
+#[tokio::test]
+async fn a_metrics_scrape_reads_no_table() {
+    let s = TestServer::start().await;
+    let scrape = || async { s.request(Method::GET, "/metrics").send().await.unwrap().text().await.unwrap() };
+    let gauge = |text: &str, name: &str| -> String {
+        text.lines().find_map(|l| l.strip_prefix(&format!("{name} "))).unwrap().to_owned()
+    };
+    let before = scrape().await;
+    // A person written behind the server's back: a scrape that counted rows would see them.
+    sqlx::query(
+        "INSERT INTO users (site_id, user_id, name, status, rank, tag, created_at, updated_at, search_text)
+         VALUES (1, '990001', 'Behind The Back', 'PENDING', 'REGULAR', 'USER', 0, 0, 'behind the back')",
+    )
+    .execute(s.db())
+    .await
+    .unwrap();
+    let after = scrape().await;
+    assert_eq!(gauge(&before, "lintel_users"), gauge(&after, "lintel_users"), "gauges come from housekeeping");
+    assert_eq!(gauge(&before, "lintel_sessions"), gauge(&after, "lintel_sessions"));
+    assert!(after.contains("lintel_password_hashes_total "), "{after}");
+}

@@ -164,6 +164,10 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 impl TestServer {
+    pub fn state(&self) -> &server::state::AppState {
+        &self.running.as_ref().unwrap().state
+    }
+
     pub fn db(&self) -> &sqlx::SqlitePool {
         &self.running.as_ref().unwrap().state.db
     }
@@ -171,7 +175,8 @@ impl TestServer {
     /// Test setup until the directory API exists: a person with a console sign-in on the
     /// first site. Returns the user row id.
     pub async fn add_person(&self, username: &str, password: &str, rank: &str) -> i64 {
-        let hash = server::auth::password::hash(&server::auth::password::Password::new(password)).await.unwrap();
+        let state = &self.running.as_ref().unwrap().state;
+        let hash = state.passwords.hash(&server::auth::password::Password::new(password)).await.unwrap();
         let login: i64 = sqlx::query_scalar("INSERT INTO logins (username, password_hash, password_changed_at, created_at) VALUES ($1, $2, 0, 0) RETURNING id")
             .bind(username)
             .bind(hash)

@@ -19,5 +19,6 @@ mod listing;
 mod openapi;
 mod secrets;
 mod sessions;
+mod shutdown;
 mod throttling;
 mod users;
