@@ -1,19 +1,54 @@
-//! Lintel's browser console (Leptos, client-side rendered). For now a shell; sign-in and
-//! the pages arrive with the server-core and console issues.
+//! Lintel's browser console (Leptos, client-side rendered). The server serves it and keeps
+//! the session; every page talks to `/v1` through `api`.
 
+mod api;
+mod components;
+mod pages;
+mod session;
+
+use components::frame::Frame;
 use leptos::prelude::*;
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
 
 fn main() {
-    console_error_panic_hook::set_once();
+    panic_message::install();
     leptos::mount::mount_to_body(App);
 }
 
 #[component]
 fn App() -> impl IntoView {
+    session::Session::provide();
     view! {
-        <main>
-            <h1>"Lintel"</h1>
-            <p>"People, credentials and doors. The console is on its way."</p>
-        </main>
+        <Router>
+            <Routes fallback=pages::not_found::NotFound>
+                <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
+                <Route path=path!("/setup") view=pages::setup::Setup />
+                <ParentRoute path=path!("") view=Frame>
+                    <Route path=path!("") view=|| view! { <Redirect path="/people" /> } />
+                    <Route path=path!("people") view=pages::people::People />
+                    <Route path=path!("people/:id") view=pages::person::Person />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// A panic shows a message instead of a blank page (and still reaches the browser console).
+mod panic_message {
+    pub fn install() {
+        std::panic::set_hook(Box::new(|info| {
+            console_error_panic_hook::hook(info);
+            let shown = web_sys::window().and_then(|w| w.document()).and_then(|d| {
+                let banner = d.create_element("div").ok()?;
+                banner.set_attribute("role", "alert").ok()?;
+                banner.set_class_name("fatal");
+                banner.set_text_content(Some(
+                    "Something went wrong in the console. Reload the page; your data on the server is safe.",
+                ));
+                d.body()?.prepend_with_node_1(&banner).ok()
+            });
+            let _ = shown;
+        }));
     }
 }

@@ -35,6 +35,7 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("GET", "/readyz", Rule::Public),
     ("GET", "/metrics", Rule::Public),
     ("GET", "/v1/openapi.json", Rule::Public),
+    ("GET", "/v1/bootstrap", Rule::Public),
     ("POST", "/v1/bootstrap", Rule::Public),
     ("POST", "/v1/session", Rule::Public),
     ("GET", "/v1/session", Rule::SignedIn),

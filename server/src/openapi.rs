@@ -11,6 +11,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "Lintel", description = "People, credentials and doors: the REST API of the Lintel console."),
     paths(
         health::healthz, health::readyz, health::metrics,
+        bootstrap::state,
         bootstrap::bootstrap,
         session::sign_in, session::current, session::sign_out, session::switch_site,
         login::login, login::accounts_self, login::login_to_account,

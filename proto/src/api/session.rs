@@ -152,6 +152,14 @@ pub struct BootstrapRequest {
     pub password: Password,
 }
 
+/// `GET /v1/bootstrap`: whether the first SUPER is still to be made (the console then
+/// offers its setup page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetupState {
+    pub needed: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BootstrapResponse {

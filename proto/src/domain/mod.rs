@@ -6,6 +6,7 @@ pub mod device_user;
 pub mod error;
 pub mod lifecycle;
 pub mod limits;
+pub mod password;
 pub mod person;
 pub mod photo;
 pub mod pin;

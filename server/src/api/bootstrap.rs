@@ -9,7 +9,14 @@ use crate::state::AppState;
 use crate::web::json::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use proto::api::session::{BootstrapRequest, BootstrapResponse};
+use proto::api::session::{BootstrapRequest, BootstrapResponse, SetupState};
+
+/// Whether setup is still to be done: the console's sign-in page then offers it. Says
+/// nothing else (not who the SUPER is, nor whether a code is live).
+#[utoipa::path(get, path = "/v1/bootstrap", tag = "sign-in", responses((status = 200, body = SetupState)))]
+pub async fn state(State(state): State<AppState>) -> ApiResult<axum::Json<SetupState>> {
+    Ok(axum::Json(SetupState { needed: !crate::bootstrap::has_super(&state.db).await? }))
+}
 
 #[utoipa::path(post, path = "/v1/bootstrap", tag = "sign-in", request_body = BootstrapRequest, responses((status = 201, description = "the first SUPER exists", body = BootstrapResponse), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody), (status = 429, description = "too many attempts; see Retry-After", body = crate::error::ErrorBody)))]
 pub async fn bootstrap(

@@ -32,6 +32,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/readyz", get(health::readyz)),
         ("GET", "/metrics", get(health::metrics)),
         ("GET", "/v1/openapi.json", get(crate::openapi::openapi_json)),
+        ("GET", "/v1/bootstrap", get(bootstrap::state)),
         ("POST", "/v1/bootstrap", post(bootstrap::bootstrap)),
         ("POST", "/v1/session", post(session::sign_in)),
         ("GET", "/v1/session", get(session::current)),

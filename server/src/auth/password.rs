@@ -12,8 +12,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::Semaphore;
 
-pub const MIN_CHARS: usize = 12;
-pub const MAX_CHARS: usize = 128;
+pub use proto::domain::password::{MAX_CHARS, MIN_CHARS};
 
 /// A plain-text password on its way to be checked or hashed (the wire type; its `Debug`
 /// is redacted).
@@ -21,10 +20,9 @@ pub use proto::api::Password;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyError {
-    #[error("password: {0} characters, at least {MIN_CHARS}")]
-    TooShort(usize),
-    #[error("password: {0} characters, at most {MAX_CHARS}")]
-    TooLong(usize),
+    /// Outside 12 to 128 characters (the rule the console checks too).
+    #[error(transparent)]
+    Length(#[from] proto::domain::FieldError),
     #[error("password: this is a commonly used password; choose another")]
     Common,
 }
@@ -37,13 +35,7 @@ fn common() -> &'static HashSet<&'static str> {
 /// Whether a new password may be used: its length and not a common one.
 pub fn check_policy(password: &Password) -> Result<(), PolicyError> {
     let plain = password.expose();
-    let len = plain.chars().count();
-    if len < MIN_CHARS {
-        return Err(PolicyError::TooShort(len));
-    }
-    if len > MAX_CHARS {
-        return Err(PolicyError::TooLong(len));
-    }
+    proto::domain::password::check_length(plain)?;
     if common().contains(plain.to_lowercase().as_str()) {
         return Err(PolicyError::Common);
     }
@@ -116,8 +108,10 @@ mod tests {
 
     #[test]
     fn policy() {
-        assert_eq!(check_policy(&Password::new("short")), Err(PolicyError::TooShort(5)));
-        assert_eq!(check_policy(&Password::new("x".repeat(129))), Err(PolicyError::TooLong(129)));
+        let short = check_policy(&Password::new("short")).unwrap_err();
+        assert_eq!(short.to_string(), "password: 5 characters, at least 12");
+        let long = check_policy(&Password::new("x".repeat(129))).unwrap_err();
+        assert_eq!(long.to_string(), "password: 129 characters, at most 128");
         assert_eq!(check_policy(&Password::new("Qwerty123456")), Err(PolicyError::Common));
         assert!(check_policy(&Password::new("correct horse battery staple")).is_ok());
     }

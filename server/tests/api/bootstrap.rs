@@ -9,6 +9,8 @@ async fn bootstrap_code_works_once_then_is_refused() {
     let mut s = TestServer::start_with(Options { bootstrap_admin: false, ..Default::default() }).await;
     let code = s.bootstrap_code().expect("a code is issued when no SUPER exists");
     assert_eq!(code.len(), 19, "XXXX-XXXX-XXXX-XXXX");
+    let setup = || async { body(s.request(Method::GET, "/v1/bootstrap").send().await.unwrap()).await };
+    assert_eq!(setup().await, json!({"needed": true}), "the console offers setup");
 
     let wrong = s
         .request(Method::POST, "/v1/bootstrap")
@@ -28,6 +30,7 @@ async fn bootstrap_code_works_once_then_is_refused() {
     let r = ok.send().await.unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(body(r).await["username"], "root");
+    assert_eq!(setup().await, json!({"needed": false}));
 
     let again = s
         .request(Method::POST, "/v1/bootstrap")

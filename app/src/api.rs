@@ -1,0 +1,121 @@
+//! Talking to the server: JSON over fetch, same origin. The session is the HttpOnly cookie
+//! the browser sends by itself (nothing here holds a token); every write carries the CSRF
+//! header the server asks of cookie callers. Refusals arrive in the API's one error shape.
+
+use gloo_net::http::{Request, RequestBuilder, Response};
+use proto::api::error::ErrorBody;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The header (value `1`) the server requires on every cookie-authenticated write.
+const CSRF_HEADER: &str = "x-lintel-csrf";
+
+/// Why a call failed, as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The HTTP status; 0 when the server could not be reached.
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+    /// Seconds to wait before trying again (429).
+    pub retry_after: Option<u32>,
+}
+
+impl Failure {
+    fn unreachable() -> Self {
+        Self {
+            status: 0,
+            code: "unreachable".into(),
+            message: "The server cannot be reached. Check the connection and try again.".into(),
+            field: None,
+            retry_after: None,
+        }
+    }
+
+    fn unreadable(status: u16) -> Self {
+        Self {
+            status,
+            code: "unreadable".into(),
+            message: format!("The server answered {status} in a form the console cannot read."),
+            field: None,
+            retry_after: None,
+        }
+    }
+
+    /// The session ended (expired, revoked, or signed out elsewhere).
+    pub fn is_signed_out(&self) -> bool {
+        self.status == 401
+    }
+
+    /// A request that was aborted because a newer one replaced it.
+    pub fn is_aborted(&self) -> bool {
+        self.code == "aborted"
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Post,
+    Put,
+    Delete,
+}
+
+fn builder(method: Method, path: &str) -> RequestBuilder {
+    let b = match method {
+        Method::Post => Request::post(path),
+        Method::Put => Request::put(path),
+        Method::Delete => Request::delete(path),
+    };
+    b.header(CSRF_HEADER, "1").header("Accept", "application/json")
+}
+
+/// `GET path`; `abort` lets a newer request of the same view cancel this one.
+pub async fn get<T: DeserializeOwned>(path: &str, abort: Option<&web_sys::AbortSignal>) -> Result<T, Failure> {
+    let request = Request::get(path).header("Accept", "application/json").abort_signal(abort);
+    let sent = request.send().await;
+    if abort.is_some_and(|a| a.aborted()) {
+        return Err(Failure { code: "aborted".into(), ..Failure::unreachable() });
+    }
+    read(sent.map_err(|_| Failure::unreachable())?).await
+}
+
+/// A write with a JSON body; answers the JSON the server sends back.
+pub async fn send<B: Serialize, T: DeserializeOwned>(method: Method, path: &str, body: &B) -> Result<T, Failure> {
+    let request = builder(method, path).json(body).map_err(|_| Failure::unreadable(0))?;
+    read(request.send().await.map_err(|_| Failure::unreachable())?).await
+}
+
+/// A write whose answer has no body worth reading (204, or one the caller ignores).
+pub async fn send_no_answer<B: Serialize>(method: Method, path: &str, body: Option<&B>) -> Result<(), Failure> {
+    let request = match body {
+        Some(body) => builder(method, path).json(body).map_err(|_| Failure::unreadable(0))?,
+        None => builder(method, path).build().map_err(|_| Failure::unreadable(0))?,
+    };
+    let response = request.send().await.map_err(|_| Failure::unreachable())?;
+    if response.ok() { Ok(()) } else { Err(refusal(response).await) }
+}
+
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, Failure> {
+    if !response.ok() {
+        return Err(refusal(response).await);
+    }
+    let status = response.status();
+    response.json::<T>().await.map_err(|_| Failure::unreadable(status))
+}
+
+async fn refusal(response: Response) -> Failure {
+    let status = response.status();
+    let retry_after = response.headers().get("retry-after").and_then(|v| v.trim().parse().ok());
+    match response.json::<ErrorBody>().await {
+        Ok(body) => {
+            Failure { status, code: body.error.code, message: body.error.message, field: body.error.field, retry_after }
+        }
+        Err(_) => Failure { retry_after, ..Failure::unreadable(status) },
+    }
+}
+
+/// A query string (without `?`) from a serializable query type.
+pub fn query_string<Q: Serialize>(query: &Q) -> String {
+    serde_urlencoded::to_string(query).unwrap_or_default()
+}

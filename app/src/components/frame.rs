@@ -1,0 +1,153 @@
+//! The frame around every signed-in page: the navigation (with the site and its picker),
+//! the top bar (global search, the signed-in person's menu) and the page itself. Without a
+//! session it sends the person to sign in, and brings them back afterwards.
+
+use crate::api::{self, Method};
+use crate::session::use_session;
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet, Redirect};
+use leptos_router::hooks::{use_location, use_navigate};
+use proto::api::session::{SessionView, SwitchSite};
+use proto::domain::Rank;
+
+#[component]
+pub fn Frame() -> impl IntoView {
+    let session = use_session();
+    let location = use_location();
+    // Read once, untracked: the redirect itself changes the location.
+    let back_to = move || {
+        let (path, search) = (location.pathname.get_untracked(), location.search.get_untracked());
+        let here = if search.is_empty() { path } else { format!("{path}?{search}") };
+        format!("/sign-in?{}", api::query_string(&[("next", here)]))
+    };
+    view! {
+        <Show when=move || session.known() fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            <Show when=move || session.signed_in() fallback=move || view! { <Redirect path=back_to() /> }>
+                <div class="frame">
+                    <Navigation />
+                    <div class="main-column">
+                        <TopBar />
+                        <main id="main">
+                            <Outlet />
+                        </main>
+                    </div>
+                </div>
+            </Show>
+        </Show>
+    }
+}
+
+#[component]
+fn Navigation() -> impl IntoView {
+    let session = use_session();
+    let is_super = move || session.rank() == Some(Rank::Super);
+    let is_admin = move || session.rank().is_some_and(Rank::is_admin);
+    view! {
+        <nav class="side" aria-label="Main">
+            <div class="brand">"Lintel"</div>
+            <SitePicker />
+            <Show when=is_admin>
+                <ul>
+                    <li><A href="/people">"People"</A></li>
+                    <li><span class="soon" title="Arrives with the device sync">"Devices"</span></li>
+                    <li><span class="soon" title="Arrives with the device sync">"Revocations"</span></li>
+                </ul>
+            </Show>
+            <Show when=is_super>
+                <ul aria-label="Administration">
+                    <li><span class="soon">"Admins"</span></li>
+                    <li><span class="soon">"API tokens"</span></li>
+                </ul>
+            </Show>
+        </nav>
+    }
+}
+
+/// The current site; a picker when the person has accounts on several.
+#[component]
+fn SitePicker() -> impl IntoView {
+    let session = use_session();
+    let failure = RwSignal::new(None::<String>);
+    let choose = move |account_id: i64| {
+        leptos::task::spawn_local(async move {
+            match api::send::<_, SessionView>(Method::Put, "/v1/session/site", &SwitchSite { account_id }).await {
+                Ok(view) => session.set(view),
+                Err(f) => {
+                    session.check(&f);
+                    failure.set(Some(f.message));
+                }
+            }
+        });
+    };
+    view! {
+        {move || {
+            let view = session.view()?;
+            let current = session.account();
+            let name = current.as_ref().map(|a| a.site.name.clone()).unwrap_or_default();
+            if view.accounts.len() < 2 {
+                return Some(view! { <div class="site">{name}</div> }.into_any());
+            }
+            let options = view
+                .accounts
+                .iter()
+                .map(|a| {
+                    let selected = Some(a.id) == view.account_id;
+                    view! { <option value=a.id.to_string() selected=selected>{a.site.name.clone()}</option> }
+                })
+                .collect_view();
+            Some(
+                view! {
+                    <label class="site">
+                        <span class="visually-hidden">"Site"</span>
+                        <select on:change=move |ev| {
+                            if let Ok(id) = event_target_value(&ev).parse() {
+                                choose(id);
+                            }
+                        }>{options}</select>
+                    </label>
+                }
+                    .into_any(),
+            )
+        }}
+        {move || failure.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
+    }
+}
+
+#[component]
+fn TopBar() -> impl IntoView {
+    let session = use_session();
+    let navigate = use_navigate();
+    let search = RwSignal::new(String::new());
+    let go = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = search.get_untracked();
+        let query = api::query_string(&[("search", text.trim())]);
+        navigate(&format!("/people?{query}"), Default::default());
+    };
+    let sign_out = move |_| {
+        leptos::task::spawn_local(async move {
+            let _ = api::send_no_answer::<()>(Method::Delete, "/v1/session", None).await;
+            session.ended("You signed out.");
+        });
+    };
+    view! {
+        <header class="top">
+            <form role="search" on:submit=go>
+                <label>
+                    <span class="visually-hidden">"Search people"</span>
+                    <input
+                        id="global-search"
+                        type="search"
+                        placeholder="Search people (press /)"
+                        aria-keyshortcuts="/"
+                        bind:value=search
+                    />
+                </label>
+            </form>
+            <div class="me">
+                <span>{move || session.view().map(|v| v.username)}</span>
+                <button type="button" on:click=sign_out>"Sign out"</button>
+            </div>
+        </header>
+    }
+}

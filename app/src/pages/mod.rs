@@ -1,0 +1,7 @@
+//! One module per page of the console.
+
+pub mod not_found;
+pub mod people;
+pub mod person;
+pub mod setup;
+pub mod sign_in;
