@@ -6,9 +6,9 @@
 
 use crate::authz::{self, Rule};
 use axum::http::Method;
-use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
 use utoipa::openapi::security::SecurityRequirement;
-use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ResponseBuilder, Schema};
 
 /// Adds the edge's answers and the security of each operation.
 pub fn apply(openapi: &mut OpenApi) {
@@ -16,6 +16,7 @@ pub fn apply(openapi: &mut OpenApi) {
         for (method, op) in operations(item) {
             let Some(rule) = authz::rule_for(&method, path) else { continue };
             secure(op, rule);
+            empty_means_absent(op);
             let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             if has_params {
                 add(op, 400, "a path or query parameter does not parse or is out of range (named in `field`)");
@@ -29,6 +30,22 @@ pub fn apply(openapi: &mut OpenApi) {
             if THROTTLED.contains(&(method.as_str(), path.as_str())) {
                 add(op, 429, "too many attempts or requests; see Retry-After");
             }
+        }
+    }
+}
+
+/// An empty query parameter is the same as an absent one (what an HTML form sends for an
+/// unchosen field), so a closed set of values also takes `""`.
+fn empty_means_absent(op: &mut Operation) {
+    for p in op.parameters.iter_mut().flatten() {
+        if !matches!(p.parameter_in, ParameterIn::Query) {
+            continue;
+        }
+        if let Some(RefOr::T(Schema::Object(o))) = p.schema.as_mut()
+            && let Some(values) = o.enum_values.as_mut()
+            && !values.contains(&serde_json::json!(""))
+        {
+            values.push(serde_json::json!(""));
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Pieces shared by the pages.
 
+pub mod confirm;
 pub mod field;
 pub mod frame;
+pub mod secret_once;
 pub mod status_badge;

@@ -2,14 +2,17 @@
 //! (the listing's own query names), so a link reproduces the view and back/forward work.
 //! Typing searches after a pause; a newer request aborts the one in flight.
 
-use crate::api::{self, Failure};
+use crate::api::{self, Failure, Method};
+use crate::components::confirm::{Ask, Confirm};
 use crate::components::status_badge::StatusBadge;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate};
+use proto::api::batch::{BulkOutcome, BulkRequest};
 use proto::api::user::{DEFAULT_PAGE, SortBy, SortOrder, UserPage, UserQuery, UserView};
 use proto::domain::Status;
+use std::collections::BTreeSet;
 
 /// How long typing pauses before the search runs.
 const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(250);
@@ -26,6 +29,12 @@ pub fn People() -> impl IntoView {
     let query = Memo::new(move |_| parse(&location.search.get()));
     let page = RwSignal::new(None::<Result<UserPage, Failure>>);
     let loading = RwSignal::new(false);
+    let selected = RwSignal::new(BTreeSet::<i64>::new());
+    let ask = RwSignal::new(None::<Ask>);
+    let bulk = StoredValue::new(None::<Bulk>);
+    let result = RwSignal::new(None::<Result<BulkOutcome, Failure>>);
+    // Reloads the page after a bulk action (the URL did not change).
+    let refresh = RwSignal::new(0u32);
 
     // The list follows the URL; a newer request aborts the one in flight, and an answer
     // that arrives late anyway is dropped.
@@ -33,6 +42,7 @@ pub fn People() -> impl IntoView {
     let in_flight = StoredValue::new(None::<web_sys::AbortController>);
     Effect::new(move || {
         let q = query.get();
+        refresh.track();
         let this = generation.get_value() + 1;
         generation.set_value(this);
         if let Some(previous) = in_flight.get_value() {
@@ -137,12 +147,35 @@ pub fn People() -> impl IntoView {
             </th>
         }
     };
+    let propose = move |what: Bulk| {
+        let n = selected.with_untracked(BTreeSet::len);
+        let (title, effect) = what.describe(n);
+        bulk.set_value(Some(what));
+        ask.set(Some(Ask { title, effect, confirm: format!("{} {n} {}", what.verb(), people(n)) }));
+    };
+    let run = move |_| {
+        let Some(what) = bulk.get_value() else { return };
+        let ids: Vec<i64> = selected.get_untracked().into_iter().collect();
+        leptos::task::spawn_local(async move {
+            let request = BulkRequest { ids, ..Default::default() };
+            let answer = api::send::<_, BulkOutcome>(Method::Post, what.path(), &request).await;
+            if let Err(f) = &answer {
+                session.check(f);
+            }
+            if answer.is_ok() {
+                selected.set(BTreeSet::new());
+            }
+            result.set(Some(answer));
+            refresh.update(|n| *n += 1);
+        });
+    };
     let limit = move || u64::from(query.get().limit.unwrap_or(DEFAULT_PAGE));
     let offset = move || query.get().offset.unwrap_or(0);
 
     view! {
         <div class="page-head">
             <h1>"People"</h1>
+            <A href="/people/new" attr:class="button primary">"Add person"</A>
         </div>
         <div class="filters" role="group" aria-label="Filters">
             <label>
@@ -158,16 +191,45 @@ pub fn People() -> impl IntoView {
             </label>
             <span class="loading" role="status">{move || loading.get().then_some("Loading…")}</span>
         </div>
+        <Show when=move || selected.with(|s| !s.is_empty())>
+            <div class="bulk-bar" role="toolbar" aria-label="Selected people">
+                <span>{move || format!("{} selected", selected.with(BTreeSet::len))}</span>
+                <button type="button" on:click=move |_| propose(Bulk::Suspend)>"Suspend"</button>
+                <button type="button" on:click=move |_| propose(Bulk::Reactivate)>"Reactivate"</button>
+                <button type="button" class="danger" on:click=move |_| propose(Bulk::Deactivate)>"Deactivate"</button>
+                <button type="button" on:click=move |_| selected.set(BTreeSet::new())>"Clear"</button>
+            </div>
+        </Show>
+        <div role="status" aria-live="polite">{move || result.get().map(outcome)}</div>
+        <Confirm ask=ask on_confirm=run />
         {move || match page.get() {
             None => view! { <p class="loading">"Loading people…"</p> }.into_any(),
             Some(Err(f)) => view! { <p class="error" role="alert">{f.message}</p> }.into_any(),
             Some(Ok(p)) if p.users.is_empty() => empty(&query.get()).into_any(),
             Some(Ok(p)) => {
-                let rows = p.users.into_iter().map(row).collect_view();
+                let on_page: Vec<i64> = p.users.iter().map(|u| u.id).collect();
+                let shown = on_page.len() as u64;
+                let all_on_page = {
+                    let on_page = on_page.clone();
+                    move || !on_page.is_empty() && selected.with(|s| on_page.iter().all(|id| s.contains(id)))
+                };
+                let toggle_page = {
+                    let on_page = on_page.clone();
+                    move |ev: leptos::ev::Event| {
+                        let on = event_target_checked(&ev);
+                        selected.update(|s| for id in &on_page {
+                            if on { s.insert(*id); } else { s.remove(id); }
+                        });
+                    }
+                };
+                let rows = p.users.into_iter().map(|u| row(u, selected)).collect_view();
                 view! {
                     <table class="people">
                         <thead>
                             <tr>
+                                <th scope="col" class="select">
+                                    <input type="checkbox" aria-label="Select everyone on this page" prop:checked=all_on_page on:change=toggle_page />
+                                </th>
                                 {header(SortBy::Name, "Name")}
                                 {header(SortBy::UserId, "User ID")}
                                 {header(SortBy::Email, "Email")}
@@ -184,7 +246,7 @@ pub fn People() -> impl IntoView {
                                 let to_page = to_page.clone();
                                 move |_| to_page(offset().saturating_sub(limit()))
                             }>"Previous"</button>
-                        <span>{move || format!("{}–{}", offset() + 1, offset() + limit())}</span>
+                        <span>{format!("{}–{}", offset() + shown.min(1), offset() + shown)}</span>
                         <button type="button" disabled=!p.has_more
                             on:click={
                                 let to_page = to_page.clone();
@@ -198,10 +260,22 @@ pub fn People() -> impl IntoView {
     }
 }
 
-fn row(u: UserView) -> impl IntoView {
+fn row(u: UserView, selected: RwSignal<BTreeSet<i64>>) -> impl IntoView {
     let href = format!("/people/{}", u.id);
+    let id = u.id;
     view! {
         <tr>
+            <td class="select">
+                <input
+                    type="checkbox"
+                    aria-label=format!("Select {}", u.fields.name)
+                    prop:checked=move || selected.with(|s| s.contains(&id))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        selected.update(|s| if on { s.insert(id); } else { s.remove(&id); });
+                    }
+                />
+            </td>
             <td><A href=href>{u.fields.name.clone()}</A></td>
             <td>{u.user_id.clone()}</td>
             <td>{u.fields.email.clone().unwrap_or_default()}</td>
@@ -224,5 +298,67 @@ fn empty(q: &UserQuery) -> impl IntoView {
             <p>{text}</p>
             <p><A href="/people">"Clear the search and filters"</A></p>
         </div>
+    }
+}
+
+/// A bulk status change of the selected people.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bulk {
+    Suspend,
+    Reactivate,
+    Deactivate,
+}
+
+impl Bulk {
+    fn path(self) -> &'static str {
+        match self {
+            Bulk::Suspend => "/v1/users/suspend",
+            Bulk::Reactivate => "/v1/users/reactivate",
+            Bulk::Deactivate => "/v1/users/deactivate",
+        }
+    }
+
+    fn verb(self) -> &'static str {
+        match self {
+            Bulk::Suspend => "Suspend",
+            Bulk::Reactivate => "Reactivate",
+            Bulk::Deactivate => "Deactivate",
+        }
+    }
+
+    fn describe(self, n: usize) -> (String, String) {
+        let who = format!("{n} {}", people(n));
+        match self {
+            Bulk::Suspend => (format!("Suspend {who}?"), "They lose door access on every device at once.".into()),
+            Bulk::Reactivate => (format!("Reactivate {who}?"), "Their credentials open doors again.".into()),
+            Bulk::Deactivate => {
+                (format!("Deactivate {who}?"), "They lose door access, their access groups and their rank.".into())
+            }
+        }
+    }
+}
+
+fn people(n: usize) -> &'static str {
+    if n == 1 { "person" } else { "people" }
+}
+
+/// The per-person result of a bulk action.
+fn outcome(answer: Result<BulkOutcome, Failure>) -> impl IntoView {
+    match answer {
+        Err(f) => view! { <p class="error">{f.message}</p> }.into_any(),
+        Ok(o) => {
+            let done = o.results.len();
+            let failed: Vec<(String, String)> = o.error_details.into_iter().map(|(k, e)| (k, e.message)).collect();
+            view! {
+                <div class="notice">
+                    <p>{format!("{done} {} changed.", people(done))}
+                        {(!failed.is_empty()).then(|| format!(" {} not changed:", failed.len()))}</p>
+                    {(!failed.is_empty()).then(|| view! {
+                        <ul>{failed.into_iter().map(|(k, m)| view! { <li>{format!("{k}: {m}")}</li> }).collect_view()}</ul>
+                    })}
+                </div>
+            }
+                .into_any()
+        }
     }
 }

@@ -1,50 +1,151 @@
-//! One person: their record as the directory holds it.
+//! One person: their record as the directory holds it, and the status actions. Buttons
+//! follow the directory's own rules (which status changes are allowed, who may act on
+//! whom), so a refused action is not offered.
 
-use crate::api::{self, Failure};
+use crate::api::{self, Failure, Method};
+use crate::components::confirm::{Ask, Confirm};
 use crate::components::status_badge::StatusBadge;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 use proto::api::user::UserView;
+use proto::domain::{Action, Rank};
+
+/// What the person page can do to a person's status, and what it tells the admin first.
+fn effect(action: Action, name: &str) -> (String, String, String) {
+    match action {
+        Action::Suspend => (
+            format!("Suspend {name}?"),
+            "They lose door access on every device at once; their record and credentials stay.".to_owned(),
+            "Suspend".to_owned(),
+        ),
+        Action::Reactivate => (
+            format!("Reactivate {name}?"),
+            "Their credentials open doors again, on every device.".to_owned(),
+            "Reactivate".to_owned(),
+        ),
+        Action::Deactivate => (
+            format!("Deactivate {name}?"),
+            "They lose door access, their access groups and their rank; reactivating later does not bring those back."
+                .to_owned(),
+            "Deactivate".to_owned(),
+        ),
+        _ => (
+            format!("Delete {name}?"),
+            "They are removed from every device and from the directory; only the audit keeps a trace. This cannot be undone."
+                .to_owned(),
+            "Delete".to_owned(),
+        ),
+    }
+}
+
+fn path(action: Action) -> &'static str {
+    match action {
+        Action::Suspend => "suspend",
+        Action::Reactivate => "reactivate",
+        Action::Deactivate => "deactivate",
+        _ => "toggle-suspension",
+    }
+}
 
 #[component]
 pub fn Person() -> impl IntoView {
     let session = use_session();
+    let navigate = use_navigate();
     let params = use_params_map();
-    let person = LocalResource::new(move || {
-        let id = params.with(|p| p.get("id")).unwrap_or_default();
-        async move {
+    let person = RwSignal::new(None::<Result<UserView, Failure>>);
+    let id = move || params.with(|p| p.get("id")).unwrap_or_default();
+    Effect::new(move || {
+        let id = id();
+        leptos::task::spawn_local(async move {
             let answer = api::get::<UserView>(&format!("/v1/users/{id}"), None).await;
             if let Err(f) = &answer {
                 session.check(f);
             }
-            answer
-        }
+            person.set(Some(answer));
+        });
     });
+    let ask = RwSignal::new(None::<Ask>);
+    let pending = StoredValue::new(None::<Action>);
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let propose = move |action: Action| {
+        let Some(Ok(u)) = person.get_untracked() else { return };
+        let (title, effect, confirm) = effect(action, &u.fields.name);
+        pending.set_value(Some(action));
+        ask.set(Some(Ask { title, effect, confirm }));
+    };
+    let run = move |_| {
+        let Some(action) = pending.get_value() else { return };
+        let id = id();
+        let navigate = navigate.clone();
+        leptos::task::spawn_local(async move {
+            let done = if action == Action::Delete {
+                api::send_no_answer::<()>(Method::Delete, &format!("/v1/users/{id}"), None).await.map(|()| None)
+            } else {
+                let url = format!("/v1/users/{id}/{}", path(action));
+                api::send::<_, UserView>(Method::Post, &url, &serde_json::json!({})).await.map(Some)
+            };
+            match done {
+                Ok(Some(u)) => {
+                    outcome.set(Some(Ok(format!("{} is now {}.", u.fields.name, u.status))));
+                    person.set(Some(Ok(u)));
+                }
+                Ok(None) => navigate("/people", Default::default()),
+                Err(f) => {
+                    session.check(&f);
+                    outcome.set(Some(Err(f.message)));
+                }
+            }
+        });
+    };
     view! {
         <p><A href="/people">"← People"</A></p>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || person.get().map(|answer| match answer {
-                Ok(u) => profile(u).into_any(),
-                Err(f) => failed(f).into_any(),
+        {move || match person.get() {
+            None => view! { <p class="loading">"Loading…"</p> }.into_any(),
+            Some(Err(f)) => view! { <p class="error" role="alert">{f.message}</p> }.into_any(),
+            Some(Ok(u)) => {
+                let may_manage = session.rank().is_some_and(|r| r.may_manage(u.rank));
+                let itself = session.account().is_some_and(|a| a.id == u.id);
+                let holds = u.credentials.cards > 0 || u.credentials.pin || u.credentials.fingerprints > 0 || u.credentials.faces > 0;
+                let button = move |action: Action, label: &'static str| {
+                    let allowed = may_manage && !itself && (action == Action::Delete || u.status.apply(action, holds).is_ok());
+                    allowed.then(|| {
+                        let class = if matches!(action, Action::Delete | Action::Deactivate) { "danger" } else { "" };
+                        view! { <button type="button" class=class on:click=move |_| propose(action)>{label}</button> }
+                    })
+                };
+                view! {
+                    <div class="page-head">
+                        <h1>{u.fields.name.clone()} " " <StatusBadge status=u.status /></h1>
+                        <div class="actions">
+                            {button(Action::Suspend, "Suspend")}
+                            {button(Action::Reactivate, "Reactivate")}
+                            {button(Action::Deactivate, "Deactivate")}
+                            {button(Action::Delete, "Delete")}
+                        </div>
+                    </div>
+                    {(!may_manage).then(|| view! { <p class="notice">{format!("Only a SUPER may change a person of rank {}.", u.rank)}</p> })}
+                    {record(&u)}
+                }
+                    .into_any()
+            }
+        }}
+        <div role="status" aria-live="polite">
+            {move || outcome.get().map(|o| match o {
+                Ok(m) => view! { <p class="notice">{m}</p> }.into_any(),
+                Err(m) => view! { <p class="error">{m}</p> }.into_any(),
             })}
-        </Suspense>
+        </div>
+        <Confirm ask=ask on_confirm=run />
     }
 }
 
-fn failed(f: Failure) -> impl IntoView {
-    view! { <p class="error" role="alert">{f.message}</p> }
-}
-
-fn profile(u: UserView) -> impl IntoView {
-    let f = u.fields.clone();
+fn record(u: &UserView) -> impl IntoView {
+    let f = &u.fields;
     let line = |label: &'static str, value: Option<String>| value.map(|v| view! { <dt>{label}</dt><dd>{v}</dd> });
+    let cards = u.cards.clone().unwrap_or_default();
     view! {
-        <div class="page-head">
-            <h1>{f.name.clone()}</h1>
-            <StatusBadge status=u.status />
-        </div>
         <dl class="record">
             {line("User ID", Some(u.user_id.clone()))}
             {line("Email", f.email.clone())}
@@ -52,10 +153,23 @@ fn profile(u: UserView) -> impl IntoView {
             {line("Phone", f.phone.clone())}
             {line("Department", f.department.clone())}
             {line("Title", f.title.clone())}
-            {line("Rank", Some(u.rank.as_str().to_owned()))}
-            {line("Cards", Some(u.credentials.cards.to_string()))}
+            {line("Rank", (u.rank != Rank::Regular).then(|| u.rank.as_str().to_owned()))}
             {line("PIN", Some(if u.credentials.pin { "set" } else { "none" }.to_owned()))}
             {line("Updated", Some(u.updated_at.clone()))}
         </dl>
+        <h2>"Cards"</h2>
+        {if cards.is_empty() {
+            view! { <p>"No cards."</p> }.into_any()
+        } else {
+            view! {
+                <table class="cards">
+                    <thead><tr><th scope="col">"Number"</th><th scope="col">"Label"</th></tr></thead>
+                    <tbody>
+                        {cards.into_iter().map(|c| view! { <tr><td>{c.number}</td><td>{c.label.unwrap_or_default()}</td></tr> }).collect_view()}
+                    </tbody>
+                </table>
+            }
+                .into_any()
+        }}
     }
 }

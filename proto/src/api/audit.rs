@@ -26,7 +26,6 @@ macro_rules! actions {
         /// What an audit row records. The name (`user.suspend`) is what the audit stores and
         /// the API shows and filters by.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum Action {
             $(#[doc = $doc] #[serde(rename = $name)] $variant,)*
         }
@@ -50,6 +49,22 @@ macro_rules! actions {
         }
     };
 }
+
+/// The schema lists the names as they are on the wire (a derive would not see the names
+/// this macro gives the variants).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for Action {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("What an audit row records (`user.suspend`, `sign_in.cookie`…)."))
+            .enum_values(Some(Action::ALL.iter().map(|a| a.as_str())))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for Action {}
 
 actions! {
     BootstrapCreateSuper = "bootstrap.create_super", "The first SUPER made with the bootstrap code.";
@@ -136,3 +151,16 @@ pub struct AuditQuery {
 
 /// Most rows one audit page shows.
 pub const MAX_AUDIT_LIMIT: i64 = 500;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_is_its_name_on_the_wire() {
+        for a in Action::ALL {
+            assert_eq!(serde_json::to_value(a).unwrap(), serde_json::json!(a.as_str()));
+            assert_eq!(Action::parse(a.as_str()), Some(*a));
+        }
+    }
+}

@@ -380,7 +380,15 @@ async fn a_metrics_scrape_reads_no_table() {
     let gauge = |text: &str, name: &str| -> String {
         text.lines().find_map(|l| l.strip_prefix(&format!("{name} "))).unwrap().to_owned()
     };
-    let before = scrape().await;
+    // The first housekeeping round runs at start; wait for it (the next is a minute away).
+    let mut before = scrape().await;
+    for _ in 0..500 {
+        if gauge(&before, "lintel_users") != "-1" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        before = scrape().await;
+    }
     // A person written behind the server's back: a scrape that counted rows would see them.
     sqlx::query(
         "INSERT INTO users (site_id, user_id, name, status, rank, tag, created_at, updated_at, search_text)
