@@ -96,6 +96,15 @@ pub async fn send_no_answer<B: Serialize>(method: Method, path: &str, body: Opti
     if response.ok() { Ok(()) } else { Err(refusal(response).await) }
 }
 
+/// A `POST` of a CSV file; answers the JSON the server sends back.
+pub async fn post_csv<T: DeserializeOwned>(path: &str, csv: String) -> Result<T, Failure> {
+    let request = builder(Method::Post, path)
+        .header("Content-Type", "text/csv; charset=utf-8")
+        .body(csv)
+        .map_err(|_| Failure::unreadable(0))?;
+    read(request.send().await.map_err(|_| Failure::unreachable())?).await
+}
+
 async fn read<T: DeserializeOwned>(response: Response) -> Result<T, Failure> {
     if !response.ok() {
         return Err(refusal(response).await);

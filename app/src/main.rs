@@ -27,6 +27,7 @@ fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Frame>
                     <Route path=path!("") view=|| view! { <Redirect path="/people" /> } />
                     <Route path=path!("people") view=pages::people::People />
+                    <Route path=path!("import") view=pages::import::Import />
                     <Route path=path!("people/new") view=pages::new_person::NewPerson />
                     <Route path=path!("people/:id") view=pages::person::Person />
                 </ParentRoute>

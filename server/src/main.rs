@@ -18,8 +18,13 @@ async fn main() -> anyhow::Result<()> {
         }
         Some(other) => anyhow::bail!("unknown command {other:?}; usage: lintel [serve | openapi]"),
     }
-    let config = Config::from_env()?;
+    let mut config = Config::from_env()?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    // Listening on port 0 (tests, parallel runs): the default origin is the port chosen.
+    let bound = listener.local_addr()?;
+    if config.listen.port() == 0 && config.public_origin == format!("http://{}", config.listen) {
+        config.public_origin = format!("http://{bound}");
+    }
     let origin = config.public_origin.clone();
     let running = server::start(config, Arc::new(SystemClock), listener).await?;
     println!("Lintel is running at {origin} (listening on {})", running.addr);

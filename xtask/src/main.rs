@@ -1,16 +1,19 @@
 //! Lintel's one build tool.
 //!
-//! - `cargo xtask test`: every check CI runs (fmt, clippy, all tests, the app for wasm32).
+//! - `cargo xtask test`: every check CI runs (fmt, clippy, all tests, the app for wasm32,
+//!   the short fuzz run, the console's end-to-end tests).
 //! - `cargo xtask run`: builds the console and starts the server with its embedded
 //!   gateway on 127.0.0.1:8080 (data in `./data`).
 //! - `cargo xtask app`: builds the console into `target/app`.
 //! - `cargo xtask openapi`: rewrites the committed OpenAPI document.
 //! - `cargo xtask bench gateway`: the simulator's benchmark; prints figures.
 //! - `cargo xtask bench directory`: the directory at 100,000 people; prints figures.
+//! - `cargo xtask e2e [playwright options]`: the console's end-to-end tests in Chromium.
 //! - `cargo xtask fuzz [st run options]`: the OpenAPI-driven fuzzer (schemathesis) against
 //!   a fresh server; `cargo xtask test` runs a short version.
 
 mod app_bundle;
+mod end2end;
 
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
@@ -29,7 +32,13 @@ fn main() -> Result<()> {
         ["app"] => app_bundle::build(&root()?).map(drop),
         ["openapi"] => openapi(),
         ["fuzz", rest @ ..] => fuzz(rest),
-        _ => bail!("usage: cargo xtask test | run | app | openapi | fuzz [options] | bench gateway | bench directory"),
+        ["e2e", rest @ ..] => {
+            ensure_wasm_target()?;
+            end2end::run(&root()?, rest)
+        }
+        _ => bail!(
+            "usage: cargo xtask test | run | app | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory"
+        ),
     }
 }
 
@@ -44,6 +53,7 @@ fn test() -> Result<()> {
     // otherwise, which Python 3.11 sometimes refuses ("AST constructor recursion depth
     // mismatch") — a tool error, not a finding, seen once in a CI run with two workers.
     fuzz(&["--max-examples", "5", "--workers", "1", "--seed", "1"])?;
+    end2end::run(&root()?, &[])?;
     println!("xtask test: all checks passed");
     Ok(())
 }

@@ -49,6 +49,7 @@ fn Navigation() -> impl IntoView {
             <Show when=is_admin>
                 <ul>
                     <li><A href="/people">"People"</A></li>
+                    <li><A href="/import">"Import"</A></li>
                     <li><span class="soon" title="Arrives with the device sync">"Devices"</span></li>
                     <li><span class="soon" title="Arrives with the device sync">"Revocations"</span></li>
                 </ul>
@@ -124,6 +125,21 @@ fn TopBar() -> impl IntoView {
         let query = api::query_string(&[("search", text.trim())]);
         navigate(&format!("/people?{query}"), Default::default());
     };
+    // `/` focuses the search from anywhere but a field being typed in.
+    let slash = window_event_listener(leptos::ev::keydown, |ev| {
+        use wasm_bindgen::JsCast;
+        let typing = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()).is_some_and(|el| {
+            matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || el.is_content_editable()
+        });
+        if ev.key() == "/" && !typing && !ev.ctrl_key() && !ev.meta_key() && !ev.alt_key() {
+            let field = document().get_element_by_id("global-search");
+            if let Some(field) = field.and_then(|f| f.dyn_into::<web_sys::HtmlElement>().ok()) {
+                ev.prevent_default();
+                let _ = field.focus();
+            }
+        }
+    });
+    on_cleanup(move || slash.remove());
     let sign_out = move |_| {
         leptos::task::spawn_local(async move {
             let _ = api::send_no_answer::<()>(Method::Delete, "/v1/session", None).await;

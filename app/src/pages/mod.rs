@@ -1,5 +1,6 @@
 //! One module per page of the console.
 
+pub mod import;
 pub mod new_person;
 pub mod not_found;
 pub mod people;

@@ -4,6 +4,42 @@ use super::batch::ItemError;
 use super::user::{ImportKey, ImportMode};
 use serde::{Deserialize, Serialize};
 
+/// Every column an import understands (and an export writes, but for `pin`). Other
+/// columns are ignored and named in the summary.
+pub const COLUMNS: &[&str] = &[
+    "user_id",
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "username",
+    "phone",
+    "department",
+    "title",
+    "notes",
+    "system_id",
+    "tag",
+    "start_time",
+    "end_time",
+    "access_groups",
+    "job_codes",
+    "security_level",
+    "computer_usernames",
+    "cards",
+    "pin",
+];
+
+/// A header as the import reads it: `" User ID "` and `"user-id"` are `user_id`.
+pub fn normalize_header(h: &str) -> String {
+    h.trim().to_lowercase().replace([' ', '-'], "_")
+}
+
+/// The column a header names, if the import knows it.
+pub fn known_column(header: &str) -> Option<&'static str> {
+    let name = normalize_header(header);
+    COLUMNS.iter().copied().find(|c| *c == name)
+}
+
 /// The import's query parameters.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
@@ -71,6 +107,9 @@ pub struct ImportSummary {
     pub updated: usize,
     pub unchanged: usize,
     pub failed: usize,
+    /// Columns of the file the import does not know, as written; their cells were ignored.
+    #[serde(default)]
+    pub ignored_columns: Vec<String>,
     /// The first 100 error rows; every row's result is at `results_url`.
     pub errors: Vec<RowResult>,
     pub results_url: String,

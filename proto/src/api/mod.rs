@@ -4,6 +4,7 @@ pub mod admin;
 pub mod audit;
 pub mod batch;
 pub mod credentials;
+pub mod csv_preview;
 pub mod error;
 pub mod import;
 pub mod scope;

@@ -43,6 +43,7 @@ pub async fn import(
     };
     let table = csv_rows::parse(&body)?;
     let rows = table.rows.len();
+    let ignored_columns = table.ignored.clone();
     let plan = Plan { mode, key, dry_run: params.dry_run, tag: tag.clone() };
     let results = csv_import::run(&state, &actor, table, &plan).await?;
     let count = |o: RowOutcome| results.iter().filter(|r| r.outcome == o).count();
@@ -73,6 +74,7 @@ pub async fn import(
         updated,
         unchanged,
         failed,
+        ignored_columns,
         errors,
         results_url: format!("/v1/imports/{import_id}/results.csv"),
     }))

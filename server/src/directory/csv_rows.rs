@@ -7,34 +7,7 @@ use proto::api::user::{CardInput, NewUser};
 use proto::domain::{FieldError, JobCodeEntry, PersonFields, Problem, Tag};
 use std::sync::Arc;
 
-/// Every column an import understands (and an export writes, but for `pin`).
-pub const COLUMNS: &[&str] = &[
-    "user_id",
-    "name",
-    "first_name",
-    "last_name",
-    "email",
-    "username",
-    "phone",
-    "department",
-    "title",
-    "notes",
-    "system_id",
-    "tag",
-    "start_time",
-    "end_time",
-    "access_groups",
-    "job_codes",
-    "security_level",
-    "computer_usernames",
-    "cards",
-    "pin",
-];
-
-/// `" User ID "` and `"user-id"` are `user_id`.
-pub fn normalize_header(h: &str) -> String {
-    h.trim().to_lowercase().replace([' ', '-'], "_")
-}
+pub use proto::api::import::{COLUMNS, known_column};
 
 /// One data row: its line in the file and its cells, found through the file's columns.
 #[derive(Clone)]
@@ -56,6 +29,9 @@ impl std::fmt::Debug for Row {
 #[derive(Debug)]
 pub struct Table {
     pub columns: Vec<&'static str>,
+    /// Headers of columns the import does not know, as written: their cells are ignored
+    /// (one extra column never fails a whole import).
+    pub ignored: Vec<String>,
     pub rows: Vec<Row>,
 }
 
@@ -67,25 +43,29 @@ pub fn parse(bytes: &[u8]) -> Result<Table, ApiError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers = reader.headers().map_err(|e| bad(format!("file: the header line cannot be read: {e}")))?.clone();
-    let mut columns: Vec<&'static str> = Vec::new();
+    // By position: the known column there, or "" for one that is ignored.
+    let mut positions: Vec<&'static str> = Vec::new();
+    let mut ignored = Vec::new();
     for h in headers.iter() {
-        let name = normalize_header(h);
-        let Some(known) = COLUMNS.iter().find(|c| **c == name) else {
-            return Err(bad(format!("file: {h:?} is not a column; use {}", COLUMNS.join(", "))));
+        let Some(known) = known_column(h) else {
+            ignored.push(h.trim().to_owned());
+            positions.push("");
+            continue;
         };
-        if columns.contains(known) {
+        if positions.contains(&known) {
             return Err(bad(format!("file: the column {known} appears twice")));
         }
-        columns.push(known);
+        positions.push(known);
     }
-    let shared: Arc<[&'static str]> = columns.clone().into();
+    let columns: Vec<&'static str> = positions.iter().copied().filter(|c| !c.is_empty()).collect();
+    let shared: Arc<[&'static str]> = positions.into();
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         let record = record.map_err(|e| bad(format!("file: line {line}: {e}")))?;
         rows.push(Row { line, columns: shared.clone(), record });
     }
-    Ok(Table { columns, rows })
+    Ok(Table { columns, ignored, rows })
 }
 
 /// First characters that make a spreadsheet read a cell as a formula (OWASP's list).
@@ -243,7 +223,9 @@ mod tests {
         assert!(!format!("{:?}", table.rows[0]).contains("0012"), "a row's Debug shows no PIN");
         assert_eq!(new.fields.access_groups, [1, 2]);
         assert_eq!(table.rows[0].line, 2);
-        assert!(parse(b"name,shoe size\nAnn,9\n").unwrap_err().message.contains("\"shoe size\" is not a column"));
+        let extra = parse(b"name, Shoe Size ,email\nAnn,9,ann@example.com\n").unwrap();
+        assert_eq!((extra.columns, extra.ignored), (vec!["name", "email"], vec!["Shoe Size".to_owned()]));
+        assert_eq!(extra.rows[0].get("email"), Some("ann@example.com"), "cells after an ignored column");
     }
 
     #[test]

@@ -1,0 +1,168 @@
+// The console as a newcomer uses it, in order: first-run setup with the bootstrap code,
+// sign-out and sign-in, adding a person, searching with the URL, a bulk suspend and a CSV
+// import. One server for the file (started by `cargo xtask e2e`); the tests run in order.
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+
+const code = process.env.LINTEL_BOOTSTRAP_CODE ?? "";
+const base = process.env.LINTEL_URL ?? "";
+const admin = { username: "admin", password: "a long first admin password" };
+
+test.describe.configure({ mode: "serial" });
+
+let page: Page;
+const problems: string[] = [];
+
+test.beforeAll(async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: base });
+  page = await context.newPage();
+  page.on("console", (m) => {
+    // The session probe at start answers 401 before anyone signed in; anything else counts.
+    if (m.type() === "error" && !m.text().includes("status of 401")) problems.push(m.text());
+  });
+  page.on("pageerror", (e) => problems.push(String(e)));
+});
+
+test.afterAll(async () => {
+  expect(problems, "no console errors or CSP violations").toEqual([]);
+});
+
+/// WCAG 2.2 A/AA rules through axe-core: no serious or critical violation on the page.
+async function accessible(what: string) {
+  const result = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+    .analyze();
+  const bad = result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+  expect(bad, `accessibility of ${what}`).toEqual([]);
+}
+
+async function people(n: number) {
+  const users = Array.from({ length: n }, (_, i) => ({ name: `Bulk Person ${i + 1}`, email: `bulk${i + 1}@example.com` }));
+  const r = await page.request.post("/v1/users/batch", {
+    headers: { "x-lintel-csrf": "1", origin: base },
+    data: { users },
+  });
+  expect(r.status()).toBe(200);
+}
+
+test("first-run setup with the bootstrap code signs the first SUPER in", async () => {
+  await page.goto("/");
+  await expect(page).toHaveURL(/\/sign-in/);
+  await expect(page.getByRole("link", { name: "Set up Lintel" })).toBeVisible();
+  await accessible("the sign-in page");
+  await page.getByRole("link", { name: "Set up Lintel" }).click();
+  await expect(page.getByLabel("One-time code")).toBeVisible();
+  await accessible("the setup page");
+  await page.getByLabel("One-time code").fill(code);
+  await page.getByLabel("Username").fill(admin.username);
+  await page.getByLabel("Password (required)", { exact: true }).fill("short");
+  await page.getByRole("button", { name: "Create and sign in" }).click();
+  await expect(page.getByText("password: 5 characters, at least 12")).toBeVisible();
+  await page.getByLabel("Password (required)", { exact: true }).fill(admin.password);
+  await page.getByLabel("Password again").fill(admin.password);
+  await page.getByRole("button", { name: "Create and sign in" }).click();
+  await expect(page.getByRole("heading", { name: "People" })).toBeVisible();
+});
+
+test("nothing secret is readable by scripts after sign-in", async () => {
+  const stored = await page.evaluate(() => ({
+    local: Object.keys(localStorage).length,
+    session: Object.keys(sessionStorage).length,
+    cookies: document.cookie,
+  }));
+  expect(stored).toEqual({ local: 0, session: 0, cookies: "" });
+});
+
+test("sign out, then sign in again and come back to the page", async () => {
+  await page.goto("/people?search=nobody");
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByText("You signed out.")).toBeVisible();
+  await page.goto("/people?status=ACTIVE");
+  await expect(page).toHaveURL(/\/sign-in\?next=/);
+  await page.getByLabel("Username or email").fill(admin.username);
+  await page.getByLabel("Password (required)").fill("wrong password here");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("The username or password is wrong.");
+  await page.getByLabel("Password (required)").fill(admin.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/people\?status=ACTIVE/);
+});
+
+test("add a person with a card and a PIN", async () => {
+  await page.goto("/people");
+  await page.getByRole("link", { name: "Add person" }).click();
+  await page.getByRole("button", { name: "Add person" }).click();
+  await expect(page.getByText("name: is required").first()).toBeVisible();
+  await page.getByLabel("Name (required)").fill("Ada Lovelace");
+  await page.getByLabel("Email").fill("ada@example.com");
+  await page.getByLabel("Card number").fill("4242");
+  await page.getByLabel("PIN", { exact: true }).fill("482913");
+  await page.getByRole("button", { name: "Add person" }).click();
+  await expect(page.getByRole("heading", { name: /Ada Lovelace/ })).toBeVisible();
+  await expect(page.getByRole("cell", { name: "4242" })).toBeVisible();
+  await expect(page.getByText("ACTIVE").first()).toBeVisible();
+});
+
+test("search and filter live in the URL, and a reload shows the same view", async () => {
+  await people(3);
+  await page.goto("/people");
+  await page.getByPlaceholder("Search by name, username or email").fill("lovel");
+  await expect(page).toHaveURL(/search=lovel/);
+  await expect(page.getByRole("link", { name: "Ada Lovelace" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Bulk Person 1" })).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByRole("link", { name: "Ada Lovelace" })).toBeVisible();
+  await page.goto("/people?status=PENDING&sort=name&order=desc");
+  await expect(page.getByRole("row").nth(1)).toContainText("Bulk Person 3");
+  await page.goBack();
+  await expect(page).toHaveURL(/search=lovel/);
+});
+
+test("bulk suspend of several people, with a confirmation and a result", async () => {
+  await page.goto("/people?search=bulk");
+  await page.getByLabel("Select Bulk Person 1").check();
+  await page.getByLabel("Select Bulk Person 2").check();
+  await expect(page.getByText("2 selected")).toBeVisible();
+  await page.getByRole("button", { name: "Suspend" }).click();
+  const dialog = page.getByRole("alertdialog");
+  await expect(dialog).toContainText("Suspend 2 people?");
+  await dialog.getByRole("button", { name: "Suspend 2 people" }).click();
+  await expect(page.getByText("2 people changed.")).toBeVisible();
+  await expect(page.getByRole("row", { name: /Bulk Person 1/ })).toContainText("SUSPENDED");
+});
+
+test("a CSV import names the unknown column and the bad row", async () => {
+  await page.goto("/import");
+  const csv = "name,email,shoe size\r\nGrace Hopper,grace@example.com,7\r\n,nobody@example.com,9\r\n";
+  await page.getByLabel("Choose a CSV file, or drop it here").setInputFiles({
+    name: "people.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(csv),
+  });
+  await expect(page.getByText("Not a column Lintel knows, ignored: shoe size")).toBeVisible();
+  await page.getByRole("combobox", { name: "People are matched by" }).selectOption("email");
+  await page.getByRole("button", { name: "Check the file" }).click();
+  await expect(page.getByText("Check finished")).toBeVisible();
+  await expect(page.getByText("1 with errors")).toBeVisible();
+  await page.getByRole("button", { name: "Import" }).click();
+  await expect(page.getByText("Import finished")).toBeVisible();
+  await expect(page.getByText("1 created")).toBeVisible();
+  await expect(page.getByRole("link", { name: /Download the result of every row/ })).toBeVisible();
+});
+
+test("every signed-in page passes the accessibility scan", async () => {
+  await page.goto("/people");
+  await expect(page.getByRole("link", { name: "Ada Lovelace" })).toBeVisible();
+  await accessible("People");
+  await page.getByRole("link", { name: "Ada Lovelace" }).click();
+  await expect(page.getByRole("heading", { name: /Ada Lovelace/ })).toBeVisible();
+  await accessible("a person's page");
+  await page.goto("/people/new");
+  await expect(page.getByRole("heading", { name: "Add a person" })).toBeVisible();
+  await accessible("Add a person");
+  await page.goto("/import");
+  await expect(page.getByRole("heading", { name: "Import people" })).toBeVisible();
+  await accessible("Import");
+});
