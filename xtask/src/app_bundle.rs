@@ -1,7 +1,7 @@
 //! Builds the browser console into `target/app`: the wasm app through wasm-bindgen (as a
 //! library, so no CLI is downloaded), the static files, and `.br` / `.gz` variants of each.
 //! No wasm-opt: Debian's breaks wasm-bindgen 0.2.130 output; size comes from the release
-//! profile of the app (opt-level z, one codegen unit).
+//! profile of the app (`wasm-release`: opt-level z, one codegen unit, fat LTO, abort).
 
 use anyhow::{Context, Result};
 use std::fs;
@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 pub const OUT_NAME: &str = "lintel";
 
 pub fn build(root: &Path) -> Result<PathBuf> {
-    crate::cargo(&["build", "-p", "app", "--target", crate::WASM_TARGET, "--release"])?;
-    let wasm = root.join("target").join(crate::WASM_TARGET).join("release").join("app.wasm");
+    crate::cargo(&["build", "-p", "app", "--target", crate::WASM_TARGET, "--profile", "wasm-release"])?;
+    let wasm = root.join("target").join(crate::WASM_TARGET).join("wasm-release").join("app.wasm");
     let out = root.join("target").join("app");
     if out.exists() {
         fs::remove_dir_all(&out)?;
@@ -23,6 +23,9 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         .out_name(OUT_NAME)
         .web(true)?
         .typescript(false)
+        // Function names are for debuggers; they were 40% of the file.
+        .remove_name_section(true)
+        .remove_producers_section(true)
         .omit_default_module_path(false)
         .generate(&out)
         .with_context(|| format!("wasm-bindgen on {}", wasm.display()))?;
