@@ -86,6 +86,21 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(method: Method, path: &str,
     read(request.send().await.map_err(|_| Failure::unreachable())?).await
 }
 
+/// A write of a versioned record: `If-Match` carries the version read, so a change made
+/// since by someone else answers 412 instead of being overwritten.
+pub async fn send_versioned<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: &B,
+    version: i64,
+) -> Result<T, Failure> {
+    let request = builder(method, path)
+        .header("If-Match", &format!("\"{version}\""))
+        .json(body)
+        .map_err(|_| Failure::unreadable(0))?;
+    read(request.send().await.map_err(|_| Failure::unreachable())?).await
+}
+
 /// A write whose answer has no body worth reading (204, or one the caller ignores).
 pub async fn send_no_answer<B: Serialize>(method: Method, path: &str, body: Option<&B>) -> Result<(), Failure> {
     let request = match body {

@@ -25,14 +25,31 @@ fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
                 <Route path=path!("/setup") view=pages::setup::Setup />
                 <ParentRoute path=path!("") view=Frame>
-                    <Route path=path!("") view=|| view! { <Redirect path="/people" /> } />
+                    <Route path=path!("") view=Home />
+                    <Route path=path!("me") view=pages::my_account::MyAccount />
                     <Route path=path!("people") view=pages::people::People />
                     <Route path=path!("import") view=pages::import::Import />
+                    <Route path=path!("audit") view=pages::audit::Audit />
+                    <Route path=path!("tokens") view=pages::tokens::Tokens />
+                    <Route path=path!("admins") view=pages::admins::Admins />
                     <Route path=path!("people/new") view=pages::new_person::NewPerson />
                     <Route path=path!("people/:id") view=pages::person::Person />
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// Where a signed-in person starts: the directory for admins, their own account otherwise
+/// (and there first while their password is one an administrator set).
+#[component]
+fn Home() -> impl IntoView {
+    let session = session::use_session();
+    move || {
+        let admin = session.rank().is_some_and(proto::domain::Rank::is_admin);
+        let must_change = session.view().is_some_and(|v| v.password_change_required);
+        let to = if admin && !must_change { "/people" } else { "/me" };
+        view! { <Redirect path=to /> }
     }
 }
 

@@ -10,74 +10,111 @@ use std::process::{Child, Command, Stdio};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// Kills the server when the run ends, however it ends.
-struct Server(Child);
+/// A `lintel` started for a run; killed when dropped, however the run ends.
+pub struct Server {
+    child: Child,
+    pub url: String,
+    /// The first-run bootstrap code (when no admin was configured).
+    pub code: Option<String>,
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
-pub fn run(root: &Path, args: &[&str]) -> Result<()> {
-    if !Path::new(CHROMIUM).exists() {
-        bail!("the end-to-end tests run Debian's Chromium: apt-get install chromium (.ci/run does)");
+/// Starts `binary` on 127.0.0.1:0 with the built console and a fresh data directory;
+/// `admin` (`username:password`) creates the first SUPER, otherwise the bootstrap code is
+/// read from the server's output.
+pub fn start(binary: &Path, app: &Path, data: &Path, admin: Option<&str>) -> Result<Server> {
+    if data.exists() {
+        std::fs::remove_dir_all(data)?;
     }
+    std::fs::create_dir_all(data)?;
+    let mut cmd = Command::new(binary);
+    cmd.env("LINTEL_DATA_DIR", data)
+        .env("LINTEL_LISTEN", "127.0.0.1:0")
+        .env("LINTEL_APP_DIR", app)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped());
+    if let Some(admin) = admin {
+        cmd.env("LINTEL_BOOTSTRAP_ADMIN", admin);
+    }
+    let mut child = cmd.spawn().with_context(|| format!("starting {}", binary.display()))?;
+    let stdout = child.stdout.take().context("lintel's output")?;
+    let mut server = Server { child, url: String::new(), code: None };
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        let line = line?;
+        if let Some(addr) = line.split("listening on ").nth(1) {
+            server.url = format!("http://{}", addr.trim_end_matches(')'));
+            if admin.is_some() {
+                break;
+            }
+        }
+        let trimmed = line.trim();
+        if trimmed.len() == 19 && trimmed.chars().filter(|c| *c == '-').count() == 3 {
+            server.code = Some(trimmed.to_owned());
+            break;
+        }
+    }
+    if server.url.is_empty() || (admin.is_none() && server.code.is_none()) {
+        bail!("the server stopped before printing its address (and bootstrap code)");
+    }
+    // Keep reading (and dropping) the rest so the server never blocks on its pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Ok(server)
+}
+
+/// Installs Playwright (and axe-core) from the lockfile when missing; never a browser.
+pub fn npm_ci(dir: &Path) -> Result<()> {
+    if !Path::new(CHROMIUM).exists() {
+        bail!("the browser tests run Debian's Chromium: apt-get install chromium (.ci/run does)");
+    }
+    if dir.join("node_modules").join("@playwright").join("test").exists() {
+        return Ok(());
+    }
+    let mut npm = Command::new("npm");
+    npm.args(["ci", "--no-audit", "--no-fund"]).current_dir(dir).env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+    crate::status(&mut npm)
+}
+
+pub fn run(root: &Path, args: &[&str]) -> Result<()> {
+    let dir = root.join("end2end");
+    npm_ci(&dir)?;
     let app = crate::app_bundle::build(root)?;
     crate::cargo(&["build", "-p", "server", "--bin", "lintel"])?;
-    let dir = root.join("end2end");
-    if !dir.join("node_modules").join("@playwright").join("test").exists() {
-        let mut npm = Command::new("npm");
-        npm.args(["ci", "--no-audit", "--no-fund"]).current_dir(&dir).env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        crate::status(&mut npm)?;
-    }
-    let data = root.join("target").join("e2e-data");
-    if data.exists() {
-        std::fs::remove_dir_all(&data)?;
-    }
-    std::fs::create_dir_all(&data)?;
-    let mut child = Command::new(root.join("target").join("debug").join("lintel"))
-        .env("LINTEL_DATA_DIR", &data)
-        .env("LINTEL_LISTEN", "127.0.0.1:0")
-        .env("LINTEL_APP_DIR", &app)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .context("starting lintel")?;
-    let stdout = child.stdout.take().context("lintel's output")?;
-    let server = Server(child);
-    let (url, code) = read_start(stdout)?;
-    eprintln!("xtask: console at {url}");
+    let binary = root.join("target").join("debug").join("lintel");
+    let server = start(&binary, &app, &root.join("target").join("e2e-data"), None)?;
+    eprintln!("xtask: console at {}", server.url);
     let mut playwright = Command::new("npx");
     playwright
         .args(["playwright", "test"])
         .args(args)
         .current_dir(&dir)
-        .env("LINTEL_URL", &url)
-        .env("LINTEL_BOOTSTRAP_CODE", &code)
+        .env("LINTEL_URL", &server.url)
+        .env("LINTEL_BOOTSTRAP_CODE", server.code.as_deref().unwrap_or_default())
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
     let result = crate::status(&mut playwright);
     drop(server);
     result
 }
 
-/// The URL the server listens on and the bootstrap code, from what it prints at start.
-fn read_start(stdout: std::process::ChildStdout) -> Result<(String, String)> {
-    let mut lines = BufReader::new(stdout).lines();
-    let mut url = None;
-    for line in lines.by_ref() {
-        let line = line?;
-        if let Some(addr) = line.split("listening on ").nth(1) {
-            url = Some(format!("http://{}", addr.trim_end_matches(')')));
-        }
-        let trimmed = line.trim();
-        if trimmed.len() == 19 && trimmed.chars().filter(|c| *c == '-').count() == 3 {
-            let url = url.context("the server printed its code before its address")?;
-            // Keep reading (and dropping) the rest so the server never blocks on its pipe.
-            std::thread::spawn(move || lines.for_each(drop));
-            return Ok((url, trimmed.to_owned()));
-        }
-    }
-    bail!("the server stopped before printing its address and bootstrap code")
+/// `cargo xtask bench app`: the bundle's size (printed by the build), then the figures of
+/// `end2end/bench/app.mjs` against a release server with 100,000 people.
+pub fn bench(root: &Path) -> Result<()> {
+    let dir = root.join("end2end");
+    npm_ci(&dir)?;
+    let app = crate::app_bundle::build(root)?;
+    crate::cargo(&["build", "--release", "-p", "server", "--bin", "lintel"])?;
+    let binary = root.join("target").join("release").join("lintel");
+    let admin = "bench:bench admin long password";
+    let server = start(&binary, &app, &root.join("target").join("bench-app-data"), Some(admin))?;
+    let mut node = Command::new("node");
+    node.arg("bench/app.mjs").current_dir(&dir).env("LINTEL_URL", &server.url).env("LINTEL_ADMIN", admin);
+    let result = crate::status(&mut node);
+    drop(server);
+    result
 }

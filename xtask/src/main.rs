@@ -8,6 +8,8 @@
 //! - `cargo xtask openapi`: rewrites the committed OpenAPI document.
 //! - `cargo xtask bench gateway`: the simulator's benchmark; prints figures.
 //! - `cargo xtask bench directory`: the directory at 100,000 people; prints figures.
+//! - `cargo xtask bench app`: the console's bundle size, time to an interactive sign-in and
+//!   to a page of people among 100,000, in headless Chromium; prints figures.
 //! - `cargo xtask e2e [playwright options]`: the console's end-to-end tests in Chromium.
 //! - `cargo xtask fuzz [st run options]`: the OpenAPI-driven fuzzer (schemathesis) against
 //!   a fresh server; `cargo xtask test` runs a short version.
@@ -29,6 +31,10 @@ fn main() -> Result<()> {
         ["run"] => run(),
         ["bench", "gateway"] => cargo(&["bench", "-p", "gateway-sim", "--bench", "gateway"]),
         ["bench", "directory"] => cargo(&["bench", "-p", "server", "--bench", "directory"]),
+        ["bench", "app"] => {
+            ensure_wasm_target()?;
+            end2end::bench(&root()?)
+        }
         ["app"] => app_bundle::build(&root()?).map(drop),
         ["openapi"] => openapi(),
         ["fuzz", rest @ ..] => fuzz(rest),

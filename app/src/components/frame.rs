@@ -52,12 +52,16 @@ fn Navigation() -> impl IntoView {
                     <li><A href="/import">"Import"</A></li>
                     <li><span class="soon" title="Arrives with the device sync">"Devices"</span></li>
                     <li><span class="soon" title="Arrives with the device sync">"Revocations"</span></li>
+                    <li><A href="/audit">"Audit"</A></li>
                 </ul>
             </Show>
+            <ul aria-label="Me">
+                <li><A href="/me">"My account"</A></li>
+            </ul>
             <Show when=is_super>
                 <ul aria-label="Administration">
-                    <li><span class="soon">"Admins"</span></li>
-                    <li><span class="soon">"API tokens"</span></li>
+                    <li><A href="/admins">"Admins"</A></li>
+                    <li><A href="/tokens">"API tokens"</A></li>
                 </ul>
             </Show>
         </nav>
@@ -75,7 +79,7 @@ fn SitePicker() -> impl IntoView {
                 Ok(view) => session.set(view),
                 Err(f) => {
                     session.check(&f);
-                    failure.set(Some(f.message));
+                    failure.try_set(Some(f.message));
                 }
             }
         });
@@ -119,11 +123,12 @@ fn TopBar() -> impl IntoView {
     let session = use_session();
     let navigate = use_navigate();
     let search = RwSignal::new(String::new());
+    let to_people = navigate.clone();
     let go = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = search.get_untracked();
         let query = api::query_string(&[("search", text.trim())]);
-        navigate(&format!("/people?{query}"), Default::default());
+        to_people(&format!("/people?{query}"), Default::default());
     };
     // `/` focuses the search from anywhere but a field being typed in.
     let slash = window_event_listener(leptos::ev::keydown, |ev| {
@@ -140,11 +145,18 @@ fn TopBar() -> impl IntoView {
         }
     });
     on_cleanup(move || slash.remove());
-    let sign_out = move |_| {
-        leptos::task::spawn_local(async move {
-            let _ = api::send_no_answer::<()>(Method::Delete, "/v1/session", None).await;
-            session.ended("You signed out.");
-        });
+    // Signing out leaves for the sign-in page without a way back here: whoever signs in
+    // next may be someone else.
+    let sign_out = {
+        let navigate = navigate.clone();
+        move |_| {
+            let navigate = navigate.clone();
+            leptos::task::spawn_local(async move {
+                let _ = api::send_no_answer::<()>(Method::Delete, "/v1/session", None).await;
+                navigate("/sign-in", Default::default());
+                session.ended("You signed out.");
+            });
+        }
     };
     view! {
         <header class="top">

@@ -31,8 +31,8 @@ pub fn Import() -> impl IntoView {
         let name = file.name();
         leptos::task::spawn_local(async move {
             let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok().and_then(|v| v.as_string());
-            report.set(None);
-            picked.set(text.map(|text| Picked { name, text }));
+            report.try_set(None);
+            picked.try_set(text.map(|text| Picked { name, text }));
         });
     };
     let on_pick = move |ev: leptos::ev::Event| {
@@ -60,8 +60,8 @@ pub fn Import() -> impl IntoView {
             if let Err(f) = &answer {
                 session.check(f);
             }
-            report.set(Some(answer));
-            busy.set(None);
+            report.try_set(Some(answer));
+            busy.try_set(None);
         });
     };
 

@@ -1,9 +1,15 @@
 //! One module per page of the console.
 
+pub mod admins;
+pub mod audit;
 pub mod import;
+pub mod my_account;
 pub mod new_person;
 pub mod not_found;
 pub mod people;
 pub mod person;
+pub mod person_credentials;
+pub mod person_profile;
 pub mod setup;
 pub mod sign_in;
+pub mod tokens;

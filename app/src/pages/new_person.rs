@@ -90,21 +90,21 @@ pub fn NewPerson() -> impl IntoView {
             leptos::task::spawn_local(async move {
                 match api::send::<_, CreatedUser>(Method::Post, "/v1/users", &request).await {
                     Ok(created) => {
-                        made.set_value(Some(created.user.id));
+                        made.try_set_value(Some(created.user.id));
                         match created.pin {
-                            Some(p) => shown_pin.set(Some(p.expose().to_owned())),
+                            Some(p) => drop(shown_pin.try_set(Some(p.expose().to_owned()))),
                             None => open(created.user.id),
                         }
                     }
                     Err(f) => {
                         session.check(&f);
                         match f.field.clone() {
-                            Some(field) => errors.set(BTreeMap::from([(field, f.message.clone())])),
-                            None => failure.set(Some(f)),
+                            Some(field) => drop(errors.try_set(BTreeMap::from([(field, f.message.clone())]))),
+                            None => drop(failure.try_set(Some(f))),
                         }
                     }
                 }
-                busy.set(false);
+                busy.try_set(false);
             });
         }
     };

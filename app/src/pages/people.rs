@@ -54,14 +54,14 @@ pub fn People() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let path = format!("/v1/users?{}", api::query_string(&q));
             let answer = api::get::<UserPage>(&path, controller.as_ref().map(|c| c.signal()).as_ref()).await;
-            if generation.get_value() != this || answer.as_ref().is_err_and(Failure::is_aborted) {
+            if generation.try_get_value() != Some(this) || answer.as_ref().is_err_and(Failure::is_aborted) {
                 return;
             }
             if let Err(f) = &answer {
                 session.check(f);
             }
-            page.set(Some(answer));
-            loading.set(false);
+            page.try_set(Some(answer));
+            loading.try_set(false);
         });
     });
 
@@ -163,10 +163,10 @@ pub fn People() -> impl IntoView {
                 session.check(f);
             }
             if answer.is_ok() {
-                selected.set(BTreeSet::new());
+                selected.try_set(BTreeSet::new());
             }
-            result.set(Some(answer));
-            refresh.update(|n| *n += 1);
+            result.try_set(Some(answer));
+            refresh.try_update(|n| *n += 1);
         });
     };
     let limit = move || u64::from(query.get().limit.unwrap_or(DEFAULT_PAGE));

@@ -4,7 +4,10 @@
 
 use crate::api::{self, Failure, Method};
 use crate::components::confirm::{Ask, Confirm};
+use crate::components::secret_once::SecretOnce;
 use crate::components::status_badge::StatusBadge;
+use crate::pages::person_credentials::Credentials;
+use crate::pages::person_profile::ProfileForm;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -63,10 +66,12 @@ pub fn Person() -> impl IntoView {
             if let Err(f) = &answer {
                 session.check(f);
             }
-            person.set(Some(answer));
+            person.try_set(Some(answer));
         });
     });
     let ask = RwSignal::new(None::<Ask>);
+    let editing = RwSignal::new(false);
+    let shown_pin = RwSignal::new(None::<String>);
     let pending = StoredValue::new(None::<Action>);
     let outcome = RwSignal::new(None::<Result<String, String>>);
     let propose = move |action: Action| {
@@ -88,13 +93,13 @@ pub fn Person() -> impl IntoView {
             };
             match done {
                 Ok(Some(u)) => {
-                    outcome.set(Some(Ok(format!("{} is now {}.", u.fields.name, u.status))));
-                    person.set(Some(Ok(u)));
+                    outcome.try_set(Some(Ok(format!("{} is now {}.", u.fields.name, u.status))));
+                    person.try_set(Some(Ok(u)));
                 }
                 Ok(None) => navigate("/people", Default::default()),
                 Err(f) => {
                     session.check(&f);
-                    outcome.set(Some(Err(f.message)));
+                    outcome.try_set(Some(Err(f.message)));
                 }
             }
         });
@@ -119,6 +124,11 @@ pub fn Person() -> impl IntoView {
                     <div class="page-head">
                         <h1>{u.fields.name.clone()} " " <StatusBadge status=u.status /></h1>
                         <div class="actions">
+                            {may_manage.then(|| view! {
+                                <button type="button" aria-expanded=move || editing.get().to_string() on:click=move |_| editing.update(|e| *e = !*e)>
+                                    "Edit profile"
+                                </button>
+                            })}
                             {button(Action::Suspend, "Suspend")}
                             {button(Action::Reactivate, "Reactivate")}
                             {button(Action::Deactivate, "Deactivate")}
@@ -126,7 +136,18 @@ pub fn Person() -> impl IntoView {
                         </div>
                     </div>
                     {(!may_manage).then(|| view! { <p class="notice">{format!("Only a SUPER may change a person of rank {}.", u.rank)}</p> })}
+                    {
+                        let user = u.clone();
+                        move || editing.get().then(|| view! {
+                            <ProfileForm user=user.clone() on_saved=move |saved: UserView| {
+                                outcome.set(Some(Ok(format!("Saved {}.", saved.fields.name))));
+                                person.set(Some(Ok(saved)));
+                                editing.set(false);
+                            } />
+                        })
+                    }
                     {record(&u)}
+                    <Credentials user=u.clone() may_change=may_manage shown_pin=shown_pin on_changed=move |changed: UserView| person.set(Some(Ok(changed))) />
                 }
                     .into_any()
             }
@@ -138,13 +159,13 @@ pub fn Person() -> impl IntoView {
             })}
         </div>
         <Confirm ask=ask on_confirm=run />
+        <SecretOnce title="The new PIN" secret=shown_pin on_close=|_| {} />
     }
 }
 
 fn record(u: &UserView) -> impl IntoView {
     let f = &u.fields;
     let line = |label: &'static str, value: Option<String>| value.map(|v| view! { <dt>{label}</dt><dd>{v}</dd> });
-    let cards = u.cards.clone().unwrap_or_default();
     view! {
         <dl class="record">
             {line("User ID", Some(u.user_id.clone()))}
@@ -157,19 +178,5 @@ fn record(u: &UserView) -> impl IntoView {
             {line("PIN", Some(if u.credentials.pin { "set" } else { "none" }.to_owned()))}
             {line("Updated", Some(u.updated_at.clone()))}
         </dl>
-        <h2>"Cards"</h2>
-        {if cards.is_empty() {
-            view! { <p>"No cards."</p> }.into_any()
-        } else {
-            view! {
-                <table class="cards">
-                    <thead><tr><th scope="col">"Number"</th><th scope="col">"Label"</th></tr></thead>
-                    <tbody>
-                        {cards.into_iter().map(|c| view! { <tr><td>{c.number}</td><td>{c.label.unwrap_or_default()}</td></tr> }).collect_view()}
-                    </tbody>
-                </table>
-            }
-                .into_any()
-        }}
     }
 }

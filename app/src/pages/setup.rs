@@ -69,7 +69,7 @@ pub fn Setup() -> impl IntoView {
             let created = api::send::<_, BootstrapResponse>(Method::Post, "/v1/bootstrap", &request).await;
             match created {
                 Ok(made) => {
-                    done.set(true);
+                    done.try_set(true);
                     let sign_in = SignInRequest { username: made.username, password: secret };
                     if let Ok(view) = api::send::<_, SessionView>(Method::Post, "/v1/session", &sign_in).await {
                         session.set(view);
@@ -82,12 +82,12 @@ pub fn Setup() -> impl IntoView {
                         Some("code") => e.code = Some(f.message.clone()),
                         Some("username") => e.username = Some(f.message.clone()),
                         Some("password") => e.password = Some(f.message.clone()),
-                        _ => failure.set(Some(f)),
+                        _ => drop(failure.try_set(Some(f))),
                     }
-                    errors.set(e);
+                    errors.try_set(e);
                 }
             }
-            busy.set(false);
+            busy.try_set(false);
         });
     };
     let error = move |pick: fn(&Errors) -> Option<String>| Signal::derive(move || errors.with(pick));

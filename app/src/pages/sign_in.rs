@@ -13,7 +13,7 @@ use proto::api::session::{SessionView, SetupState, SignInRequest};
 /// Only a path of this console: never another origin (`//host`) or a scheme.
 pub fn safe_next(next: Option<String>) -> String {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/sign-in"))
-        .unwrap_or_else(|| "/people".to_owned())
+        .unwrap_or_else(|| "/".to_owned())
 }
 
 #[component]
@@ -54,17 +54,17 @@ pub fn SignIn() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match api::send::<_, SessionView>(Method::Post, "/v1/session", &request).await {
                 Ok(view) => {
-                    password.set(String::new());
+                    password.try_set(String::new());
                     session.set(view);
                 }
                 Err(f) => {
                     if let Some(seconds) = f.retry_after {
                         count_down(wait, seconds);
                     }
-                    failure.set(Some(f));
+                    failure.try_set(Some(f));
                 }
             }
-            busy.set(false);
+            busy.try_set(false);
         });
     };
     let blocked = move || busy.get() || wait.get() != 0;

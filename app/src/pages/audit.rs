@@ -1,0 +1,129 @@
+//! The audit log: who did what to whom, newest first, filtered by action, actor, target,
+//! outcome and time; filters and page live in the URL.
+
+use crate::api::{self, Failure};
+use crate::session::use_session;
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate};
+use proto::api::audit::{Action, AuditPage, AuditQuery, Outcome};
+
+const PAGE: i64 = 50;
+
+#[component]
+pub fn Audit() -> impl IntoView {
+    let session = use_session();
+    let location = use_location();
+    let navigate = use_navigate();
+    let query = Memo::new(move |_| {
+        serde_urlencoded::from_str::<AuditQuery>(location.search.get().trim_start_matches('?')).unwrap_or_default()
+    });
+    let page = RwSignal::new(None::<Result<AuditPage, Failure>>);
+    Effect::new(move || {
+        let mut q = query.get();
+        q.limit = Some(PAGE);
+        leptos::task::spawn_local(async move {
+            let answer = api::get::<AuditPage>(&format!("/v1/audit?{}", api::query_string(&q)), None).await;
+            if let Err(f) = &answer {
+                session.check(f);
+            }
+            page.try_set(Some(answer));
+        });
+    });
+    let go = move |q: AuditQuery| navigate(&format!("/audit?{}", api::query_string(&q)), Default::default());
+    let actor = RwSignal::new(query.get_untracked().actor.unwrap_or_default());
+    let target = RwSignal::new(query.get_untracked().target.unwrap_or_default());
+    let apply = {
+        let go = go.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let mut q = query.get_untracked();
+            let text = |s: RwSignal<String>| Some(s.get_untracked().trim().to_owned()).filter(|t| !t.is_empty());
+            q.actor = text(actor);
+            q.target = text(target);
+            q.offset = None;
+            go(q);
+        }
+    };
+    let on_action = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let mut q = query.get_untracked();
+            q.action = Action::parse(&event_target_value(&ev));
+            q.offset = None;
+            go(q);
+        }
+    };
+    let on_outcome = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let mut q = query.get_untracked();
+            q.outcome = match event_target_value(&ev).as_str() {
+                "success" => Some(Outcome::Success),
+                "failure" => Some(Outcome::Failure),
+                _ => None,
+            };
+            q.offset = None;
+            go(q);
+        }
+    };
+    let to = move |offset: i64| {
+        let mut q = query.get_untracked();
+        q.offset = (offset > 0).then_some(offset);
+        go(q);
+    };
+    let offset = move || query.get().offset.unwrap_or(0);
+    view! {
+        <div class="page-head"><h1>"Audit log"</h1></div>
+        <form class="filters" role="search" aria-label="Audit filters" on:submit=apply>
+            <label>"Action "
+                <select on:change=on_action prop:value=move || query.get().action.map(Action::as_str).unwrap_or("")>
+                    <option value="">"Any"</option>
+                    {Action::ALL.iter().map(|a| view! { <option value=a.as_str()>{a.as_str()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Outcome "
+                <select on:change=on_outcome prop:value=move || query.get().outcome.map(Outcome::as_str).unwrap_or("")>
+                    <option value="">"Any"</option>
+                    <option value="success">"success"</option>
+                    <option value="failure">"failure"</option>
+                </select>
+            </label>
+            <label>"Actor " <input type="search" bind:value=actor /></label>
+            <label>"Target " <input type="search" bind:value=target /></label>
+            <button type="submit">"Filter"</button>
+        </form>
+        {move || match page.get() {
+            None => view! { <p class="loading">"Loading…"</p> }.into_any(),
+            Some(Err(f)) => view! { <p class="error" role="alert">{f.message}</p> }.into_any(),
+            Some(Ok(p)) if p.rows.is_empty() => view! { <p class="empty" role="status">"Nothing matches these filters."</p> }.into_any(),
+            Some(Ok(p)) => {
+                let more = p.has_more;
+                let (newer, older) = (to.clone(), to.clone());
+                view! {
+                    <table>
+                        <thead><tr>
+                            <th scope="col">"When (UTC)"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th>
+                            <th scope="col">"Target"</th><th scope="col">"Outcome"</th><th scope="col">"From"</th>
+                        </tr></thead>
+                        <tbody>
+                            {p.rows.into_iter().map(|r| view! {
+                                <tr>
+                                    <td><time datetime=r.at.clone()>{r.at.replace('T', " ").trim_end_matches('Z').to_owned()}</time></td>
+                                    <td>{r.actor}</td>
+                                    <td>{r.action.as_str()}</td>
+                                    <td>{r.target.unwrap_or_default()}</td>
+                                    <td>{r.outcome.as_str()}</td>
+                                    <td>{r.source_ip.unwrap_or_default()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <nav class="pager" aria-label="Pages">
+                        <button type="button" disabled=move || offset() == 0 on:click=move |_| newer((offset() - PAGE).max(0))>"Newer"</button>
+                        <button type="button" disabled=!more on:click=move |_| older(offset() + PAGE)>"Older"</button>
+                    </nav>
+                }.into_any()
+            }
+        }}
+    }
+}
