@@ -136,6 +136,10 @@ test("search and filter live in the URL, and a reload shows the same view", asyn
   await expect(page.getByRole("row").nth(1)).toContainText("Bulk Person 3");
   await page.goBack();
   await expect(page).toHaveURL(/search=lovel/);
+  const exported = page.getByRole("link", { name: "Export CSV" });
+  await expect(exported).toHaveAttribute("href", "/v1/users/export.csv?search=lovel");
+  const csv = await page.evaluate(async () => (await fetch("/v1/users/export.csv?search=lovel")).text());
+  expect(csv.split("\n")[1]).toContain("Ada Lovelace");
 });
 
 test("bulk suspend of several people, with a confirmation and a result", async () => {

@@ -175,7 +175,15 @@ pub fn People() -> impl IntoView {
     view! {
         <div class="page-head">
             <h1>"People"</h1>
-            <A href="/people/new" attr:class="button primary">"Add person"</A>
+            <div class="actions">
+                <a class="button" download href=move || {
+                    // The export takes the listing's filters; sort and page do not apply.
+                    let mut q = query.get();
+                    (q.sort, q.order, q.limit, q.offset) = (None, None, None, None);
+                    format!("/v1/users/export.csv?{}", api::query_string(&q))
+                }>"Export CSV"</a>
+                <A href="/people/new" attr:class="button primary">"Add person"</A>
+            </div>
         </div>
         <div class="filters" role="group" aria-label="Filters">
             <label>
