@@ -155,6 +155,30 @@ test("bulk suspend of several people, with a confirmation and a result", async (
   await expect(page.getByRole("row", { name: /Bulk Person 1/ })).toContainText("SUSPENDED");
 });
 
+test("all N matching the filters: a bulk delete past one page", async () => {
+  const users = Array.from({ length: 60 }, (_, i) => ({ name: `Temp ${i + 1}`, department: "Temp crew" }));
+  const r = await page.request.post("/v1/users/batch", {
+    headers: { "x-lintel-csrf": "1", origin: base },
+    data: { users },
+  });
+  expect(r.status()).toBe(200);
+  await page.goto("/people");
+  await page.getByLabel("Department").fill("temp crew");
+  await page.getByLabel("Department").press("Enter");
+  await expect(page).toHaveURL(/department=temp\+crew/);
+  await expect(page.getByText("1–50 of 60")).toBeVisible();
+  await page.getByLabel("Select everyone on this page").check();
+  await expect(page.getByText("50 selected")).toBeVisible();
+  await page.getByRole("button", { name: "Select all 60 matching the filters" }).click();
+  await expect(page.getByText("All 60 matching selected")).toBeVisible();
+  await page.getByRole("button", { name: "Delete" }).click();
+  const dialog = page.getByRole("alertdialog");
+  await expect(dialog).toContainText("Delete all 60 people matching the filters?");
+  await dialog.getByRole("button", { name: "Delete 60 people" }).click();
+  await expect(page.getByText("60 people changed.")).toBeVisible();
+  await expect(page.getByText("No one matches these filters.")).toBeVisible();
+});
+
 test("a CSV import names the unknown column and the bad row", async () => {
   await page.goto("/import");
   const csv = "name,email,shoe size\r\nGrace Hopper,grace@example.com,7\r\n,nobody@example.com,9\r\n";

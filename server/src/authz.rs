@@ -56,6 +56,7 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("DELETE", "/v1/users/{id}/password", admin(None)),
     ("DELETE", "/v1/users/{id}/sessions", admin(None)),
     ("GET", "/v1/users", admin(Some(Scope::UsersRead))),
+    ("GET", "/v1/users/count", admin(Some(Scope::UsersRead))),
     ("POST", "/v1/users", admin(Some(Scope::UsersWrite))),
     // REGULAR people may read their own record (the handler checks whose it is).
     ("GET", "/v1/users/{id}", Rule::Site { rank: Rank::Regular, scope: Some(Scope::UsersRead) }),
@@ -70,6 +71,7 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("POST", "/v1/users/suspend", admin(Some(Scope::UsersWrite))),
     ("POST", "/v1/users/reactivate", admin(Some(Scope::UsersWrite))),
     ("POST", "/v1/users/deactivate", admin(Some(Scope::UsersWrite))),
+    ("POST", "/v1/users/delete", admin(Some(Scope::UsersWrite))),
     ("POST", "/v1/users/{id}/suspend", admin(Some(Scope::UsersWrite))),
     ("POST", "/v1/users/{id}/reactivate", admin(Some(Scope::UsersWrite))),
     ("POST", "/v1/users/{id}/deactivate", admin(Some(Scope::UsersWrite))),

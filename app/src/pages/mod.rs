@@ -7,6 +7,8 @@ pub mod my_account;
 pub mod new_person;
 pub mod not_found;
 pub mod people;
+pub mod people_bulk;
+pub mod people_filters;
 pub mod person;
 pub mod person_credentials;
 pub mod person_profile;

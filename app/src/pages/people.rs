@@ -1,7 +1,10 @@
 //! People: the site's directory as a table. Search, filters, sort and page live in the URL
 //! (the listing's own query names), so a link reproduces the view and back/forward work.
-//! Typing searches after a pause; a newer request aborts the one in flight.
+//! A newer request aborts the one in flight. People are ticked one by one or a page at a
+//! time, or all N matching the filters at once, for a bulk action.
 
+use super::people_bulk::{Bulk, Chosen, grouped, outcome, people};
+use super::people_filters::{Filters, only_filters};
 use crate::api::{self, Failure, Method};
 use crate::components::confirm::{Ask, Confirm};
 use crate::components::status_badge::StatusBadge;
@@ -10,12 +13,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate};
 use proto::api::batch::{BulkOutcome, BulkRequest};
-use proto::api::user::{DEFAULT_PAGE, SortBy, SortOrder, UserPage, UserQuery, UserView};
-use proto::domain::Status;
+use proto::api::user::{DEFAULT_PAGE, SortBy, SortOrder, UserCount, UserPage, UserQuery, UserView};
 use std::collections::BTreeSet;
-
-/// How long typing pauses before the search runs.
-const DEBOUNCE: std::time::Duration = std::time::Duration::from_millis(250);
 
 fn parse(search: &str) -> UserQuery {
     serde_urlencoded::from_str(search.trim_start_matches('?')).unwrap_or_default()
@@ -30,6 +29,10 @@ pub fn People() -> impl IntoView {
     let page = RwSignal::new(None::<Result<UserPage, Failure>>);
     let loading = RwSignal::new(false);
     let selected = RwSignal::new(BTreeSet::<i64>::new());
+    // "All N matching" chosen: the bulk action takes the filters, not the ticks.
+    let everyone = RwSignal::new(false);
+    let filters = Memo::new(move |_| only_filters(query.get()));
+    let total = RwSignal::new(None::<u64>);
     let ask = RwSignal::new(None::<Ask>);
     let bulk = StoredValue::new(None::<Bulk>);
     let result = RwSignal::new(None::<Result<BulkOutcome, Failure>>);
@@ -65,46 +68,29 @@ pub fn People() -> impl IntoView {
         });
     });
 
+    // The count follows the filters only (not the page or sort); a choice of "all N
+    // matching" ends when they change.
+    let count_generation = StoredValue::new(0u64);
+    Effect::new(move || {
+        let f = filters.get();
+        refresh.track();
+        everyone.set(false);
+        let this = count_generation.get_value() + 1;
+        count_generation.set_value(this);
+        leptos::task::spawn_local(async move {
+            let path = format!("/v1/users/count?{}", api::query_string(&f));
+            let answer = api::get::<UserCount>(&path, None).await;
+            if count_generation.try_get_value() == Some(this) {
+                total.try_set(answer.ok().map(|c| c.total));
+            }
+        });
+    });
+
     let go = {
         let navigate = navigate.clone();
-        move |q: UserQuery| navigate(&format!("/people?{}", api::query_string(&q)), Default::default())
-    };
-    // The search box: its own text while typing, the URL once the typing pauses.
-    let draft = RwSignal::new(query.get_untracked().search.unwrap_or_default());
-    Effect::new(move || draft.set(query.get().search.unwrap_or_default()));
-    let pending = StoredValue::new(None::<TimeoutHandle>);
-    let on_type = {
-        let go = go.clone();
-        move |ev: leptos::ev::Event| {
-            draft.set(event_target_value(&ev));
-            if let Some(h) = pending.get_value() {
-                h.clear();
-            }
-            let go = go.clone();
-            let handle = set_timeout_with_handle(
-                move || {
-                    let mut q = query.get_untracked();
-                    let text = draft.get_untracked();
-                    q.search = (!text.trim().is_empty()).then(|| text.trim().to_owned());
-                    q.offset = None;
-                    go(q);
-                },
-                DEBOUNCE,
-            );
-            pending.set_value(handle.ok());
-        }
-    };
-    let on_status = {
-        let go = go.clone();
-        move |ev: leptos::ev::Event| {
-            let mut q = query.get_untracked();
-            q.status = Status::parse(&event_target_value(&ev));
-            q.offset = None;
-            go(q);
-        }
+        Callback::new(move |q: UserQuery| navigate(&format!("/people?{}", api::query_string(&q)), Default::default()))
     };
     let sort_by = {
-        let go = go.clone();
         move |by: SortBy| {
             let mut q = query.get_untracked();
             let same = q.sort.unwrap_or_default() == by;
@@ -112,19 +98,15 @@ pub fn People() -> impl IntoView {
             q.sort = Some(by);
             q.order = Some(if flip { SortOrder::Desc } else { SortOrder::Asc });
             q.offset = None;
-            go(q);
+            go.run(q);
         }
     };
-    let to_page = {
-        let go = go.clone();
-        move |offset: u64| {
-            let mut q = query.get_untracked();
-            q.offset = (offset > 0).then_some(offset);
-            go(q);
-        }
+    let to_page = move |offset: u64| {
+        let mut q = query.get_untracked();
+        q.offset = (offset > 0).then_some(offset);
+        go.run(q);
     };
     let header = move |by: SortBy, label: &'static str| {
-        let sort_by = sort_by.clone();
         let state = move || {
             let q = query.get();
             (q.sort.unwrap_or_default() == by).then(|| match q.order.unwrap_or_default() {
@@ -147,23 +129,37 @@ pub fn People() -> impl IntoView {
             </th>
         }
     };
+    let chosen = move || match (everyone.get(), total.get()) {
+        (true, Some(n)) => Chosen::AllMatching(n),
+        _ => Chosen::Ticked(selected.with(BTreeSet::len)),
+    };
     let propose = move |what: Bulk| {
-        let n = selected.with_untracked(BTreeSet::len);
-        let (title, effect) = what.describe(n);
+        let who = chosen();
+        let (title, effect) = what.describe(who);
         bulk.set_value(Some(what));
-        ask.set(Some(Ask { title, effect, confirm: format!("{} {n} {}", what.verb(), people(n)) }));
+        let n = who.count();
+        ask.set(Some(Ask {
+            title,
+            effect: effect.into(),
+            confirm: format!("{} {} {}", what.verb(), grouped(n), people(n)),
+        }));
     };
     let run = move |_| {
         let Some(what) = bulk.get_value() else { return };
-        let ids: Vec<i64> = selected.get_untracked().into_iter().collect();
+        let request = if everyone.get_untracked() {
+            BulkRequest { filter: Some(filters.get_untracked()), ..Default::default() }
+        } else {
+            BulkRequest { ids: selected.get_untracked().into_iter().collect(), ..Default::default() }
+        };
+        result.set(None);
         leptos::task::spawn_local(async move {
-            let request = BulkRequest { ids, ..Default::default() };
             let answer = api::send::<_, BulkOutcome>(Method::Post, what.path(), &request).await;
             if let Err(f) = &answer {
                 session.check(f);
             }
             if answer.is_ok() {
                 selected.try_set(BTreeSet::new());
+                everyone.try_set(false);
             }
             result.try_set(Some(answer));
             refresh.try_update(|n| *n += 1);
@@ -176,36 +172,24 @@ pub fn People() -> impl IntoView {
         <div class="page-head">
             <h1>"People"</h1>
             <div class="actions">
-                <a class="button" download href=move || {
-                    // The export takes the listing's filters; sort and page do not apply.
-                    let mut q = query.get();
-                    (q.sort, q.order, q.limit, q.offset) = (None, None, None, None);
-                    format!("/v1/users/export.csv?{}", api::query_string(&q))
-                }>"Export CSV"</a>
+                <a class="button" download href=move || format!("/v1/users/export.csv?{}", api::query_string(&filters.get()))>
+                    "Export CSV"
+                </a>
                 <A href="/people/new" attr:class="button primary">"Add person"</A>
             </div>
         </div>
-        <div class="filters" role="group" aria-label="Filters">
-            <label>
-                <span class="visually-hidden">"Search by name, username or email"</span>
-                <input type="search" placeholder="Search by name, username or email" prop:value=move || draft.get() on:input=on_type />
-            </label>
-            <label>
-                "Status "
-                <select on:change=on_status prop:value=move || query.get().status.map(|s| s.as_str()).unwrap_or("")>
-                    <option value="">"Any"</option>
-                    {Status::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
-                </select>
-            </label>
-            <span class="loading" role="status">{move || loading.get().then_some("Loading…")}</span>
-        </div>
-        <Show when=move || selected.with(|s| !s.is_empty())>
+        <Filters query=query go=go />
+        <p class="loading" role="status">{move || loading.get().then_some("Loading…")}</p>
+        <Show when=move || everyone.get() || selected.with(|s| !s.is_empty())>
             <div class="bulk-bar" role="toolbar" aria-label="Selected people">
-                <span>{move || format!("{} selected", selected.with(BTreeSet::len))}</span>
-                <button type="button" on:click=move |_| propose(Bulk::Suspend)>"Suspend"</button>
-                <button type="button" on:click=move |_| propose(Bulk::Reactivate)>"Reactivate"</button>
-                <button type="button" class="danger" on:click=move |_| propose(Bulk::Deactivate)>"Deactivate"</button>
-                <button type="button" on:click=move |_| selected.set(BTreeSet::new())>"Clear"</button>
+                <span>{move || match chosen() {
+                    Chosen::AllMatching(n) => format!("All {} matching selected", grouped(n)),
+                    Chosen::Ticked(n) => format!("{} selected", grouped(n as u64)),
+                }}</span>
+                {Bulk::ALL.into_iter().map(|what| view! {
+                    <button type="button" class:danger=what.is_danger() on:click=move |_| propose(what)>{what.verb()}</button>
+                }).collect_view()}
+                <button type="button" on:click=move |_| { selected.set(BTreeSet::new()); everyone.set(false); }>"Clear"</button>
             </div>
         </Show>
         <div role="status" aria-live="polite">{move || result.get().map(outcome)}</div>
@@ -225,13 +209,28 @@ pub fn People() -> impl IntoView {
                     let on_page = on_page.clone();
                     move |ev: leptos::ev::Event| {
                         let on = event_target_checked(&ev);
+                        if !on {
+                            everyone.set(false);
+                        }
                         selected.update(|s| for id in &on_page {
                             if on { s.insert(*id); } else { s.remove(id); }
                         });
                     }
                 };
-                let rows = p.users.into_iter().map(|u| row(u, selected)).collect_view();
+                let rows = p.users.into_iter().map(|u| row(u, selected, everyone)).collect_view();
+                let offer_all = {
+                    let all_on_page = all_on_page.clone();
+                    move || !everyone.get() && all_on_page() && total.get().is_some_and(|n| n > shown)
+                };
                 view! {
+                    <Show when=offer_all>
+                        <p class="select-all">
+                            {format!("All {shown} on this page are selected. ")}
+                            <button type="button" class="link" on:click=move |_| everyone.set(true)>
+                                {move || format!("Select all {} matching the filters", grouped(total.get().unwrap_or(0)))}
+                            </button>
+                        </p>
+                    </Show>
                     <table class="people">
                         <thead>
                             <tr>
@@ -250,16 +249,12 @@ pub fn People() -> impl IntoView {
                     </table>
                     <nav class="pager" aria-label="Pages">
                         <button type="button" disabled=move || offset() == 0
-                            on:click={
-                                let to_page = to_page.clone();
-                                move |_| to_page(offset().saturating_sub(limit()))
-                            }>"Previous"</button>
-                        <span>{format!("{}–{}", offset() + shown.min(1), offset() + shown)}</span>
-                        <button type="button" disabled=!p.has_more
-                            on:click={
-                                let to_page = to_page.clone();
-                                move |_| to_page(offset() + limit())
-                            }>"Next"</button>
+                            on:click=move |_| to_page(offset().saturating_sub(limit()))>"Previous"</button>
+                        <span>
+                            {format!("{}–{}", grouped(offset() + shown.min(1)), grouped(offset() + shown))}
+                            {move || total.get().map(|n| format!(" of {}", grouped(n)))}
+                        </span>
+                        <button type="button" disabled=!p.has_more on:click=move |_| to_page(offset() + limit())>"Next"</button>
                     </nav>
                 }
                     .into_any()
@@ -268,7 +263,7 @@ pub fn People() -> impl IntoView {
     }
 }
 
-fn row(u: UserView, selected: RwSignal<BTreeSet<i64>>) -> impl IntoView {
+fn row(u: UserView, selected: RwSignal<BTreeSet<i64>>, everyone: RwSignal<bool>) -> impl IntoView {
     let href = format!("/people/{}", u.id);
     let id = u.id;
     view! {
@@ -280,6 +275,9 @@ fn row(u: UserView, selected: RwSignal<BTreeSet<i64>>) -> impl IntoView {
                     prop:checked=move || selected.with(|s| s.contains(&id))
                     on:change=move |ev| {
                         let on = event_target_checked(&ev);
+                        if !on {
+                            everyone.set(false);
+                        }
                         selected.update(|s| if on { s.insert(id); } else { s.remove(&id); });
                     }
                 />
@@ -298,7 +296,7 @@ fn row(u: UserView, selected: RwSignal<BTreeSet<i64>>) -> impl IntoView {
 fn empty(q: &UserQuery) -> impl IntoView {
     let text = match &q.search {
         Some(s) => format!("No one matches “{s}”."),
-        None if q.status.is_some() => "No one has this status.".to_owned(),
+        None if only_filters(q.clone()) != UserQuery::default() => "No one matches these filters.".to_owned(),
         None => "No people yet.".to_owned(),
     };
     view! {
@@ -306,67 +304,5 @@ fn empty(q: &UserQuery) -> impl IntoView {
             <p>{text}</p>
             <p><A href="/people">"Clear the search and filters"</A></p>
         </div>
-    }
-}
-
-/// A bulk status change of the selected people.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Bulk {
-    Suspend,
-    Reactivate,
-    Deactivate,
-}
-
-impl Bulk {
-    fn path(self) -> &'static str {
-        match self {
-            Bulk::Suspend => "/v1/users/suspend",
-            Bulk::Reactivate => "/v1/users/reactivate",
-            Bulk::Deactivate => "/v1/users/deactivate",
-        }
-    }
-
-    fn verb(self) -> &'static str {
-        match self {
-            Bulk::Suspend => "Suspend",
-            Bulk::Reactivate => "Reactivate",
-            Bulk::Deactivate => "Deactivate",
-        }
-    }
-
-    fn describe(self, n: usize) -> (String, String) {
-        let who = format!("{n} {}", people(n));
-        match self {
-            Bulk::Suspend => (format!("Suspend {who}?"), "They lose door access on every device at once.".into()),
-            Bulk::Reactivate => (format!("Reactivate {who}?"), "Their credentials open doors again.".into()),
-            Bulk::Deactivate => {
-                (format!("Deactivate {who}?"), "They lose door access, their access groups and their rank.".into())
-            }
-        }
-    }
-}
-
-fn people(n: usize) -> &'static str {
-    if n == 1 { "person" } else { "people" }
-}
-
-/// The per-person result of a bulk action.
-fn outcome(answer: Result<BulkOutcome, Failure>) -> impl IntoView {
-    match answer {
-        Err(f) => view! { <p class="error">{f.message}</p> }.into_any(),
-        Ok(o) => {
-            let done = o.results.len();
-            let failed: Vec<(String, String)> = o.error_details.into_iter().map(|(k, e)| (k, e.message)).collect();
-            view! {
-                <div class="notice">
-                    <p>{format!("{done} {} changed.", people(done))}
-                        {(!failed.is_empty()).then(|| format!(" {} not changed:", failed.len()))}</p>
-                    {(!failed.is_empty()).then(|| view! {
-                        <ul>{failed.into_iter().map(|(k, m)| view! { <li>{format!("{k}: {m}")}</li> }).collect_view()}</ul>
-                    })}
-                </div>
-            }
-                .into_any()
-        }
     }
 }

@@ -20,7 +20,7 @@ pub struct ItemError {
 
 /// Most people one batch creates.
 pub const MAX_BATCH: usize = 1000;
-/// Most people one bulk lifecycle call names.
+/// Most people one bulk lifecycle call names by ID or email (a `filter` has no cap).
 pub const MAX_BULK: usize = 50_000;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -53,7 +53,8 @@ pub struct BatchOutcome {
     pub error_details: BTreeMap<usize, ItemError>,
 }
 
-/// People named by directory ID and/or email. `certify_by` and `use_site_template` are
+/// People named by directory ID and/or email, or everyone matching a filter (no cap: the
+/// console's "all N matching"). `certify_by` and `use_site_template` are
 /// accepted as BioStar Air sends them; Lintel has no certification step or site templates.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -64,6 +65,10 @@ pub struct BulkRequest {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(max_items = 50000))]
     pub emails: Vec<String>,
+    /// Everyone matching these filters of the listing (its sort and page do not apply);
+    /// not together with `ids` or `emails`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<super::user::UserQuery>,
     pub certify_by: Option<String>,
     pub use_site_template: Option<bool>,
 }

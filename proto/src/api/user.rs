@@ -86,6 +86,13 @@ pub struct UserPage {
     pub next_offset: Option<u64>,
 }
 
+/// How many people match a filter (`GET /v1/users/count`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserCount {
+    pub total: u64,
+}
+
 /// The listing's default and largest page.
 pub const DEFAULT_PAGE: u32 = 50;
 pub const MAX_PAGE: u32 = 500;
@@ -207,6 +214,9 @@ pub struct UserQuery {
     #[cfg_attr(feature = "openapi", param(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_group: Option<u32>,
+    /// Exact department (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_id: Option<String>,
     /// The device user ID.

@@ -1,10 +1,11 @@
 //! Lifecycle calls: suspend, reactivate, deactivate, toggle suspension and promote one
-//! person; and the bulk forms by IDs or emails (BioStar Air `POST /v1/users/suspend`).
+//! person; and the bulk forms by IDs, emails or a filter (BioStar Air `POST /v1/users/suspend`),
+//! deletion included.
 
 use crate::audit::Action as AuditAction;
 use crate::auth::caller::{OnSite, SourceIp};
 use crate::db;
-use crate::directory::{Actor, lifecycle, outbox, person_read};
+use crate::directory::{Actor, lifecycle, listing, outbox, person_read};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::extract::Path;
@@ -113,9 +114,22 @@ async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action)
     if named > MAX_BULK {
         return Err(ApiError::bad_request(format!("ids: {named} given, at most {MAX_BULK}")).with_field("ids"));
     }
+    if req.filter.is_some() && named > 0 {
+        return Err(ApiError::bad_request("filter: name people by ids and emails, or by a filter; not both")
+            .with_field("filter"));
+    }
+    let time_zone = match &req.filter {
+        Some(_) => crate::api::users::site_time_zone(state, actor.site_id).await?,
+        None => String::new(),
+    };
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
-    let mut people = person_read::status_rows(&mut tx, actor.site_id, "id", &req.ids).await?;
+    // A filter is read inside the transaction: the people it matches are the people changed.
+    let ids = match &req.filter {
+        Some(q) => listing::matching_ids(&mut tx, actor.site_id, &time_zone, q).await?,
+        None => req.ids.clone(),
+    };
+    let mut people = person_read::status_rows(&mut tx, actor.site_id, "id", &ids).await?;
     let emails: Vec<String> = req.emails.iter().map(|e| e.trim().to_lowercase()).collect();
     let by_email = person_read::status_rows(&mut tx, actor.site_id, "email", &emails).await?;
     let mut error_details = BTreeMap::new();
@@ -150,12 +164,16 @@ async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action)
             Ok(t) => {
                 let to = t.to.unwrap_or(person.status());
                 results.push(BulkItem { id: person.id, user_id: person.user_id.clone(), status: to });
+                let after = match t.to {
+                    Some(to) => json!({"status": to, "bulk": true}),
+                    None => json!({"deleted": true, "bulk": true}),
+                };
                 entries.push(
                     actor
                         .entry(audit_action(action))
                         .target(&person.user_id)
-                        .before(json!({"status": person.status()}))
-                        .after(json!({"status": to, "bulk": true})),
+                        .before(json!({"status": person.status(), "rank": person.rank()}))
+                        .after(after),
                 );
             }
             Err(e) => {
@@ -201,4 +219,10 @@ bulk_action!(
     "/v1/users/deactivate",
     Action::Deactivate,
     "Deactivates everyone named; per-person results."
+);
+bulk_action!(
+    delete_many,
+    "/v1/users/delete",
+    Action::Delete,
+    "Deletes everyone named, as `DELETE /v1/users/{id}` does for one; per-person results (a deleted person's `status` is their last)."
 );

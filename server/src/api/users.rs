@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use proto::api::PinText;
 use proto::api::batch::CreatedUser;
 use proto::api::credentials::{ComputerUsername, SetComputerUsernames};
-use proto::api::user::{NewUser, UserPage, UserView};
+use proto::api::user::{NewUser, UserCount, UserPage, UserView};
 use proto::domain::person::check_guest;
 use proto::domain::{Action, PersonFields, Rank};
 use serde_json::json;
@@ -40,6 +40,17 @@ pub async fn list(
     let tz = site_time_zone(&state, account.site_id).await?;
     let mut db = state.db.acquire().await?;
     Ok(axum::Json(listing::page(&mut db, account.site_id, &tz, &q).await?))
+}
+
+#[utoipa::path(get, path = "/v1/users/count", tag = "users", security(("session" = []), ("bearer" = [])), params(UserQuery), description = "How many people match the listing's filters (its sort and page do not apply).", responses((status = 200, body = UserCount), (status = 400, description = "a bad filter, named in `field`", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
+pub async fn count(
+    State(state): State<AppState>,
+    OnSite(_, account): OnSite,
+    Query(q): Query<UserQuery>,
+) -> ApiResult<axum::Json<UserCount>> {
+    let tz = site_time_zone(&state, account.site_id).await?;
+    let mut db = state.db.acquire().await?;
+    Ok(axum::Json(UserCount { total: listing::count(&mut db, account.site_id, &tz, &q).await? }))
 }
 
 /// Creates one person inside its own transaction.

@@ -65,17 +65,11 @@ pub async fn apply(
     let mut supers = crate::ranks::live_supers(tx, site_id).await?;
     let subject = person.status_row();
     let t = check(&subject, action, actor, &mut supers)?;
-    if t.to.is_none() {
-        delete(tx, person, now).await?;
-        session::revoke_account(&mut *tx, person.id, now).await?;
-        outbox::enqueue(tx, site_id, person.id, &person.user_id, person.status().on_devices(), None, now).await?;
-    } else {
-        write_many(tx, site_id, &[(&subject, t)], now).await?;
-    }
+    write_many(tx, site_id, &[(&subject, t)], now).await?;
     Ok(t)
 }
 
-/// Applies a status action (not Delete) to many people; each gets its own outcome.
+/// Applies a lifecycle action (deletion too) to many people; each gets its own outcome.
 pub async fn apply_many<'p>(
     tx: &mut crate::db::Conn,
     actor: &Actor,
@@ -98,6 +92,8 @@ async fn write_many(
     changes: &[(&StatusRow, Transition)],
     now: i64,
 ) -> ApiResult<()> {
+    let deleted: Vec<&StatusRow> = changes.iter().filter(|(_, t)| t.to.is_none()).map(|(p, _)| *p).collect();
+    delete_many(tx, &deleted, now).await?;
     for status in Status::ALL {
         for clears in [false, true] {
             let ids: Vec<i64> = changes
@@ -139,32 +135,35 @@ async fn write_many(
 
 /// A deletion keeps a tombstone row (hidden everywhere) until the sync worker confirms the
 /// removal from every device; until then the person's cards stay, blocking their reuse.
-/// Secrets and biometrics go at once: the directory no longer needs them.
-async fn delete(tx: &mut crate::db::Conn, person: &PersonRow, now: i64) -> ApiResult<()> {
-    sqlx::query(
-        "UPDATE users SET deleted_at = $1, pin_hash = NULL, photo = NULL, version = version + 1, updated_at = $1
-         WHERE id = $2",
-    )
-    .bind(now)
-    .bind(person.id)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query("DELETE FROM user_access_groups WHERE user_row = $1").bind(person.id).execute(&mut *tx).await?;
-    sqlx::query("DELETE FROM biometrics WHERE user_row = $1").bind(person.id).execute(&mut *tx).await?;
-    sqlx::query(
-        "UPDATE mobile_invitations SET state = 'REVOKED', revoked_at = $1 WHERE user_row = $2 AND state <> 'REVOKED'",
-    )
-    .bind(now)
-    .bind(person.id)
-    .execute(&mut *tx)
-    .await?;
-    let pending: Option<i64> = sqlx::query_scalar("SELECT id FROM outbox WHERE user_row = $1 LIMIT 1")
-        .bind(person.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if !person.status().on_devices() && pending.is_none() {
-        // No device holds this person and no work is in flight: nothing to wait for.
-        sqlx::query("DELETE FROM cards WHERE user_row = $1").bind(person.id).execute(&mut *tx).await?;
+/// Secrets and biometrics go at once: the directory no longer needs them. Runs before the
+/// deletion's own device work is queued.
+async fn delete_many(tx: &mut crate::db::Conn, people: &[&StatusRow], now: i64) -> ApiResult<()> {
+    for chunk in people.chunks(CHUNK) {
+        let ids = || chunk.iter().map(|p| p.id);
+        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("UPDATE users SET deleted_at = ");
+        q.push_bind(now).push(", pin_hash = NULL, photo = NULL, version = version + 1, updated_at = ").push_bind(now);
+        q.push(" WHERE id");
+        push_in_list(&mut q, ids());
+        q.build().execute(&mut *tx).await?;
+        for table in ["user_access_groups", "biometrics"] {
+            let mut q: QueryBuilder<crate::db::Backend> =
+                QueryBuilder::new(format!("DELETE FROM {table} WHERE user_row"));
+            push_in_list(&mut q, ids());
+            q.build().execute(&mut *tx).await?;
+        }
+        let mut q: QueryBuilder<crate::db::Backend> =
+            QueryBuilder::new("UPDATE mobile_invitations SET state = 'REVOKED', revoked_at = ");
+        q.push_bind(now).push(" WHERE state <> 'REVOKED' AND user_row");
+        push_in_list(&mut q, ids());
+        q.build().execute(&mut *tx).await?;
+        // No device holds these people and no work is in flight: nothing to wait for.
+        let off_devices: Vec<i64> = chunk.iter().filter(|p| !p.status().on_devices()).map(|p| p.id).collect();
+        if !off_devices.is_empty() {
+            let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("DELETE FROM cards WHERE user_row");
+            push_in_list(&mut q, off_devices);
+            q.push(" AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.user_row = cards.user_row)");
+            q.build().execute(&mut *tx).await?;
+        }
     }
     Ok(())
 }

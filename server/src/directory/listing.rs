@@ -135,6 +135,9 @@ fn push_filters(
             .push_bind(i64::from(group))
             .push(")");
     }
+    if let Some(department) = q.department.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        b.push(" AND lower(u.department) = ").push_bind(department.to_lowercase());
+    }
     if let Some(system_id) = &q.system_id {
         b.push(" AND u.system_id = ").push_bind(system_id.clone());
     }
@@ -161,18 +164,9 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
         SortOrder::Asc => "ASC",
         SortOrder::Desc => "DESC",
     };
-    let since = since(q, time_zone)?;
-    let among = few_matches(&mut *db, q).await?;
-    if among.as_ref().is_some_and(Vec::is_empty) {
+    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, COLUMNS).await? else {
         return Ok(UserPage { users: vec![], has_more: false, next_offset: None });
-    }
-    // With the few matching IDs known, look them up by ID and sort them (not by the site's
-    // sort index, which would walk every person of the site).
-    let site = if among.is_some() { crate::db::without_index("u.site_id") } else { "u.site_id".to_owned() };
-    let mut b: QueryBuilder<crate::db::Backend> =
-        QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND {site} = "));
-    b.push_bind(site_id);
-    push_filters(&mut b, q, since, among.as_deref())?;
+    };
     // Names sort case-insensitively, numeric user IDs by value; `order` is one of two
     // keywords, so the clause holds no user text.
     let by = match sort {
@@ -188,6 +182,49 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
     rows.truncate(limit as usize);
     let users = views(db, &rows).await?;
     Ok(UserPage { has_more, next_offset: has_more.then(|| offset + u64::from(limit)), users })
+}
+
+/// The query of everyone matching `q`'s filters (its page and sort aside), selecting
+/// `what`; `None` when a search already shows nobody matches.
+async fn matching<'q>(
+    db: &mut crate::db::Conn,
+    site_id: i64,
+    time_zone: &str,
+    q: &'q UserQuery,
+    what: &str,
+) -> ApiResult<Option<QueryBuilder<'q, crate::db::Backend>>> {
+    check_search(q)?;
+    let since = since(q, time_zone)?;
+    let among = few_matches(&mut *db, q).await?;
+    if among.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(None);
+    }
+    // With the few matching IDs known, look them up by ID (not by the site's sort index,
+    // which would walk every person of the site).
+    let site = if among.is_some() { crate::db::without_index("u.site_id") } else { "u.site_id".to_owned() };
+    let mut b = QueryBuilder::new(format!("SELECT {what} FROM users u WHERE {VISIBLE} AND {site} = "));
+    b.push_bind(site_id);
+    push_filters(&mut b, q, since, among.as_deref())?;
+    Ok(Some(b))
+}
+
+/// How many people of a site match `q`'s filters.
+pub async fn count(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &UserQuery) -> ApiResult<u64> {
+    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, "count(*)").await? else { return Ok(0) };
+    let n: i64 = b.build_query_scalar().fetch_one(&mut *db).await?;
+    Ok(n.max(0) as u64)
+}
+
+/// The directory IDs of everyone matching `q`'s filters (a bulk action "on all N matching").
+pub async fn matching_ids(
+    db: &mut crate::db::Conn,
+    site_id: i64,
+    time_zone: &str,
+    q: &UserQuery,
+) -> ApiResult<Vec<i64>> {
+    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, "u.id").await? else { return Ok(vec![]) };
+    b.push(" ORDER BY u.id");
+    Ok(b.build_query_scalar().fetch_all(&mut *db).await?)
 }
 
 /// Up to `limit` people matching `q` with a directory ID above `after`, in ID order: the

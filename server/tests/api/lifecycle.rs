@@ -240,3 +240,63 @@ async fn a_deleted_persons_cards_stay_blocked_until_the_devices_confirm() {
         .unwrap();
     assert!(tombstone.is_some());
 }
+
+#[tokio::test]
+async fn bulk_by_filter_reaches_everyone_matching_and_deletes_too() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    for i in 0..6 {
+        let department = if i < 4 { "Night Shift" } else { "Day" };
+        created(
+            &s,
+            &t,
+            json!({"name": format!("F{i}"), "department": department, "cards": [{"number": format!("{}", 6100 + i)}]}),
+        )
+        .await;
+    }
+    let count = |query: &'static str| {
+        let s = &s;
+        let t = t.clone();
+        async move {
+            let r = s.request(Method::GET, &format!("/v1/users/count?{query}")).bearer_auth(&t).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            body(r).await["total"].as_u64().unwrap()
+        }
+    };
+    assert_eq!(count("department=night%20shift").await, 4, "the department filter ignores case");
+    assert_eq!(count("department=night%20shift&search=f1").await, 1);
+    assert_eq!(count("search=zzzz").await, 0);
+
+    let bulk = |path: &'static str, request: Value| {
+        let s = &s;
+        let t = t.clone();
+        async move {
+            let r = s.request(Method::POST, path).bearer_auth(&t).json(&request).send().await.unwrap();
+            (r.status(), body(r).await)
+        }
+    };
+    let (status, b) = bulk("/v1/users/suspend", json!({"ids": [1], "filter": {"department": "Day"}})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{b}");
+    assert_eq!(b["error"]["field"], "filter");
+    let (status, b) = bulk("/v1/users/suspend", json!({"filter": {"department": "Night Shift"}})).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["results"].as_array().unwrap().len(), 4);
+    assert_eq!(count("department=Night%20Shift&status=SUSPENDED").await, 4);
+    assert_eq!(count("department=Day&status=ACTIVE").await, 2, "no one outside the filter changed");
+
+    let (status, b) = bulk("/v1/users/delete", json!({"filter": {"department": "Night Shift"}})).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!((b["status"].as_str(), b["results"].as_array().unwrap().len()), (Some("OK"), 4));
+    assert_eq!(count("department=Night%20Shift").await, 0, "deleted people leave the listing");
+    let removals: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'remove'").fetch_one(s.db()).await.unwrap();
+    assert_eq!(removals, 4, "each was suspended (removed from devices) once; deletion adds no second removal");
+    let audited: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action = 'user.delete'").fetch_one(s.db()).await.unwrap();
+    assert_eq!(audited, 4);
+    let (_, b) = bulk("/v1/users/delete", json!({"filter": {"department": "Day"}})).await;
+    assert_eq!(b["results"].as_array().unwrap().len(), 2, "{b}");
+    let removals: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'remove'").fetch_one(s.db()).await.unwrap();
+    assert_eq!(removals, 6, "deleting ACTIVE people removes them from the devices");
+}
