@@ -214,12 +214,53 @@ test("a stale edit shows the other change and lets the admin choose", async () =
     return r.status;
   }, id);
   expect(other).toBe(200);
-  await page.getByRole("button", { name: "Save profile" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByText("Someone else saved this person while you were editing.")).toBeVisible();
   await expect(page.getByText("Title: Countess")).toBeVisible();
   await page.getByRole("button", { name: "Overwrite with mine" }).click();
   await expect(page.getByText("Saved Ada Lovelace.")).toBeVisible();
   await expect(page.getByText("Analytical Engines")).toBeVisible();
+});
+
+test("access groups, validity, security level and auth modes are checked, saved and shown", async () => {
+  await page.goto("/people?search=lovelace");
+  await page.getByRole("link", { name: "Ada Lovelace" }).click();
+  await page.getByRole("button", { name: "Edit profile" }).click();
+  await page.getByLabel("Access groups").fill("3, x");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByText('access_groups: "x" is not an access group number')).toBeVisible();
+  await page.getByLabel("Access groups").fill("3, 7");
+  await page.getByLabel("Valid from").fill("2026-01-01");
+  await page.getByLabel("Valid until (through that day)").fill("2025-12-31");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByText("end_time: 2025-12-31T23:59:59Z is before start_time 2026-01-01T00:00:00Z")).toBeVisible();
+  await page.getByLabel("Valid until (through that day)").fill("2026-12-31");
+  await page.getByLabel("Security level").selectOption({ label: "High" });
+  await page.getByLabel("Card authentication").selectOption({ label: "Card + PIN" });
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByText("Saved Ada Lovelace.")).toBeVisible();
+  const record = page.locator("dl.record");
+  await expect(record).toContainText("3, 7");
+  await expect(record).toContainText("2026-12-31T23:59:59Z");
+  await expect(record).toContainText("High");
+  await expect(record).toContainText("card: Card + PIN");
+  const history = page.getByRole("region", { name: "History" });
+  await expect(history.getByRole("cell", { name: "user.update" }).first()).toBeVisible();
+  await expect(history.getByRole("cell", { name: "user.create" })).toBeVisible();
+});
+
+test("a guest is promoted to USER from their page", async () => {
+  const r = await page.request.post("/v1/users", {
+    headers: { "x-lintel-csrf": "1", origin: base },
+    data: { name: "Visiting Vera", tag: "GUEST" },
+  });
+  expect(r.status()).toBe(201);
+  await page.goto("/people?tag=GUEST");
+  await page.getByRole("link", { name: "Visiting Vera" }).click();
+  await page.getByRole("button", { name: "Promote to USER" }).click();
+  await expect(page.getByText("Visiting Vera is now a USER.")).toBeVisible();
+  await expect(page.locator("dl.record")).toContainText("USER");
+  await expect(page.getByRole("button", { name: "Promote to USER" })).toHaveCount(0);
 });
 
 test("a REGULAR person sees only their own account and changes their password", async () => {

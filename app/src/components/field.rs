@@ -1,5 +1,6 @@
 //! A labelled form field: the label above, help under it, and the error in the rule's own
-//! words under that, tied to the input for screen readers.
+//! words under that, tied to the input for screen readers. The control is an input of
+//! `kind`, a list of `choices` (value, words), or a multi-line text.
 
 use leptos::prelude::*;
 
@@ -13,6 +14,12 @@ pub fn TextField(
     #[prop(optional)] help: Option<&'static str>,
     #[prop(optional)] required: bool,
     #[prop(optional)] autocomplete: Option<&'static str>,
+    /// A choice among these (value, words) instead of typed text.
+    #[prop(optional)]
+    choices: Option<Vec<(String, String)>>,
+    /// Several lines of text.
+    #[prop(optional)]
+    multiline: bool,
     /// The field's current error, if any.
     #[prop(into, optional)]
     error: MaybeProp<String>,
@@ -38,16 +45,31 @@ pub fn TextField(
                 {label}
                 {required.then(|| view! { <span class="required">" (required)"</span> })}
             </label>
-            <input
-                id=id
-                name=id
-                type=kind
-                autocomplete=autocomplete
-                required=required
-                aria-invalid=move || error.get().is_some().then_some("true")
-                aria-describedby=described
-                bind:value=value
-            />
+            {
+                let invalid = move || error.get().is_some().then_some("true");
+                match (choices, multiline) {
+                    (Some(choices), _) => view! {
+                        <select id=id name=id aria-invalid=invalid aria-describedby=described bind:value=value>
+                            {choices.into_iter().map(|(v, words)| view! { <option value=v>{words}</option> }).collect_view()}
+                        </select>
+                    }.into_any(),
+                    (None, true) => view! {
+                        <textarea id=id name=id rows="3" aria-invalid=invalid aria-describedby=described bind:value=value></textarea>
+                    }.into_any(),
+                    (None, false) => view! {
+                        <input
+                            id=id
+                            name=id
+                            type=kind
+                            autocomplete=autocomplete
+                            required=required
+                            aria-invalid=invalid
+                            aria-describedby=described
+                            bind:value=value
+                        />
+                    }.into_any(),
+                }
+            }
             {help.map(|h| view! { <p class="help" id=help_id.clone()>{h}</p> })}
             {
                 let error_id = error_id.clone();

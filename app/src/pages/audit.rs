@@ -5,7 +5,7 @@ use crate::api::{self, Failure};
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
-use proto::api::audit::{Action, AuditPage, AuditQuery, Outcome};
+use proto::api::audit::{Action, AuditPage, AuditQuery, AuditRow, Outcome};
 
 const PAGE: i64 = 50;
 
@@ -100,24 +100,7 @@ pub fn Audit() -> impl IntoView {
                 let more = p.has_more;
                 let (newer, older) = (to.clone(), to.clone());
                 view! {
-                    <table>
-                        <thead><tr>
-                            <th scope="col">"When (UTC)"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th>
-                            <th scope="col">"Target"</th><th scope="col">"Outcome"</th><th scope="col">"From"</th>
-                        </tr></thead>
-                        <tbody>
-                            {p.rows.into_iter().map(|r| view! {
-                                <tr>
-                                    <td><time datetime=r.at.clone()>{r.at.replace('T', " ").trim_end_matches('Z').to_owned()}</time></td>
-                                    <td>{r.actor}</td>
-                                    <td>{r.action.as_str()}</td>
-                                    <td>{r.target.unwrap_or_default()}</td>
-                                    <td>{r.outcome.as_str()}</td>
-                                    <td>{r.source_ip.unwrap_or_default()}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                    {table(p.rows)}
                     <nav class="pager" aria-label="Pages">
                         <button type="button" disabled=move || offset() == 0 on:click=move |_| newer((offset() - PAGE).max(0))>"Newer"</button>
                         <button type="button" disabled=!more on:click=move |_| older(offset() + PAGE)>"Older"</button>
@@ -125,5 +108,29 @@ pub fn Audit() -> impl IntoView {
                 }.into_any()
             }
         }}
+    }
+}
+
+/// Audit rows as a table, newest first as given.
+pub fn table(rows: Vec<AuditRow>) -> impl IntoView {
+    view! {
+        <table>
+            <thead><tr>
+                <th scope="col">"When (UTC)"</th><th scope="col">"Actor"</th><th scope="col">"Action"</th>
+                <th scope="col">"Target"</th><th scope="col">"Outcome"</th><th scope="col">"From"</th>
+            </tr></thead>
+            <tbody>
+                {rows.into_iter().map(|r| view! {
+                    <tr>
+                        <td><time datetime=r.at.clone()>{r.at.replace('T', " ").trim_end_matches('Z').to_owned()}</time></td>
+                        <td>{r.actor}</td>
+                        <td>{r.action.as_str()}</td>
+                        <td>{r.target.unwrap_or_default()}</td>
+                        <td>{r.outcome.as_str()}</td>
+                        <td>{r.source_ip.unwrap_or_default()}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }

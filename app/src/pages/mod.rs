@@ -11,6 +11,7 @@ pub mod people_bulk;
 pub mod people_filters;
 pub mod person;
 pub mod person_credentials;
+pub mod person_history;
 pub mod person_profile;
 pub mod setup;
 pub mod sign_in;

@@ -7,13 +7,15 @@ use crate::components::confirm::{Ask, Confirm};
 use crate::components::secret_once::SecretOnce;
 use crate::components::status_badge::StatusBadge;
 use crate::pages::person_credentials::Credentials;
+use crate::pages::person_history::History;
 use crate::pages::person_profile::ProfileForm;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use proto::api::user::UserView;
-use proto::domain::{Action, Rank};
+use proto::domain::person::SECURITY_LEVELS;
+use proto::domain::{Action, AuthModes, Rank, Tag};
 
 /// What the person page can do to a person's status, and what it tells the admin first.
 fn effect(action: Action, name: &str) -> (String, String, String) {
@@ -104,6 +106,22 @@ pub fn Person() -> impl IntoView {
             }
         });
     };
+    let promote = move |_| {
+        let id = id();
+        leptos::task::spawn_local(async move {
+            let url = format!("/v1/users/{id}/promote");
+            match api::send::<_, UserView>(Method::Post, &url, &serde_json::json!({})).await {
+                Ok(u) => {
+                    outcome.try_set(Some(Ok(format!("{} is now a USER.", u.fields.name))));
+                    person.try_set(Some(Ok(u)));
+                }
+                Err(f) => {
+                    session.check(&f);
+                    outcome.try_set(Some(Err(f.message)));
+                }
+            }
+        });
+    };
     view! {
         <p><A href="/people">"← People"</A></p>
         {move || match person.get() {
@@ -129,6 +147,9 @@ pub fn Person() -> impl IntoView {
                                     "Edit profile"
                                 </button>
                             })}
+                            {(may_manage && u.fields.tag == Tag::Guest).then(|| view! {
+                                <button type="button" on:click=promote>"Promote to USER"</button>
+                            })}
                             {button(Action::Suspend, "Suspend")}
                             {button(Action::Reactivate, "Reactivate")}
                             {button(Action::Deactivate, "Deactivate")}
@@ -148,6 +169,7 @@ pub fn Person() -> impl IntoView {
                     }
                     {record(&u)}
                     <Credentials user=u.clone() may_change=may_manage shown_pin=shown_pin on_changed=move |changed: UserView| person.set(Some(Ok(changed))) />
+                    <History user_id=u.user_id.clone() />
                 }
                     .into_any()
             }
@@ -174,7 +196,21 @@ fn record(u: &UserView) -> impl IntoView {
             {line("Phone", f.phone.clone())}
             {line("Department", f.department.clone())}
             {line("Title", f.title.clone())}
+            {line("System ID", f.system_id.clone())}
+            {line("Tag", Some(f.tag.as_str().to_owned()))}
             {line("Rank", (u.rank != Rank::Regular).then(|| u.rank.as_str().to_owned()))}
+            {line("Access groups", (!f.access_groups.is_empty()).then(|| {
+                f.access_groups.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+            }))}
+            {line("Valid from", f.start_time.clone())}
+            {line("Valid until", f.end_time.clone())}
+            {line("Security level", (f.security_level > 0).then(|| {
+                SECURITY_LEVELS.get(usize::from(f.security_level)).copied().unwrap_or_default().to_owned()
+            }))}
+            {line("Authentication", f.auth_modes.map(|m| {
+                format!("biometric: {}; card: {}; ID: {}", AuthModes::name(m.biometric), AuthModes::name(m.card), AuthModes::name(m.id))
+            }))}
+            {line("Notes", f.notes.clone())}
             {line("PIN", Some(if u.credentials.pin { "set" } else { "none" }.to_owned()))}
             {line("Updated", Some(u.updated_at.clone()))}
         </dl>

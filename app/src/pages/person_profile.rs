@@ -8,21 +8,195 @@ use crate::components::field::TextField;
 use crate::session::use_session;
 use leptos::prelude::*;
 use proto::api::user::UserView;
-use proto::domain::PersonFields;
+use proto::domain::error::{FieldError, Problem};
+use proto::domain::person::{SECURITY_LEVELS, parse_access_groups};
+use proto::domain::{AuthModes, PersonFields};
 
-/// The profile fields the form edits: (input id, label, getter, setter).
-type Access = (&'static str, &'static str, fn(&PersonFields) -> Option<String>, fn(&mut PersonFields, Option<String>));
+/// How a field is edited.
+#[derive(Clone, Copy)]
+enum Control {
+    Text,
+    Notes,
+    Date,
+    /// The choices (value, words), given the current value.
+    Choice(fn(&str) -> Vec<(String, String)>),
+}
 
-const FIELDS: [Access; 8] = [
-    ("name", "Name", |f| Some(f.name.clone()), |f, v| f.name = v.unwrap_or_default()),
-    ("first_name", "First name", |f| f.first_name.clone(), |f, v| f.first_name = v),
-    ("last_name", "Last name", |f| f.last_name.clone(), |f, v| f.last_name = v),
-    ("email", "Email", |f| f.email.clone(), |f, v| f.email = v),
-    ("username", "Username", |f| f.username.clone(), |f, v| f.username = v),
-    ("phone", "Phone", |f| f.phone.clone(), |f, v| f.phone = v),
-    ("department", "Department", |f| f.department.clone(), |f, v| f.department = v),
-    ("title", "Title", |f| f.title.clone(), |f, v| f.title = v),
+/// One editable field: its input id (the key its errors come under), words, control, and
+/// how it reads from and writes to the fields as text.
+struct Editable {
+    id: &'static str,
+    label: &'static str,
+    control: Control,
+    get: fn(&PersonFields) -> String,
+    set: fn(&mut PersonFields, String) -> Result<(), FieldError>,
+}
+
+fn text(v: String) -> Option<String> {
+    let v = v.trim();
+    (!v.is_empty()).then(|| v.to_owned())
+}
+
+macro_rules! text_field {
+    ($id:literal, $label:literal, $control:expr, $field:ident) => {
+        Editable {
+            id: $id,
+            label: $label,
+            control: $control,
+            get: |f| f.$field.clone().unwrap_or_default(),
+            set: |f, v| {
+                f.$field = text(v);
+                Ok(())
+            },
+        }
+    };
+}
+
+/// A date of the validity period: the form shows and takes the day (an unchanged day
+/// keeps a time set through the API; see `edited`).
+fn day(time: &Option<String>) -> String {
+    time.as_deref().and_then(|t| t.get(..10)).unwrap_or_default().to_owned()
+}
+
+fn number<T: std::str::FromStr>(field: &str, v: &str) -> Result<T, FieldError> {
+    v.parse().map_err(|_| FieldError::new(field, Problem::Invalid(format!("{v:?} is not a number"))))
+}
+
+/// Auth mode choices of one kind: the device's default, the named modes, not allowed, and
+/// a mode set through the API that has no name here.
+fn modes(named: &[(u8, &'static str)], current: &str) -> Vec<(String, String)> {
+    let mut out = vec![(AuthModes::DEVICE_DEFAULT.to_string(), AuthModes::name(AuthModes::DEVICE_DEFAULT))];
+    out.extend(named.iter().map(|(m, words)| (m.to_string(), (*words).to_owned())));
+    out.push((AuthModes::PROHIBITED.to_string(), AuthModes::name(AuthModes::PROHIBITED)));
+    if let Ok(m) = current.parse::<u8>()
+        && !out.iter().any(|(v, _)| *v == current)
+    {
+        out.push((current.to_owned(), AuthModes::name(m)));
+    }
+    out
+}
+
+/// Sets one kind of auth mode; all three at the device's default is no private mode.
+fn set_mode(f: &mut PersonFields, v: &str, kind: fn(&mut AuthModes) -> &mut u8) -> Result<(), FieldError> {
+    let all_default = AuthModes {
+        biometric: AuthModes::DEVICE_DEFAULT,
+        card: AuthModes::DEVICE_DEFAULT,
+        id: AuthModes::DEVICE_DEFAULT,
+    };
+    let mut m = f.auth_modes.unwrap_or(all_default);
+    *kind(&mut m) = number("auth_modes", v)?;
+    f.auth_modes = (m != all_default).then_some(m);
+    Ok(())
+}
+
+fn mode_of(f: &PersonFields, kind: fn(&AuthModes) -> u8) -> String {
+    f.auth_modes.as_ref().map_or(AuthModes::DEVICE_DEFAULT, kind).to_string()
+}
+
+const PROFILE: [Editable; 10] = [
+    Editable {
+        id: "name",
+        label: "Name",
+        control: Control::Text,
+        get: |f| f.name.clone(),
+        set: |f, v| {
+            f.name = v.trim().to_owned();
+            Ok(())
+        },
+    },
+    text_field!("first_name", "First name", Control::Text, first_name),
+    text_field!("last_name", "Last name", Control::Text, last_name),
+    text_field!("email", "Email", Control::Text, email),
+    text_field!("username", "Username", Control::Text, username),
+    text_field!("phone", "Phone", Control::Text, phone),
+    text_field!("department", "Department", Control::Text, department),
+    text_field!("title", "Title", Control::Text, title),
+    text_field!("system_id", "System ID", Control::Text, system_id),
+    text_field!("notes", "Notes", Control::Notes, notes),
 ];
+
+const ACCESS: [Editable; 7] = [
+    Editable {
+        id: "access_groups",
+        label: "Access groups",
+        control: Control::Text,
+        get: |f| f.access_groups.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+        set: |f, v| {
+            f.access_groups = parse_access_groups(&v)?;
+            Ok(())
+        },
+    },
+    Editable {
+        id: "start_time",
+        label: "Valid from",
+        control: Control::Date,
+        get: |f| day(&f.start_time),
+        set: |f, v| {
+            f.start_time = text(v);
+            Ok(())
+        },
+    },
+    Editable {
+        id: "end_time",
+        label: "Valid until (through that day)",
+        control: Control::Date,
+        get: |f| day(&f.end_time),
+        set: |f, v| {
+            f.end_time = text(v);
+            Ok(())
+        },
+    },
+    Editable {
+        id: "security_level",
+        label: "Security level",
+        control: Control::Choice(|_| {
+            SECURITY_LEVELS.iter().enumerate().map(|(i, words)| (i.to_string(), (*words).to_owned())).collect()
+        }),
+        get: |f| f.security_level.to_string(),
+        set: |f, v| {
+            f.security_level = number("security_level", &v)?;
+            Ok(())
+        },
+    },
+    Editable {
+        id: "auth_biometric",
+        label: "Biometric authentication",
+        control: Control::Choice(|current| modes(&AuthModes::BIOMETRIC, current)),
+        get: |f| mode_of(f, |m| m.biometric),
+        set: |f, v| set_mode(f, &v, |m| &mut m.biometric),
+    },
+    Editable {
+        id: "auth_card",
+        label: "Card authentication",
+        control: Control::Choice(|current| modes(&AuthModes::CARD, current)),
+        get: |f| mode_of(f, |m| m.card),
+        set: |f, v| set_mode(f, &v, |m| &mut m.card),
+    },
+    Editable {
+        id: "auth_id",
+        label: "ID authentication",
+        control: Control::Choice(|current| modes(&AuthModes::ID, current)),
+        get: |f| mode_of(f, |m| m.id),
+        set: |f, v| set_mode(f, &v, |m| &mut m.id),
+    },
+];
+
+fn every() -> impl Iterator<Item = &'static Editable> {
+    PROFILE.iter().chain(ACCESS.iter())
+}
+
+/// A field's value as the admin reads it (a choice by its words).
+fn shown(e: &Editable, value: &str) -> String {
+    let words = match e.control {
+        Control::Choice(choices) => choices(value).into_iter().find(|(v, _)| v == value).map(|(_, w)| w),
+        _ => None,
+    };
+    match words {
+        Some(w) => w,
+        None if value.is_empty() => "(empty)".to_owned(),
+        None => value.to_owned(),
+    }
+}
 
 /// Someone else's save, found when ours was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,30 +210,35 @@ struct Conflict {
 pub fn ProfileForm(user: UserView, #[prop(into)] on_saved: Callback<UserView>) -> impl IntoView {
     let session = use_session();
     let base = StoredValue::new(user.clone());
-    let values: Vec<RwSignal<String>> =
-        FIELDS.iter().map(|(_, _, get, _)| RwSignal::new(get(&user.fields).unwrap_or_default())).collect();
+    let values: Vec<RwSignal<String>> = every().map(|e| RwSignal::new((e.get)(&user.fields))).collect();
     let values = StoredValue::new(values);
     let error = RwSignal::new(None::<(String, String)>);
     let failure = RwSignal::new(None::<String>);
     let conflict = RwSignal::new(None::<Conflict>);
     let busy = RwSignal::new(false);
 
-    let edited = move || {
+    // The fields read, with each field the admin changed written over them (so a field left
+    // alone keeps exactly what was read, such as a time of day set through the API).
+    let edited = move || -> Result<PersonFields, FieldError> {
         let mut fields = base.with_value(|u| u.fields.clone());
+        let read = fields.clone();
         values.with_value(|vs| {
-            for ((_, _, _, set), v) in FIELDS.iter().zip(vs) {
-                let text = v.get_untracked().trim().to_owned();
-                set(&mut fields, (!text.is_empty()).then_some(text));
-            }
-        });
-        fields
+            every().zip(vs).try_for_each(|(e, v)| {
+                let value = v.get_untracked();
+                if value.trim() == (e.get)(&read).trim() { Ok(()) } else { (e.set)(&mut fields, value) }
+            })
+        })?;
+        Ok(fields)
     };
     let save = move |version: i64| {
-        let mut fields = edited();
-        if let Err(e) = fields.validate() {
-            error.set(Some((e.field.clone(), e.to_string())));
-            return;
-        }
+        let checked = edited().and_then(|mut f| f.validate().map(|()| f));
+        let fields = match checked {
+            Ok(f) => f,
+            Err(e) => {
+                error.set(Some((e.field.clone(), e.to_string())));
+                return;
+            }
+        };
         error.set(None);
         failure.set(None);
         busy.set(true);
@@ -78,17 +257,17 @@ pub fn ProfileForm(user: UserView, #[prop(into)] on_saved: Callback<UserView>) -
                 Err(f) if f.status == 412 => {
                     if let Ok(theirs) = api::get::<UserView>(&path, None).await {
                         let mine = base.with_value(|u| u.fields.clone());
-                        let changed = FIELDS
-                            .iter()
-                            .filter(|(_, _, get, _)| get(&mine) != get(&theirs.fields))
-                            .map(|(_, label, get, _)| (*label, get(&theirs.fields).unwrap_or_else(|| "(empty)".into())))
+                        let changed = every()
+                            .filter(|e| (e.get)(&mine) != (e.get)(&theirs.fields))
+                            .map(|e| (e.label, shown(e, &(e.get)(&theirs.fields))))
                             .collect();
                         conflict.try_set(Some(Conflict { theirs, changed }));
                     }
                 }
                 Err(f) => {
                     session.check(&f);
-                    match f.field.clone() {
+                    // A field this form shows gets the message under it; any other at the top.
+                    match f.field.clone().filter(|field| every().any(|e| e.id == field)) {
                         Some(field) => drop(error.try_set(Some((field, f.message)))),
                         None => drop(failure.try_set(Some(f.message))),
                     }
@@ -105,8 +284,8 @@ pub fn ProfileForm(user: UserView, #[prop(into)] on_saved: Callback<UserView>) -
     let reload = move |_| {
         let Some(c) = conflict.get_untracked() else { return };
         values.with_value(|vs| {
-            for ((_, _, get, _), v) in FIELDS.iter().zip(vs) {
-                v.set(get(&c.theirs.fields).unwrap_or_default());
+            for (e, v) in every().zip(vs) {
+                v.set((e.get)(&c.theirs.fields));
             }
         });
         base.set_value(c.theirs.clone());
@@ -118,11 +297,25 @@ pub fn ProfileForm(user: UserView, #[prop(into)] on_saved: Callback<UserView>) -
             save(c.theirs.version);
         }
     };
-    let field_error = move |id: &'static str| {
-        Signal::derive(move || error.with(|e| e.as_ref().filter(|(f, _)| f == id).map(|(_, m)| m.clone())))
+    let field = move |e: &'static Editable, value: RwSignal<String>| {
+        let id = e.id;
+        let error = Signal::derive(move || error.with(|x| x.as_ref().filter(|(f, _)| f == id).map(|(_, m)| m.clone())));
+        match e.control {
+            Control::Text => view! { <TextField id=id label=e.label value=value required=id == "name" error=error /> },
+            Control::Notes => view! { <TextField id=id label=e.label value=value multiline=true error=error /> },
+            Control::Date => view! { <TextField id=id label=e.label value=value kind="date" error=error /> },
+            Control::Choice(choices) => {
+                let choices = choices(&value.get_untracked());
+                view! { <TextField id=id label=e.label value=value choices=choices error=error /> }
+            }
+        }
     };
+    let (profile, access) = values.with_value(|vs| {
+        let (p, a) = vs.split_at(PROFILE.len());
+        (p.to_vec(), a.to_vec())
+    });
     view! {
-        <form class="form" on:submit=submit novalidate>
+        <form class="form wide" on:submit=submit novalidate>
             {move || conflict.get().map(|c| view! {
                 <div class="conflict" role="alert">
                     <p><strong>"Someone else saved this person while you were editing."</strong></p>
@@ -135,10 +328,20 @@ pub fn ProfileForm(user: UserView, #[prop(into)] on_saved: Callback<UserView>) -
                 </div>
             })}
             {move || failure.get().map(|m| view! { <p class="error" role="alert">{m}</p> })}
-            {values.with_value(|vs| FIELDS.iter().zip(vs.iter().copied()).map(|((id, label, _, _), value)| view! {
-                <TextField id=*id label=*label value=value required=*id == "name" error=field_error(id) />
-            }).collect_view())}
-            <button type="submit" class="primary" disabled=move || busy.get()>"Save profile"</button>
+            <fieldset>
+                <legend>"Profile"</legend>
+                <div class="form-columns">
+                    {PROFILE.iter().zip(profile).map(|(e, v)| field(e, v)).collect_view()}
+                </div>
+            </fieldset>
+            <fieldset>
+                <legend>"Access"</legend>
+                <p class="help">"Access group IDs are separated by commas. Authentication modes left at the device default follow each device's own settings."</p>
+                <div class="form-columns">
+                    {ACCESS.iter().zip(access).map(|(e, v)| field(e, v)).collect_view()}
+                </div>
+            </fieldset>
+            <button type="submit" class="primary" disabled=move || busy.get()>"Save"</button>
         </form>
     }
 }

@@ -166,7 +166,37 @@ pub struct AuthModes {
     pub id: u8,
 }
 
+impl AuthModes {
+    /// NONE: the device's own AuthConfig decides.
+    pub const DEVICE_DEFAULT: u8 = 0xFF;
+    pub const PROHIBITED: u8 = 0xFE;
+    /// The named modes of each kind (gsdk.auth.AuthMode); 11–49 are extended modes.
+    pub const BIOMETRIC: [(u8, &'static str); 2] = [(0, "Biometric only"), (1, "Biometric + PIN")];
+    pub const CARD: [(u8, &'static str); 5] = [
+        (2, "Card only"),
+        (3, "Card + biometric"),
+        (4, "Card + PIN"),
+        (5, "Card + biometric or PIN"),
+        (6, "Card + biometric + PIN"),
+    ];
+    pub const ID: [(u8, &'static str); 4] =
+        [(7, "ID + biometric"), (8, "ID + PIN"), (9, "ID + biometric or PIN"), (10, "ID + biometric + PIN")];
+
+    /// A mode's name as an admin reads it.
+    pub fn name(mode: u8) -> String {
+        let named = Self::BIOMETRIC.iter().chain(&Self::CARD).chain(&Self::ID).find(|(m, _)| *m == mode);
+        match (mode, named) {
+            (_, Some((_, name))) => (*name).to_owned(),
+            (Self::DEVICE_DEFAULT, _) => "Device default".to_owned(),
+            (Self::PROHIBITED, _) => "Not allowed".to_owned(),
+            _ => format!("Extended mode {mode}"),
+        }
+    }
+}
+
 pub const MAX_SECURITY_LEVEL: u8 = 5;
+/// The devices' security levels (UserSetting.securityLevel), 0 to 5.
+pub const SECURITY_LEVELS: [&str; 6] = ["Device default", "Lowest", "Low", "Normal", "High", "Highest"];
 
 impl PersonFields {
     /// Checks every field; normalises the email. The first violation is returned.
@@ -231,6 +261,19 @@ impl PersonFields {
     }
 }
 
+/// Access group IDs as a person types them: separated by `;` (the CSV's way) or `,`.
+pub fn parse_access_groups(text: &str) -> Result<Vec<u32>, FieldError> {
+    text.split([';', ','])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|g| {
+            g.parse::<u32>().map_err(|_| {
+                FieldError::new("access_groups", Problem::Invalid(format!("{g:?} is not an access group number")))
+            })
+        })
+        .collect()
+}
+
 /// Job codes have the same limit as on the devices.
 pub fn check_job_codes(count: usize) -> Result<(), FieldError> {
     check_count("job_codes", count, MAX_JOB_CODES)
@@ -240,6 +283,14 @@ pub fn check_job_codes(count: usize) -> Result<(), FieldError> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn access_groups_parse_from_text_or_name_the_bad_one() {
+        assert_eq!(parse_access_groups(" 1; 2,3 ;").unwrap(), [1, 2, 3]);
+        assert_eq!(parse_access_groups("").unwrap(), Vec::<u32>::new());
+        let e = parse_access_groups("1; two").unwrap_err();
+        assert_eq!(e.to_string(), "access_groups: \"two\" is not an access group number");
+    }
 
     #[test]
     fn emails() {

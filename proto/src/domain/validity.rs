@@ -28,7 +28,11 @@ impl ValidityWindow {
         if self.start != 0 && self.end != 0 && self.start > self.end {
             return Err(FieldError::new(
                 end_field,
-                Problem::Invalid(format!("{} is before {start_field} {}", self.end, self.start)),
+                Problem::Invalid(format!(
+                    "{} is before {start_field} {}",
+                    format_time(self.end).unwrap_or_default(),
+                    format_time(self.start).unwrap_or_default()
+                )),
             ));
         }
         Ok(())

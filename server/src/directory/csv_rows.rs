@@ -125,16 +125,7 @@ impl Row {
             };
         }
         if let Some(cell) = self.get("access_groups") {
-            f.access_groups = list(cell)
-                .map(|g| {
-                    g.parse::<u32>().map_err(|_| {
-                        FieldError::new(
-                            "access_groups",
-                            Problem::Invalid(format!("{g:?} is not an access group number")),
-                        )
-                    })
-                })
-                .collect::<Result<_, _>>()?;
+            f.access_groups = proto::domain::person::parse_access_groups(cell)?;
         }
         if let Some(cell) = self.get("job_codes") {
             f.job_codes = list(cell)
