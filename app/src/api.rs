@@ -111,12 +111,16 @@ pub async fn send_no_answer<B: Serialize>(method: Method, path: &str, body: Opti
     if response.ok() { Ok(()) } else { Err(refusal(response).await) }
 }
 
-/// A `POST` of a CSV file; answers the JSON the server sends back.
-pub async fn post_csv<T: DeserializeOwned>(path: &str, csv: String) -> Result<T, Failure> {
-    let request = builder(Method::Post, path)
-        .header("Content-Type", "text/csv; charset=utf-8")
-        .body(csv)
-        .map_err(|_| Failure::unreadable(0))?;
+/// A write of a body that is not JSON (a CSV file, a photo); answers the JSON the server
+/// sends back.
+pub async fn send_raw<T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    content_type: &str,
+    body: impl Into<wasm_bindgen::JsValue>,
+) -> Result<T, Failure> {
+    let request =
+        builder(method, path).header("Content-Type", content_type).body(body).map_err(|_| Failure::unreadable(0))?;
     read(request.send().await.map_err(|_| Failure::unreachable())?).await
 }
 

@@ -249,6 +249,45 @@ test("access groups, validity, security level and auth modes are checked, saved 
   await expect(history.getByRole("cell", { name: "user.create" })).toBeVisible();
 });
 
+test("a photo with a preview, a mobile invitation shown once, and a console sign-in given", async () => {
+  await page.goto("/people?search=lovelace");
+  await page.getByRole("link", { name: "Ada Lovelace" }).click();
+  const photo = page.getByLabel("Choose a photo");
+  await photo.setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("not an image") });
+  await expect(page.getByText("photo: is neither a JPEG nor a PNG image")).toBeVisible();
+  const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+  await photo.setInputFiles({ name: "ada.png", mimeType: "image/png", buffer: Buffer.from(png, "base64") });
+  await expect(page.getByAltText("The new photo, not saved yet")).toBeVisible();
+  await page.getByRole("button", { name: "Save photo" }).click();
+  const saved = page.getByAltText("Photo of Ada Lovelace");
+  await expect(saved).toBeVisible();
+  await expect.poll(() => saved.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(1);
+
+  await page.getByLabel("Open for").selectOption("14");
+  await page.getByRole("button", { name: "Send an invitation" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog.locator("code")).toHaveText(/^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$/);
+  await dialog.getByRole("button", { name: "Done" }).click();
+  await expect(page.getByText("Invitation for ada@example.com open until")).toBeVisible();
+  await expect(page.getByRole("cell", { name: "INVITED" })).toBeVisible();
+  await page.getByRole("button", { name: "Revoke" }).click();
+  await expect(page.getByRole("cell", { name: "REVOKED" })).toBeVisible();
+
+  await page.getByRole("button", { name: "Edit profile" }).click();
+  await page.getByLabel("Username", { exact: true }).fill("ada");
+  await page.getByLabel("Computer usernames").fill("ADA-LAPTOP\\ada, ada.l");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByText("Saved Ada Lovelace.")).toBeVisible();
+  await page.getByLabel("Temporary password").fill("short");
+  await page.getByRole("button", { name: "Set password" }).click();
+  await expect(page.getByText("password: 5 characters, at least 12")).toBeVisible();
+  await page.getByLabel("Temporary password").fill("a temporary password 1");
+  await page.getByRole("button", { name: "Set password" }).click();
+  await expect(page.getByText("Password set.")).toBeVisible();
+  await page.getByRole("button", { name: "Edit profile" }).click();
+  await expect(page.getByLabel("Computer usernames")).toHaveValue("ADA-LAPTOP\\ada, ada.l");
+});
+
 test("a guest is promoted to USER from their page", async () => {
   const r = await page.request.post("/v1/users", {
     headers: { "x-lintel-csrf": "1", origin: base },

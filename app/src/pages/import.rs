@@ -3,7 +3,7 @@
 //! check it (a dry run with an outcome per row), then import it and download the per-row
 //! results.
 
-use crate::api::{self, Failure};
+use crate::api::{self, Failure, Method};
 use crate::session::use_session;
 use leptos::prelude::*;
 use proto::api::csv_preview::preview;
@@ -56,7 +56,8 @@ pub fn Import() -> impl IntoView {
         let params = ImportParams { mode: mode.get_untracked(), key: key.get_untracked(), dry_run, tag: None };
         leptos::task::spawn_local(async move {
             let path = format!("/v1/users/import?{}", api::query_string(&params));
-            let answer = api::post_csv::<ImportSummary>(&path, file.text).await;
+            let answer =
+                api::send_raw::<ImportSummary>(Method::Post, &path, "text/csv; charset=utf-8", file.text).await;
             if let Err(f) = &answer {
                 session.check(f);
             }

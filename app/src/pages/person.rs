@@ -8,6 +8,9 @@ use crate::components::secret_once::SecretOnce;
 use crate::components::status_badge::StatusBadge;
 use crate::pages::person_credentials::Credentials;
 use crate::pages::person_history::History;
+use crate::pages::person_login::Login;
+use crate::pages::person_mobile::Mobile;
+use crate::pages::person_photo::Photo;
 use crate::pages::person_profile::ProfileForm;
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -169,6 +172,9 @@ pub fn Person() -> impl IntoView {
                     }
                     {record(&u)}
                     <Credentials user=u.clone() may_change=may_manage shown_pin=shown_pin on_changed=move |changed: UserView| person.set(Some(Ok(changed))) />
+                    <Photo user=u.clone() may_change=may_manage on_changed=move |changed: UserView| person.set(Some(Ok(changed))) />
+                    <Mobile user=u.clone() may_change=may_manage on_changed=move |changed: UserView| person.set(Some(Ok(changed))) />
+                    {(may_manage && !itself).then(|| view! { <Login id=u.id username=u.fields.username.clone() /> })}
                     <History user_id=u.user_id.clone() />
                 }
                     .into_any()

@@ -93,7 +93,7 @@ fn mode_of(f: &PersonFields, kind: fn(&AuthModes) -> u8) -> String {
     f.auth_modes.as_ref().map_or(AuthModes::DEVICE_DEFAULT, kind).to_string()
 }
 
-const PROFILE: [Editable; 10] = [
+const PROFILE: [Editable; 11] = [
     Editable {
         id: "name",
         label: "Name",
@@ -112,6 +112,16 @@ const PROFILE: [Editable; 10] = [
     text_field!("department", "Department", Control::Text, department),
     text_field!("title", "Title", Control::Text, title),
     text_field!("system_id", "System ID", Control::Text, system_id),
+    Editable {
+        id: "computer_usernames",
+        label: "Computer usernames",
+        control: Control::Text,
+        get: |f| f.computer_usernames.join(", "),
+        set: |f, v| {
+            f.computer_usernames = v.split(',').map(str::trim).filter(|u| !u.is_empty()).map(str::to_owned).collect();
+            Ok(())
+        },
+    },
     text_field!("notes", "Notes", Control::Notes, notes),
 ];
 
@@ -185,6 +195,13 @@ fn every() -> impl Iterator<Item = &'static Editable> {
     PROFILE.iter().chain(ACCESS.iter())
 }
 
+/// The field of this form an error belongs under (`computer_usernames[2]` under
+/// `computer_usernames`); `None` for one the form does not show.
+fn place(field: &str) -> Option<&'static str> {
+    let field = field.split('[').next().unwrap_or(field);
+    every().map(|e| e.id).find(|id| *id == field)
+}
+
 /// A field's value as the admin reads it (a choice by its words).
 fn shown(e: &Editable, value: &str) -> String {
     let words = match e.control {
@@ -235,7 +252,12 @@ pub fn ProfileForm(user: UserView, #[prop(into)] on_saved: Callback<UserView>) -
         let fields = match checked {
             Ok(f) => f,
             Err(e) => {
-                error.set(Some((e.field.clone(), e.to_string())));
+                error.set(None);
+                failure.set(None);
+                match place(&e.field) {
+                    Some(id) => error.set(Some((id.to_owned(), e.to_string()))),
+                    None => failure.set(Some(e.to_string())),
+                }
                 return;
             }
         };
@@ -267,8 +289,8 @@ pub fn ProfileForm(user: UserView, #[prop(into)] on_saved: Callback<UserView>) -
                 Err(f) => {
                     session.check(&f);
                     // A field this form shows gets the message under it; any other at the top.
-                    match f.field.clone().filter(|field| every().any(|e| e.id == field)) {
-                        Some(field) => drop(error.try_set(Some((field, f.message)))),
+                    match f.field.as_deref().and_then(place) {
+                        Some(id) => drop(error.try_set(Some((id.to_owned(), f.message)))),
                         None => drop(failure.try_set(Some(f.message))),
                     }
                 }
@@ -336,7 +358,7 @@ pub fn ProfileForm(user: UserView, #[prop(into)] on_saved: Callback<UserView>) -
             </fieldset>
             <fieldset>
                 <legend>"Access"</legend>
-                <p class="help">"Access group IDs are separated by commas. Authentication modes left at the device default follow each device's own settings."</p>
+                <p class="help">"Access group IDs, like computer usernames, are separated by commas. Authentication modes left at the device default follow each device's own settings."</p>
                 <div class="form-columns">
                     {ACCESS.iter().zip(access).map(|(e, v)| field(e, v)).collect_view()}
                 </div>
