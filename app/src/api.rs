@@ -86,6 +86,22 @@ pub async fn send<B: Serialize, T: DeserializeOwned>(method: Method, path: &str,
     read(request.send().await.map_err(|_| Failure::unreachable())?).await
 }
 
+/// A write the person may cancel (a scan waiting at a device): aborting `abort` drops the
+/// request, and the server stops the gateway call with it.
+pub async fn send_abortable<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: &B,
+    abort: &web_sys::AbortSignal,
+) -> Result<T, Failure> {
+    let request = builder(method, path).abort_signal(Some(abort)).json(body).map_err(|_| Failure::unreadable(0))?;
+    let sent = request.send().await;
+    if abort.aborted() {
+        return Err(Failure { code: "aborted".into(), ..Failure::unreachable() });
+    }
+    read(sent.map_err(|_| Failure::unreachable())?).await
+}
+
 /// A write of a versioned record: `If-Match` carries the version read, so a change made
 /// since by someone else answers 412 instead of being overwritten.
 pub async fn send_versioned<B: Serialize, T: DeserializeOwned>(

@@ -288,6 +288,29 @@ test("a photo with a preview, a mobile invitation shown once, and a console sign
   await expect(page.getByLabel("Computer usernames")).toHaveValue("ADA-LAPTOP\\ada, ada.l");
 });
 
+test("fingerprints and faces are scanned at a chosen device, imported and removed", async () => {
+  await page.goto("/people?search=lovelace");
+  await page.getByRole("link", { name: "Ada Lovelace" }).click();
+  await expect(page.getByText("No fingerprints.")).toBeVisible();
+  const fingerDevice = page.getByLabel("Device for the fingerprint scan");
+  await expect(fingerDevice.locator("option")).toHaveText(["Choose a device", "BioStation 2a (543200002)", "BioStation 3 (544300001)"]);
+  await fingerDevice.selectOption({ label: "BioStation 3 (544300001)" });
+  await page.getByRole("button", { name: "Scan a fingerprint" }).click();
+  await expect(page.getByText("1 fingerprint held.")).toBeVisible();
+  await page.getByLabel("Device for the face scan").selectOption({ label: "BioStation 3 (544300001)" });
+  await page.getByRole("button", { name: "Scan a face" }).click();
+  await expect(page.getByText("1 face held.")).toBeVisible();
+  await page.getByLabel("Import faces (replaces them)").setInputFiles({
+    name: "faces.json",
+    mimeType: "application/json",
+    buffer: Buffer.from('{"fingerprints": []}'),
+  });
+  await expect(page.getByText("The file is not a faces import")).toBeVisible();
+  await page.getByRole("button", { name: "Remove all faces" }).click();
+  await expect(page.getByText("No faces.")).toBeVisible();
+  await expect(page.getByText("1 fingerprint held.")).toBeVisible();
+});
+
 test("a guest is promoted to USER from their page", async () => {
   const r = await page.request.post("/v1/users", {
     headers: { "x-lintel-csrf": "1", origin: base },

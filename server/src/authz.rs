@@ -55,6 +55,7 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("PUT", "/v1/users/{id}/password", admin(None)),
     ("DELETE", "/v1/users/{id}/password", admin(None)),
     ("DELETE", "/v1/users/{id}/sessions", admin(None)),
+    ("GET", "/v1/devices", admin(Some(Scope::DevicesRead))),
     ("GET", "/v1/users", admin(Some(Scope::UsersRead))),
     ("GET", "/v1/users/count", admin(Some(Scope::UsersRead))),
     ("POST", "/v1/users", admin(Some(Scope::UsersWrite))),

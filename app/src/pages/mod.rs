@@ -10,6 +10,7 @@ pub mod people;
 pub mod people_bulk;
 pub mod people_filters;
 pub mod person;
+pub mod person_biometrics;
 pub mod person_credentials;
 pub mod person_history;
 pub mod person_login;

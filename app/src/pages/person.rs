@@ -6,6 +6,7 @@ use crate::api::{self, Failure, Method};
 use crate::components::confirm::{Ask, Confirm};
 use crate::components::secret_once::SecretOnce;
 use crate::components::status_badge::StatusBadge;
+use crate::pages::person_biometrics::Biometrics;
 use crate::pages::person_credentials::Credentials;
 use crate::pages::person_history::History;
 use crate::pages::person_login::Login;
@@ -172,6 +173,7 @@ pub fn Person() -> impl IntoView {
                     }
                     {record(&u)}
                     <Credentials user=u.clone() may_change=may_manage shown_pin=shown_pin on_changed=move |changed: UserView| person.set(Some(Ok(changed))) />
+                    <Biometrics user=u.clone() may_change=may_manage on_changed=move |changed: UserView| person.set(Some(Ok(changed))) />
                     <Photo user=u.clone() may_change=may_manage on_changed=move |changed: UserView| person.set(Some(Ok(changed))) />
                     <Mobile user=u.clone() may_change=may_manage on_changed=move |changed: UserView| person.set(Some(Ok(changed))) />
                     {(may_manage && !itself).then(|| view! { <Login id=u.id username=u.fields.username.clone() /> })}

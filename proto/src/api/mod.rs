@@ -5,6 +5,7 @@ pub mod audit;
 pub mod batch;
 pub mod credentials;
 pub mod csv_preview;
+pub mod device;
 pub mod error;
 pub mod import;
 pub mod scope;

@@ -3,6 +3,7 @@
 pub mod admins;
 pub mod audit_log;
 pub mod bootstrap;
+pub mod devices;
 pub mod health;
 pub mod imports;
 pub mod login;
@@ -90,6 +91,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/v1/users/{id}/photo", get(user_photo::get)),
         ("PUT", "/v1/users/{id}/photo", put(user_photo::put)),
         ("DELETE", "/v1/users/{id}/photo", delete(user_photo::delete)),
+        ("GET", "/v1/devices", get(devices::list)),
         ("GET", "/v1/tokens", get(tokens::list)),
         ("POST", "/v1/tokens", post(tokens::create)),
         ("DELETE", "/v1/tokens/{id}", delete(tokens::revoke)),

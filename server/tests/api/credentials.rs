@@ -233,3 +233,25 @@ async fn computer_usernames_and_photos() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_devices_list_says_what_each_can_scan() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let r = s.request(Method::GET, "/v1/devices").bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let b = body(r).await;
+    let devices = b["devices"].as_array().unwrap();
+    let ids: Vec<u64> = devices.iter().map(|d| d["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, [102_030_003, 543_200_002, 544_300_001], "in ID order");
+    let main = &devices[2];
+    assert_eq!(main["model"], "BioStation 3");
+    assert_eq!(main["address"], "192.168.10.21:51211");
+    assert_eq!((main["connected"].as_bool(), main["scans_faces"].as_bool()), (Some(true), Some(true)));
+    let car_park = &devices[0];
+    assert_eq!(
+        (car_park["scans_fingerprints"].as_bool(), car_park["scans_faces"].as_bool()),
+        (Some(false), Some(false))
+    );
+    assert_eq!(car_park["scans_cards"], true);
+}
