@@ -21,6 +21,13 @@ fn App() -> impl IntoView {
     session::Session::provide();
     view! {
         <Router>
+            <ErrorBoundary fallback=|errors| view! {
+                <div role="alert" class="fatal">
+                    <p>"This page cannot be shown:"</p>
+                    <ul>{move || errors.get().into_iter().map(|(_, e)| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
+                    <p><a href="/">"Start again"</a></p>
+                </div>
+            }>
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
                 <Route path=path!("/setup") view=pages::setup::Setup />
@@ -36,6 +43,7 @@ fn App() -> impl IntoView {
                     <Route path=path!("people/:id") view=pages::person::Person />
                 </ParentRoute>
             </Routes>
+            </ErrorBoundary>
         </Router>
     }
 }

@@ -153,6 +153,16 @@ test("bulk suspend of several people, with a confirmation and a result", async (
   await dialog.getByRole("button", { name: "Suspend 2 people" }).click();
   await expect(page.getByText("2 people changed.")).toBeVisible();
   await expect(page.getByRole("row", { name: /Bulk Person 1/ })).toContainText("SUSPENDED");
+  await expect(page.getByRole("row", { name: /Bulk Person 1/ })).toContainText("just now");
+  await page.getByRole("button", { name: "Undo the suspension" }).click();
+  await expect(page.getByText("2 people changed.")).toBeVisible();
+  await expect(page.getByRole("row", { name: /Bulk Person 1/ })).toContainText("PENDING");
+  await expect(page.getByRole("button", { name: "Undo the suspension" })).toHaveCount(0);
+  await page.getByLabel("Select Bulk Person 1").check();
+  await page.getByLabel("Select Bulk Person 2").check();
+  await page.getByRole("button", { name: "Suspend" }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Suspend 2 people" }).click();
+  await expect(page.getByRole("row", { name: /Bulk Person 2/ })).toContainText("SUSPENDED");
 });
 
 test("all N matching the filters: a bulk delete past one page", async () => {

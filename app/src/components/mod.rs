@@ -6,3 +6,4 @@ pub mod field;
 pub mod frame;
 pub mod secret_once;
 pub mod status_badge;
+pub mod when;

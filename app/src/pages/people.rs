@@ -8,6 +8,7 @@ use super::people_filters::{Filters, only_filters};
 use crate::api::{self, Failure, Method};
 use crate::components::confirm::{Ask, Confirm};
 use crate::components::status_badge::StatusBadge;
+use crate::components::when::When;
 use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -144,6 +145,27 @@ pub fn People() -> impl IntoView {
             confirm: format!("{} {} {}", what.verb(), grouped(n), people(n)),
         }));
     };
+    // Who the last bulk action changed, while it can be undone exactly (a suspension).
+    let undoable = RwSignal::new(None::<Vec<i64>>);
+    let send = move |what: Bulk, request: BulkRequest| {
+        result.set(None);
+        undoable.set(None);
+        leptos::task::spawn_local(async move {
+            let answer = api::send::<_, BulkOutcome>(Method::Post, what.path(), &request).await;
+            if let Err(f) = &answer {
+                session.check(f);
+            }
+            if let Ok(done) = &answer {
+                selected.try_set(BTreeSet::new());
+                everyone.try_set(false);
+                if what == Bulk::Suspend && !done.results.is_empty() {
+                    undoable.try_set(Some(done.results.iter().map(|r| r.id).collect()));
+                }
+            }
+            result.try_set(Some(answer));
+            refresh.try_update(|n| *n += 1);
+        });
+    };
     let run = move |_| {
         let Some(what) = bulk.get_value() else { return };
         let request = if everyone.get_untracked() {
@@ -151,19 +173,12 @@ pub fn People() -> impl IntoView {
         } else {
             BulkRequest { ids: selected.get_untracked().into_iter().collect(), ..Default::default() }
         };
-        result.set(None);
-        leptos::task::spawn_local(async move {
-            let answer = api::send::<_, BulkOutcome>(Method::Post, what.path(), &request).await;
-            if let Err(f) = &answer {
-                session.check(f);
-            }
-            if answer.is_ok() {
-                selected.try_set(BTreeSet::new());
-                everyone.try_set(false);
-            }
-            result.try_set(Some(answer));
-            refresh.try_update(|n| *n += 1);
-        });
+        send(what, request);
+    };
+    let undo = move |_| {
+        if let Some(ids) = undoable.get_untracked() {
+            send(Bulk::Reactivate, BulkRequest { ids, ..Default::default() });
+        }
     };
     let limit = move || u64::from(query.get().limit.unwrap_or(DEFAULT_PAGE));
     let offset = move || query.get().offset.unwrap_or(0);
@@ -192,7 +207,12 @@ pub fn People() -> impl IntoView {
                 <button type="button" on:click=move |_| { selected.set(BTreeSet::new()); everyone.set(false); }>"Clear"</button>
             </div>
         </Show>
-        <div role="status" aria-live="polite">{move || result.get().map(outcome)}</div>
+        <div role="status" aria-live="polite" class="bulk-result">
+            {move || result.get().map(outcome)}
+            <Show when=move || undoable.with(Option::is_some)>
+                <button type="button" on:click=undo>"Undo the suspension"</button>
+            </Show>
+        </div>
         <Confirm ask=ask on_confirm=run />
         {move || match page.get() {
             None => view! { <p class="loading">"Loading people…"</p> }.into_any(),
@@ -287,7 +307,7 @@ fn row(u: UserView, selected: RwSignal<BTreeSet<i64>>, everyone: RwSignal<bool>)
             <td>{u.fields.email.clone().unwrap_or_default()}</td>
             <td><StatusBadge status=u.status /></td>
             <td class="num">{u.credentials.cards}</td>
-            <td><time datetime=u.updated_at.clone() title=u.updated_at.clone()>{u.updated_at.get(..10).unwrap_or_default().to_owned()}</time></td>
+            <td><When at=u.updated_at.clone() /></td>
         </tr>
     }
 }

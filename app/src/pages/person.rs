@@ -6,6 +6,7 @@ use crate::api::{self, Failure, Method};
 use crate::components::confirm::{Ask, Confirm};
 use crate::components::secret_once::SecretOnce;
 use crate::components::status_badge::StatusBadge;
+use crate::components::when::When;
 use crate::pages::person_biometrics::Biometrics;
 use crate::pages::person_credentials::Credentials;
 use crate::pages::person_history::History;
@@ -220,7 +221,7 @@ fn record(u: &UserView) -> impl IntoView {
             }))}
             {line("Notes", f.notes.clone())}
             {line("PIN", Some(if u.credentials.pin { "set" } else { "none" }.to_owned()))}
-            {line("Updated", Some(u.updated_at.clone()))}
+            <dt>"Updated"</dt><dd><When at=u.updated_at.clone() /></dd>
         </dl>
     }
 }
