@@ -208,6 +208,27 @@ test("a CSV import names the unknown column and the bad row", async () => {
   await expect(page.getByRole("link", { name: /Download the result of every row/ })).toBeVisible();
 });
 
+test("a card that changes hands in an import is a warning, never a silent move", async () => {
+  const r = await page.request.post("/v1/users", {
+    headers: { "x-lintel-csrf": "1", origin: base },
+    data: { name: "Old Holder", email: "old@example.com", cards: [{ number: "9001" }] },
+  });
+  expect(r.status()).toBe(201);
+  await page.goto("/import");
+  const csv = "name,email,cards\r\nOld Holder,old@example.com,9002\r\nNew Holder,new@example.com,9001\r\n";
+  await page.getByLabel("Choose a CSV file, or drop it here").setInputFiles({
+    name: "cards.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from(csv),
+  });
+  await page.getByRole("combobox", { name: "People are matched by" }).selectOption("email");
+  await page.getByRole("button", { name: "Check the file" }).click();
+  await expect(page.getByText("Check finished")).toBeVisible();
+  const warnings = page.locator("table.warnings");
+  await expect(warnings.getByRole("row", { name: /card 9001 moves from user/ })).toContainText("3");
+  await accessible("an import's report");
+});
+
 test("a stale edit shows the other change and lets the admin choose", async () => {
   await page.goto("/people?search=lovelace");
   await page.getByRole("link", { name: "Ada Lovelace" }).click();

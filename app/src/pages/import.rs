@@ -188,6 +188,21 @@ fn summary(answer: Result<ImportSummary, Failure>) -> AnyView {
                     </tbody>
                 </table>
             })}
+            {(!s.warnings.is_empty()).then(|| view! {
+                <h3>"Warnings"</h3>
+                <table class="warnings">
+                    <thead><tr><th scope="col" class="num">"Line"</th><th scope="col">"User ID"</th><th scope="col">"What else changes"</th></tr></thead>
+                    <tbody>
+                        {s.warnings.iter().map(|r| view! {
+                            <tr>
+                                <td class="num">{r.line}</td>
+                                <td>{r.user_id.clone().unwrap_or_default()}</td>
+                                <td>{r.warnings.join("; ")}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
             <p><a href=s.results_url.clone() download>"Download the result of every row (CSV)"</a></p>
         </section>
     }

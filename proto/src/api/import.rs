@@ -94,6 +94,9 @@ pub struct RowResult {
     /// Why the row failed (`outcome` is `error`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ItemError>,
+    /// What the row does beyond itself, such as a card that moves from another person.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,8 +115,12 @@ pub struct ImportSummary {
     pub ignored_columns: Vec<String>,
     /// The first 100 error rows; every row's result is at `results_url`.
     pub errors: Vec<RowResult>,
+    /// The first 100 rows that succeed with a warning (a card that moves from another person).
+    #[serde(default)]
+    pub warnings: Vec<RowResult>,
     pub results_url: String,
 }
 
-/// Error rows the JSON answer shows; all of them are in the results CSV.
+/// Error rows (and rows with warnings) the JSON answer shows; all of them are in the
+/// results CSV.
 pub const ERRORS_SHOWN: usize = 100;

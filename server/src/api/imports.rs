@@ -64,6 +64,7 @@ pub async fn import(
     let import_id = csv_import::record(&state.db, &actor, &plan, &record, now).await?;
     let after = serde_json::json!({"import_id": import_id, "mode": mode.as_str(), "key": key.name(), "dry_run": params.dry_run, "rows": rows, "created": created, "updated": updated, "failed": failed});
     crate::audit::record(&state.db, now, actor.entry(Action::UsersImport).target(&tag).after(after)).await?;
+    let warnings = results.iter().filter(|r| !r.warnings.is_empty()).take(ERRORS_SHOWN).cloned().collect();
     let errors = results.into_iter().filter(|r| r.outcome == RowOutcome::Error).take(ERRORS_SHOWN).collect();
     Ok(axum::Json(ImportSummary {
         import_id,
@@ -76,6 +77,7 @@ pub async fn import(
         failed,
         ignored_columns,
         errors,
+        warnings,
         results_url: format!("/v1/imports/{import_id}/results.csv"),
     }))
 }

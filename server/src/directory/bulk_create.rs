@@ -132,17 +132,21 @@ pub async fn conflicts(
         }
     }
     let keys: Vec<Vec<u8>> = cands.iter().flat_map(|c| c.new.cards.iter().map(|k| k.number.key().to_vec())).collect();
-    let held = existing_blobs(tx, "SELECT card_key FROM cards WHERE site_id = ", "card_key", site_id, &keys).await?;
+    let held = super::cards::holders(tx, site_id, &keys).await?;
     let mut seen_cards: HashMap<Vec<u8>, usize> = HashMap::new();
     for c in cands {
         for (i, card) in c.new.cards.iter().enumerate() {
             let key = card.number.key().to_vec();
-            let clash = !c.new.allow_duplicates && (held.contains(&key) || seen_cards.contains_key(&key));
-            if clash {
+            let problem = match (held.get(&key), seen_cards.get(&key)) {
+                _ if c.new.allow_duplicates => None,
+                (Some((_, holder)), _) => Some(format!("is held by user {holder}")),
+                (None, Some(first)) => Some(format!("is also given to item {first}")),
+                (None, None) => None,
+            };
+            if let Some(problem) = problem {
                 let field = format!("cards[{i}].number");
                 errors.entry(c.item).or_insert_with(|| {
-                    ApiError::conflict(format!("{field}: card {} is already held in this site", card.number.text()))
-                        .with_field(field)
+                    ApiError::conflict(format!("{field}: card {} {problem}", card.number.text())).with_field(field)
                 });
             }
             seen_cards.entry(key).or_insert(c.item);

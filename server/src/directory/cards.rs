@@ -10,6 +10,8 @@ use proto::domain::limits::MAX_CARDS;
 use proto::domain::person::{SHORT_TEXT_MAX_CHARS, bounded};
 use proto::domain::{CardNumber, FieldError, Problem};
 use proto::gsdk::card::Type;
+use sqlx::QueryBuilder;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub struct ParsedCard {
@@ -78,6 +80,26 @@ pub async fn replace(
             .await?;
     }
     Ok(())
+}
+
+/// Who holds each of these cards (by key) in the site: (directory ID, user ID).
+pub async fn holders(
+    tx: &mut crate::db::Conn,
+    site_id: i64,
+    keys: &[Vec<u8>],
+) -> sqlx::Result<HashMap<Vec<u8>, (i64, String)>> {
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(500) {
+        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
+            "SELECT c.card_key, u.id, u.user_id FROM cards c JOIN users u ON u.id = c.user_row WHERE c.site_id = ",
+        );
+        q.push_bind(site_id).push(" AND c.card_key");
+        crate::db::push_in_list(&mut q, chunk.iter().cloned());
+        for (key, id, user_id) in q.build_query_as::<(Vec<u8>, i64, String)>().fetch_all(&mut *tx).await? {
+            out.insert(key, (id, user_id));
+        }
+    }
+    Ok(out)
 }
 
 #[allow(clippy::too_many_arguments)]

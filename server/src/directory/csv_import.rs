@@ -25,12 +25,19 @@ pub use proto::api::user::ImportMode as Mode;
 pub use proto::api::import::{RowOutcome, RowResult};
 
 fn row_failed(line: usize, e: &ApiError) -> RowResult {
-    RowResult { line, outcome: RowOutcome::Error, id: None, user_id: None, error: Some(e.item_error()) }
+    RowResult {
+        line,
+        outcome: RowOutcome::Error,
+        id: None,
+        user_id: None,
+        error: Some(e.item_error()),
+        warnings: vec![],
+    }
 }
 
 /// The per-row results as the CSV an import keeps for download.
 pub fn results_table(results: &[RowResult]) -> String {
-    let mut out = line(&["line", "outcome", "id", "user_id", "code", "field", "message"]);
+    let mut out = line(&["line", "outcome", "id", "user_id", "code", "field", "message", "warnings"]);
     for r in results {
         let id = r.id.map(|i| i.to_string()).unwrap_or_default();
         let error = r.error.as_ref();
@@ -42,13 +49,14 @@ pub fn results_table(results: &[RowResult]) -> String {
             error.map(|e| e.code.as_str()).unwrap_or_default(),
             error.and_then(|e| e.field.as_deref()).unwrap_or_default(),
             error.map(|e| e.message.as_str()).unwrap_or_default(),
+            &r.warnings.join("; "),
         ]);
     }
     out
 }
 
 fn row_done(line: usize, outcome: RowOutcome, id: Option<i64>, user_id: &str) -> RowResult {
-    RowResult { line, outcome, id, user_id: Some(user_id.to_owned()), error: None }
+    RowResult { line, outcome, id, user_id: Some(user_id.to_owned()), error: None, warnings: vec![] }
 }
 
 pub struct Plan {
@@ -176,14 +184,16 @@ async fn write_batch(
     }
     let outcome: ApiResult<Vec<RowResult>> = async {
         let mut done = Vec::with_capacity(batch.len());
-        let clashes = bulk_create::conflicts(&mut tx, actor.site_id, &creates).await?;
-        for (line, e) in &clashes {
-            done.push(row_failed(*line, e));
-        }
-        let ok: Vec<&Candidate> = creates.iter().filter(|c| !clashes.contains_key(&c.item)).collect();
-        for (line, c) in bulk_create::insert_many(&mut tx, actor, &ok, Some(&plan.tag), now).await? {
-            done.push(row_done(line, RowOutcome::Created, (!plan.dry_run).then_some(c.id), &c.user_id));
-        }
+        // Who holds each card the batch names before it runs: a row that ends up with a card
+        // someone else held says so. Updates run first, so a card one row gives up can go
+        // to a person another row creates.
+        let named: Vec<Vec<u8>> = batch
+            .iter()
+            .filter_map(|r| r.cards().and_then(|c| cards::parse("cards", &c).ok()))
+            .flatten()
+            .map(|c| c.number.key().to_vec())
+            .collect();
+        let held_before = cards::holders(&mut tx, actor.site_id, &named).await?;
         for (row, person) in &updates {
             let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
             match update_row(&mut savepoint, actor, plan, row, person, hashes.get(&row.line), now).await {
@@ -194,6 +204,28 @@ async fn write_batch(
                 Err(e) => {
                     savepoint.rollback().await?;
                     done.push(row_failed(row.line, &e));
+                }
+            }
+        }
+        let clashes = bulk_create::conflicts(&mut tx, actor.site_id, &creates).await?;
+        for (line, e) in &clashes {
+            done.push(row_failed(*line, e));
+        }
+        let ok: Vec<&Candidate> = creates.iter().filter(|c| !clashes.contains_key(&c.item)).collect();
+        for (line, c) in bulk_create::insert_many(&mut tx, actor, &ok, Some(&plan.tag), now).await? {
+            done.push(row_done(line, RowOutcome::Created, (!plan.dry_run).then_some(c.id), &c.user_id));
+        }
+        let rows: HashMap<usize, &Row> = batch.iter().map(|r| (r.line, *r)).collect();
+        for result in done.iter_mut().filter(|r| matches!(r.outcome, RowOutcome::Created | RowOutcome::Updated)) {
+            let Some(cards) =
+                rows.get(&result.line).and_then(|r| r.cards()).and_then(|c| cards::parse("cards", &c).ok())
+            else {
+                continue;
+            };
+            for card in cards {
+                if let Some(from) = held_before.get(card.number.key()).filter(|h| Some(&h.1) != result.user_id.as_ref())
+                {
+                    result.warnings.push(format!("card {} moves from user {}", card.number.text(), from.1));
                 }
             }
         }

@@ -63,6 +63,31 @@ async fn batch_create_reports_per_item() {
 }
 
 #[tokio::test]
+async fn a_card_that_changes_hands_is_a_warning_never_a_silent_move() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    created(&s, &t, json!({"name": "Ann", "user_id": "501", "cards": [{"number": "100"}]})).await;
+    created(&s, &t, json!({"name": "Bea", "user_id": "502", "cards": [{"number": "300"}]})).await;
+    // Ann gives card 100 up for 200; a new person takes 100; another new one asks for Bea's 300.
+    let csv = "user_id,name,cards\r\n501,Ann,200\r\n601,Cid,100\r\n602,Dot,300\r\n";
+    for dry_run in [true, false] {
+        let (status, b) = import(&s, &t, &format!("mode=upsert&key=user_id&dry_run={dry_run}"), csv).await;
+        assert_eq!(status, StatusCode::OK, "{b}");
+        assert_eq!((b["updated"].as_u64(), b["created"].as_u64(), b["failed"].as_u64()), (Some(1), Some(1), Some(1)));
+        assert_eq!(b["warnings"][0]["line"], 3, "{b}");
+        assert_eq!(b["warnings"][0]["warnings"], json!(["card 100 moves from user 501"]));
+        assert_eq!(b["errors"][0]["line"], 4);
+        let message = b["errors"][0]["error"]["message"].as_str().unwrap();
+        assert!(message.contains("502"), "a card someone keeps is refused, naming them: {message}");
+        if !dry_run {
+            let r = s.request(Method::GET, b["results_url"].as_str().unwrap()).bearer_auth(&t).send().await.unwrap();
+            let results = r.text().await.unwrap();
+            assert!(results.contains(",card 100 moves from user 501\r\n"), "{results}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn dry_run_then_import_then_rerun_then_upsert() {
     let s = TestServer::start().await;
     let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
@@ -106,7 +131,7 @@ async fn dry_run_then_import_then_rerun_then_upsert() {
     let r = s.request(Method::GET, done["results_url"].as_str().unwrap()).bearer_auth(&t).send().await.unwrap();
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let results = r.text().await.unwrap();
-    assert!(results.starts_with("line,outcome,id,user_id,code,field,message\r\n2,created,"), "{results}");
+    assert!(results.starts_with("line,outcome,id,user_id,code,field,message,warnings\r\n2,created,"), "{results}");
 
     let upsert = "email,name,department,cards\r\nbob@example.com,Bob Stone,Ops,4711\r\ndee@example.com,Dee,,\r\n";
     let (_, up) = import(&s, &t, "mode=upsert&key=email&tag=hr-sync", upsert).await;
