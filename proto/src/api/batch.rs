@@ -67,10 +67,17 @@ pub struct BulkRequest {
     pub emails: Vec<String>,
     /// Everyone matching these filters of the listing (its sort and page do not apply);
     /// not together with `ids` or `emails`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "object_only")]
     pub filter: Option<super::user::UserQuery>,
     pub certify_by: Option<String>,
     pub use_site_template: Option<bool>,
+}
+
+/// A filter is a JSON object: serde would also read a struct from an array of its fields
+/// in order, which no client means.
+fn object_only<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<super::user::UserQuery>, D::Error> {
+    let Some(object) = Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)? else { return Ok(None) };
+    serde_json::from_value(serde_json::Value::Object(object)).map(Some).map_err(serde::de::Error::custom)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

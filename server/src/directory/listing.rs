@@ -193,7 +193,9 @@ async fn matching<'q>(
     q: &'q UserQuery,
     what: &str,
 ) -> ApiResult<Option<QueryBuilder<'q, crate::db::Backend>>> {
-    check_search(q)?;
+    // A page outside its bounds is refused even where the page does not apply, as the
+    // API document says.
+    check(q)?;
     let since = since(q, time_zone)?;
     let among = few_matches(&mut *db, q).await?;
     if among.as_ref().is_some_and(Vec::is_empty) {
