@@ -10,6 +10,17 @@ use serde::de::DeserializeOwned;
 /// The header (value `1`) the server requires on every cookie-authenticated write.
 const CSRF_HEADER: &str = "x-lintel-csrf";
 
+thread_local! {
+    /// What a 401 means to the console, set once by the session: it ended. Every call
+    /// passes through here, so no page has to remember it.
+    static ON_SIGNED_OUT: std::cell::RefCell<Option<Box<dyn Fn()>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `hook` whenever the server answers 401.
+pub fn on_signed_out(hook: impl Fn() + 'static) {
+    ON_SIGNED_OUT.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
+}
+
 /// Why a call failed, as the console shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -41,11 +52,6 @@ impl Failure {
             field: None,
             retry_after: None,
         }
-    }
-
-    /// The session ended (expired, revoked, or signed out elsewhere).
-    pub fn is_signed_out(&self) -> bool {
-        self.status == 401
     }
 
     /// A request that was aborted because a newer one replaced it.
@@ -150,6 +156,9 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, Failure> {
 
 async fn refusal(response: Response) -> Failure {
     let status = response.status();
+    if status == 401 {
+        ON_SIGNED_OUT.with(|h| h.borrow().as_ref().map(|hook| hook()));
+    }
     let retry_after = response.headers().get("retry-after").and_then(|v| v.trim().parse().ok());
     match response.json::<ErrorBody>().await {
         Ok(body) => {

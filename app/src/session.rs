@@ -1,7 +1,7 @@
 //! Who is signed in, shared by every page. The truth is the server's cookie session: the
-//! console asks `GET /v1/session` at start and after sign-in, and forgets it on a 401.
+//! console asks `GET /v1/session` at start and after sign-in, and forgets it on any 401.
 
-use crate::api::{self, Failure};
+use crate::api;
 use leptos::prelude::*;
 use proto::api::session::{AccountView, SessionView};
 use proto::domain::Rank;
@@ -18,6 +18,13 @@ impl Session {
     pub fn provide() -> Self {
         let session = Self { state: RwSignal::new(None), notice: RwSignal::new(None) };
         provide_context(session);
+        // A 401 while signed in: the session expired or was revoked. (Before, a 401 is just
+        // "not signed in": the first question, or a wrong password.)
+        api::on_signed_out(move || {
+            if session.state.try_with_untracked(|s| matches!(s, Some(Some(_)))) == Some(true) {
+                session.ended("Your session ended. Sign in again to go on where you were.");
+            }
+        });
         leptos::task::spawn_local(async move { session.reload().await });
         session
     }
@@ -64,14 +71,6 @@ impl Session {
     pub fn ended(self, message: &str) {
         self.notice.set(Some(message.to_owned()));
         self.state.set(Some(None));
-    }
-
-    /// What a page does with a failed call: a 401 ends the session; anything else is the
-    /// page's to show.
-    pub fn check(self, failure: &Failure) {
-        if failure.is_signed_out() {
-            self.ended("Your session ended. Sign in again to go on where you were.");
-        }
     }
 }
 

@@ -90,6 +90,15 @@ test("sign out, then sign in again and come back to the page", async () => {
   await page.getByLabel("Password (required)").fill(admin.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/people\?status=ACTIVE/);
+  // The session ends behind the console's back; the next call it makes finds out.
+  await page.evaluate(() => fetch("/v1/session", { method: "DELETE", headers: { "x-lintel-csrf": "1" } }));
+  await page.getByPlaceholder("Search by name, username or email").fill("ada");
+  await expect(page.getByText("Your session ended. Sign in again to go on where you were.")).toBeVisible();
+  await expect(page).toHaveURL(/\/sign-in\?next=/);
+  await page.getByLabel("Username or email").fill(admin.username);
+  await page.getByLabel("Password (required)").fill(admin.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/people\?.*search=ada/);
 });
 
 test("add a person with a card and a PIN", async () => {

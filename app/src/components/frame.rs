@@ -78,7 +78,6 @@ fn SitePicker() -> impl IntoView {
             match api::send::<_, SessionView>(Method::Put, "/v1/session/site", &SwitchSite { account_id }).await {
                 Ok(view) => session.set(view),
                 Err(f) => {
-                    session.check(&f);
                     failure.try_set(Some(f.message));
                 }
             }

@@ -4,21 +4,16 @@
 
 use crate::api::{self, Failure, Method};
 use crate::components::field::TextField;
-use crate::session::use_session;
 use leptos::prelude::*;
 use proto::api::admin::{AdminView, AdminsResponse, BatchResult, RemoveAdmins, SetAdmins};
 use proto::domain::Rank;
 
 #[component]
 pub fn Admins() -> impl IntoView {
-    let session = use_session();
     let list = RwSignal::new(None::<Result<Vec<AdminView>, Failure>>);
     let reload = move || {
         leptos::task::spawn_local(async move {
             let answer = api::get::<AdminsResponse>("/v1/admins", None).await.map(|a| a.admins);
-            if let Err(f) = &answer {
-                session.check(f);
-            }
             list.try_set(Some(answer));
         });
     };
@@ -33,7 +28,6 @@ pub fn Admins() -> impl IntoView {
                 outcome.set(Some(Err(r.error_details.into_values().map(|e| e.message).collect::<Vec<_>>().join("; "))))
             }
             Err(f) => {
-                session.check(&f);
                 outcome.set(Some(Err(f.message)));
             }
         }

@@ -2,7 +2,6 @@
 //! outcome and time; filters and page live in the URL.
 
 use crate::api::{self, Failure};
-use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
 use proto::api::audit::{Action, AuditPage, AuditQuery, AuditRow, Outcome};
@@ -11,7 +10,6 @@ const PAGE: i64 = 50;
 
 #[component]
 pub fn Audit() -> impl IntoView {
-    let session = use_session();
     let location = use_location();
     let navigate = use_navigate();
     let query = Memo::new(move |_| {
@@ -23,9 +21,6 @@ pub fn Audit() -> impl IntoView {
         q.limit = Some(PAGE);
         leptos::task::spawn_local(async move {
             let answer = api::get::<AuditPage>(&format!("/v1/audit?{}", api::query_string(&q)), None).await;
-            if let Err(f) = &answer {
-                session.check(f);
-            }
             page.try_set(Some(answer));
         });
     });

@@ -4,7 +4,6 @@
 //! results.
 
 use crate::api::{self, Failure, Method};
-use crate::session::use_session;
 use leptos::prelude::*;
 use proto::api::csv_preview::preview;
 use proto::api::import::{ImportParams, ImportSummary, RowOutcome, known_column};
@@ -19,7 +18,6 @@ struct Picked {
 
 #[component]
 pub fn Import() -> impl IntoView {
-    let session = use_session();
     let picked = RwSignal::new(None::<Picked>);
     let mode = RwSignal::new(ImportMode::Upsert);
     let key = RwSignal::new(ImportKey::UserId);
@@ -58,9 +56,6 @@ pub fn Import() -> impl IntoView {
             let path = format!("/v1/users/import?{}", api::query_string(&params));
             let answer =
                 api::send_raw::<ImportSummary>(Method::Post, &path, "text/csv; charset=utf-8", file.text).await;
-            if let Err(f) = &answer {
-                session.check(f);
-            }
             report.try_set(Some(answer));
             busy.try_set(None);
         });

@@ -5,7 +5,6 @@
 use crate::api::{self, Failure, Method};
 use crate::components::field::TextField;
 use crate::components::secret_once::SecretOnce;
-use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use proto::api::PinText;
@@ -22,7 +21,6 @@ fn text(s: RwSignal<String>) -> Option<String> {
 
 #[component]
 pub fn NewPerson() -> impl IntoView {
-    let session = use_session();
     let navigate = use_navigate();
     let (name, email, username, user_id, department) = (
         RwSignal::new(String::new()),
@@ -96,13 +94,10 @@ pub fn NewPerson() -> impl IntoView {
                             None => open(created.user.id),
                         }
                     }
-                    Err(f) => {
-                        session.check(&f);
-                        match f.field.clone() {
-                            Some(field) => drop(errors.try_set(BTreeMap::from([(field, f.message.clone())]))),
-                            None => drop(failure.try_set(Some(f))),
-                        }
-                    }
+                    Err(f) => match f.field.clone() {
+                        Some(field) => drop(errors.try_set(BTreeMap::from([(field, f.message.clone())]))),
+                        None => drop(failure.try_set(Some(f))),
+                    },
                 }
                 busy.try_set(false);
             });

@@ -9,7 +9,6 @@ use crate::api::{self, Failure, Method};
 use crate::components::confirm::{Ask, Confirm};
 use crate::components::status_badge::StatusBadge;
 use crate::components::when::When;
-use crate::session::use_session;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate};
@@ -23,7 +22,6 @@ fn parse(search: &str) -> UserQuery {
 
 #[component]
 pub fn People() -> impl IntoView {
-    let session = use_session();
     let location = use_location();
     let navigate = use_navigate();
     let query = Memo::new(move |_| parse(&location.search.get()));
@@ -60,9 +58,6 @@ pub fn People() -> impl IntoView {
             let answer = api::get::<UserPage>(&path, controller.as_ref().map(|c| c.signal()).as_ref()).await;
             if generation.try_get_value() != Some(this) || answer.as_ref().is_err_and(Failure::is_aborted) {
                 return;
-            }
-            if let Err(f) = &answer {
-                session.check(f);
             }
             page.try_set(Some(answer));
             loading.try_set(false);
@@ -152,9 +147,6 @@ pub fn People() -> impl IntoView {
         undoable.set(None);
         leptos::task::spawn_local(async move {
             let answer = api::send::<_, BulkOutcome>(Method::Post, what.path(), &request).await;
-            if let Err(f) = &answer {
-                session.check(f);
-            }
             if let Ok(done) = &answer {
                 selected.try_set(BTreeSet::new());
                 everyone.try_set(false);

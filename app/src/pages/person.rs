@@ -70,9 +70,6 @@ pub fn Person() -> impl IntoView {
         let id = id();
         leptos::task::spawn_local(async move {
             let answer = api::get::<UserView>(&format!("/v1/users/{id}"), None).await;
-            if let Err(f) = &answer {
-                session.check(f);
-            }
             person.try_set(Some(answer));
         });
     });
@@ -105,7 +102,6 @@ pub fn Person() -> impl IntoView {
                 }
                 Ok(None) => navigate("/people", Default::default()),
                 Err(f) => {
-                    session.check(&f);
                     outcome.try_set(Some(Err(f.message)));
                 }
             }
@@ -121,7 +117,6 @@ pub fn Person() -> impl IntoView {
                     person.try_set(Some(Ok(u)));
                 }
                 Err(f) => {
-                    session.check(&f);
                     outcome.try_set(Some(Err(f.message)));
                 }
             }

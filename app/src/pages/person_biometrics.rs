@@ -3,7 +3,6 @@
 //! file in the API's JSON form, or removed. Templates never reach the console: only counts.
 
 use crate::api::{self, Failure, Method};
-use crate::session::use_session;
 use leptos::prelude::*;
 use proto::api::credentials::{ScanAt, SetFaces, SetFingerprints};
 use proto::api::device::{DeviceList, DeviceView};
@@ -92,7 +91,6 @@ fn Section(
     devices: RwSignal<Option<Result<DeviceList, Failure>>>,
     on_changed: Callback<UserView>,
 ) -> impl IntoView {
-    let session = use_session();
     let id = user.id;
     let held = kind.held(&user);
     let device = RwSignal::new(String::new());
@@ -119,7 +117,6 @@ fn Section(
             Ok(u) => on_changed.run(u),
             Err(f) if f.is_aborted() => drop(error.try_set(Some("Scan cancelled.".into()))),
             Err(f) => {
-                session.check(&f);
                 error.try_set(Some(f.message));
             }
         }

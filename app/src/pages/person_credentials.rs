@@ -5,7 +5,6 @@
 
 use crate::api::{self, Method};
 use crate::components::field::TextField;
-use crate::session::use_session;
 use leptos::prelude::*;
 use proto::api::PinText;
 use proto::api::credentials::{PinSet, SetCards, SetPin};
@@ -22,7 +21,6 @@ pub fn Credentials(
     shown_pin: RwSignal<Option<String>>,
     #[prop(into)] on_changed: Callback<UserView>,
 ) -> impl IntoView {
-    let session = use_session();
     let id = user.id;
     let held: Vec<CardInput> = user
         .cards
@@ -48,7 +46,6 @@ pub fn Credentials(
                     on_changed.run(u);
                 }
                 Err(f) => {
-                    session.check(&f);
                     error.try_set(Some((at, f.message)));
                 }
             }
@@ -90,7 +87,6 @@ pub fn Credentials(
                     on_changed.run(done.user);
                 }
                 Err(f) => {
-                    session.check(&f);
                     error.try_set(Some(("new-pin", f.message)));
                 }
             }
@@ -105,7 +101,6 @@ pub fn Credentials(
                     }
                 }
                 Err(f) => {
-                    session.check(&f);
                     error.try_set(Some(("new-pin", f.message)));
                 }
             }

@@ -4,7 +4,6 @@
 
 use crate::api::{self, Method};
 use crate::components::field::TextField;
-use crate::session::use_session;
 use leptos::prelude::*;
 use proto::api::Password;
 use proto::api::session::{ResetPassword, SessionsEnded};
@@ -12,7 +11,6 @@ use proto::domain::password::check_length;
 
 #[component]
 pub fn Login(id: i64, username: Option<String>) -> impl IntoView {
-    let session = use_session();
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let message = RwSignal::new(None::<Result<String, String>>);
@@ -21,10 +19,7 @@ pub fn Login(id: i64, username: Option<String>) -> impl IntoView {
             password.try_set(String::new());
             message.try_set(Some(Ok(text)));
         }
-        Err(f) => {
-            session.check(&f);
-            message.try_set(Some(Err(f.message)));
-        }
+        Err(f) => drop(message.try_set(Some(Err(f.message)))),
     };
     let set = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

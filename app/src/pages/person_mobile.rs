@@ -3,7 +3,6 @@
 
 use crate::api::{self, Failure, Method};
 use crate::components::secret_once::SecretOnce;
-use crate::session::use_session;
 use leptos::prelude::*;
 use proto::api::credentials::{Invitation, InvitationState, Invite, MobileCredentials};
 use proto::api::user::UserView;
@@ -13,7 +12,6 @@ const DAYS: [i64; 5] = [1, 3, 7, 14, 30];
 
 #[component]
 pub fn Mobile(user: UserView, may_change: bool, #[prop(into)] on_changed: Callback<UserView>) -> impl IntoView {
-    let session = use_session();
     let id = user.id;
     let has_email = user.fields.email.is_some();
     let list = RwSignal::new(None::<Result<MobileCredentials, Failure>>);
@@ -40,7 +38,6 @@ pub fn Mobile(user: UserView, may_change: bool, #[prop(into)] on_changed: Callba
                     reload();
                 }
                 Err(f) => {
-                    session.check(&f);
                     message.try_set(Some(Err(f.message)));
                 }
             }
@@ -56,7 +53,6 @@ pub fn Mobile(user: UserView, may_change: bool, #[prop(into)] on_changed: Callba
                     Err(f) => drop(message.try_set(Some(Err(f.message)))),
                 },
                 Err(f) => {
-                    session.check(&f);
                     message.try_set(Some(Err(f.message)));
                 }
             }

@@ -3,7 +3,6 @@
 //! it is sent.
 
 use crate::api::{self, Method};
-use crate::session::use_session;
 use leptos::prelude::*;
 use proto::api::user::UserView;
 use proto::domain::photo::{PhotoKind, check_photo};
@@ -24,7 +23,6 @@ async fn bytes_of(file: &web_sys::File) -> Option<Vec<u8>> {
 
 #[component]
 pub fn Photo(user: UserView, may_change: bool, #[prop(into)] on_changed: Callback<UserView>) -> impl IntoView {
-    let session = use_session();
     let id = user.id;
     let name = user.fields.name.clone();
     // The version in the address: a new photo is a new address, never a stale cached one.
@@ -62,7 +60,6 @@ pub fn Photo(user: UserView, may_change: bool, #[prop(into)] on_changed: Callbac
         // Last: the page draws this section again with the changed person.
         Ok(u) => on_changed.run(u),
         Err(f) => {
-            session.check(&f);
             busy.try_set(false);
             error.try_set(Some(f.message));
         }

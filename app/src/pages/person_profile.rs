@@ -5,7 +5,6 @@
 
 use crate::api::{self, Method};
 use crate::components::field::TextField;
-use crate::session::use_session;
 use leptos::prelude::*;
 use proto::api::user::UserView;
 use proto::domain::error::{FieldError, Problem};
@@ -225,7 +224,6 @@ struct Conflict {
 
 #[component]
 pub fn ProfileForm(user: UserView, #[prop(into)] on_saved: Callback<UserView>) -> impl IntoView {
-    let session = use_session();
     let base = StoredValue::new(user.clone());
     let values: Vec<RwSignal<String>> = every().map(|e| RwSignal::new((e.get)(&user.fields))).collect();
     let values = StoredValue::new(values);
@@ -287,7 +285,6 @@ pub fn ProfileForm(user: UserView, #[prop(into)] on_saved: Callback<UserView>) -
                     }
                 }
                 Err(f) => {
-                    session.check(&f);
                     // A field this form shows gets the message under it; any other at the top.
                     match f.field.as_deref().and_then(place) {
                         Some(id) => drop(error.try_set(Some((id.to_owned(), f.message)))),

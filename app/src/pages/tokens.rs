@@ -5,7 +5,6 @@ use crate::api::{self, Failure, Method};
 use crate::components::confirm::{Ask, Confirm};
 use crate::components::field::TextField;
 use crate::components::secret_once::SecretOnce;
-use crate::session::use_session;
 use leptos::prelude::*;
 use proto::api::Scope;
 use proto::api::token::{CreateToken, CreatedToken, TokenList, TokenView};
@@ -13,14 +12,10 @@ use std::collections::BTreeSet;
 
 #[component]
 pub fn Tokens() -> impl IntoView {
-    let session = use_session();
     let list = RwSignal::new(None::<Result<Vec<TokenView>, Failure>>);
     let reload = move || {
         leptos::task::spawn_local(async move {
             let answer = api::get::<TokenList>("/v1/tokens", None).await.map(|l| l.tokens);
-            if let Err(f) = &answer {
-                session.check(f);
-            }
             list.try_set(Some(answer));
         });
     };
@@ -58,7 +53,6 @@ pub fn Tokens() -> impl IntoView {
                     reload();
                 }
                 Err(f) => {
-                    session.check(&f);
                     let at = match f.field.as_deref() {
                         Some("expires_in_days") => "token-days",
                         Some("scopes") => "scopes",
@@ -72,9 +66,8 @@ pub fn Tokens() -> impl IntoView {
     let revoke = move |_| {
         let Some(id) = revoking.get_value() else { return };
         leptos::task::spawn_local(async move {
-            if let Err(f) = api::send_no_answer::<()>(Method::Delete, &format!("/v1/tokens/{id}"), None).await {
-                session.check(&f);
-            }
+            // The list read again shows the outcome either way.
+            let _ = api::send_no_answer::<()>(Method::Delete, &format!("/v1/tokens/{id}"), None).await;
             reload();
         });
     };
