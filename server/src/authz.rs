@@ -67,6 +67,7 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("POST", "/v1/users/batch", admin(Some(Scope::UsersWrite))),
     ("POST", "/v1/users/import", admin(Some(Scope::UsersWrite))),
     ("GET", "/v1/users/export.csv", admin(Some(Scope::UsersRead))),
+    ("GET", "/v1/imports/running", admin(Some(Scope::UsersWrite))),
     ("GET", "/v1/imports/{id}/results.csv", admin(Some(Scope::UsersRead))),
     ("POST", "/v1/users/search", admin(Some(Scope::UsersRead))),
     ("POST", "/v1/users/suspend", admin(Some(Scope::UsersWrite))),

@@ -21,7 +21,7 @@ use utoipa::{Modify, OpenApi};
         admins::list, admins::add, admins::remove, admins::set_one,
         user_access::reset_password, user_access::disable_login, user_access::end_sessions,
         users::list, users::count, users::create, users::get, users::replace, users::patch, users::delete,
-        user_batch::create_many, user_search::search, imports::import, imports::results, user_export::export, users::set_computer_usernames,
+        user_batch::create_many, user_search::search, imports::import, imports::running, imports::results, user_export::export, users::set_computer_usernames,
         user_credentials::list_cards, user_credentials::set_cards, user_credentials::scan_card, user_credentials::set_pin, user_credentials::clear_pin,
         user_biometrics::set_fingerprints, user_biometrics::scan_fingerprint, user_biometrics::set_faces, user_biometrics::scan_face,
         mobile_credentials::invite, mobile_credentials::list, mobile_credentials::redeem, mobile_credentials::revoke,

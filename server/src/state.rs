@@ -24,6 +24,8 @@ pub struct Inner {
     pub started_at: i64,
     /// Slots for CSV exports running at once.
     pub exports: Arc<tokio::sync::Semaphore>,
+    /// Imports running now, for their progress.
+    pub imports: Arc<crate::directory::import_progress::Running>,
 }
 
 /// What `/metrics` shows: request counters by status class, and gauges refreshed by
@@ -53,6 +55,7 @@ impl AppState {
             metrics: Metrics::default(),
             started_at,
             exports: Arc::new(tokio::sync::Semaphore::new(crate::api::user_export::MAX_CONCURRENT)),
+            imports: Arc::default(),
         }))
     }
 

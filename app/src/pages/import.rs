@@ -6,7 +6,7 @@
 use crate::api::{self, Failure, Method};
 use leptos::prelude::*;
 use proto::api::csv_preview::preview;
-use proto::api::import::{ImportParams, ImportSummary, RowOutcome, known_column};
+use proto::api::import::{ImportParams, ImportSummary, RowOutcome, RunningImports, known_column};
 use proto::api::user::{ImportKey, ImportMode};
 
 /// The chosen file, read as text.
@@ -23,6 +23,15 @@ pub fn Import() -> impl IntoView {
     let key = RwSignal::new(ImportKey::UserId);
     let report = RwSignal::new(None::<Result<ImportSummary, Failure>>);
     let busy = RwSignal::new(None::<&'static str>);
+    // How far the running import got: (rows done, rows), asked of the server while it runs.
+    let progress = RwSignal::new(None::<(usize, usize)>);
+    let poller = StoredValue::new(None::<IntervalHandle>);
+    let stop_polling = move || {
+        if let Some(p) = poller.try_get_value().flatten() {
+            p.clear();
+        }
+    };
+    on_cleanup(stop_polling);
     let dragging = RwSignal::new(false);
 
     let take = move |file: web_sys::File| {
@@ -52,12 +61,25 @@ pub fn Import() -> impl IntoView {
         busy.set(Some(if dry_run { "Checking every row…" } else { "Importing…" }));
         report.set(None);
         let params = ImportParams { mode: mode.get_untracked(), key: key.get_untracked(), dry_run, tag: None };
+        progress.set(None);
+        let ask = move || {
+            leptos::task::spawn_local(async move {
+                if let Ok(r) = api::get::<RunningImports>("/v1/imports/running", None).await
+                    && busy.try_get_untracked().flatten().is_some()
+                {
+                    progress.try_set(r.imports.last().map(|i| (i.rows_done, i.rows)));
+                }
+            });
+        };
+        poller.set_value(set_interval_with_handle(ask, std::time::Duration::from_millis(250)).ok());
         leptos::task::spawn_local(async move {
             let path = format!("/v1/users/import?{}", api::query_string(&params));
             let answer =
                 api::send_raw::<ImportSummary>(Method::Post, &path, "text/csv; charset=utf-8", file.text).await;
+            stop_polling();
             report.try_set(Some(answer));
             busy.try_set(None);
+            progress.try_set(None);
         });
     };
 
@@ -105,7 +127,15 @@ pub fn Import() -> impl IntoView {
                 <button type="button" class="primary" disabled=move || busy.get().is_some() on:click=move |_| run(false)>"Import"</button>
             </div>
         </Show>
-        {move || busy.get().map(|what| view! { <p class="loading" role="status"><progress></progress>" " {what}</p> })}
+        {move || busy.get().map(|what| match progress.get() {
+            Some((done, rows)) if rows > 0 => view! {
+                <p class="loading" role="status">
+                    <progress max=rows.to_string() value=done.to_string() aria-label="Rows done"></progress>
+                    {format!(" {what} {done} of {rows} rows")}
+                </p>
+            }.into_any(),
+            _ => view! { <p class="loading" role="status"><progress aria-label="Working"></progress>" " {what}</p> }.into_any(),
+        })}
         <div aria-live="polite">{move || report.get().map(summary)}</div>
     }
 }

@@ -121,6 +121,24 @@ pub struct ImportSummary {
     pub results_url: String,
 }
 
+/// An import running now (`GET /v1/imports/running`): how far it got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportProgress {
+    pub tag: String,
+    pub dry_run: bool,
+    pub rows: usize,
+    /// Rows with their outcome so far.
+    pub rows_done: usize,
+}
+
+/// The caller's imports running now, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RunningImports {
+    pub imports: Vec<ImportProgress>,
+}
+
 /// Error rows (and rows with warnings) the JSON answer shows; all of them are in the
 /// results CSV.
 pub const ERRORS_SHOWN: usize = 100;

@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use proto::api::import::{ERRORS_SHOWN, ImportParams, ImportSummary, RowOutcome};
+use proto::api::import::{ERRORS_SHOWN, ImportParams, ImportSummary, RowOutcome, RunningImports};
 use proto::domain::person::{SHORT_TEXT_MAX_CHARS, bounded};
 use sha2::{Digest, Sha256};
 
@@ -45,7 +45,9 @@ pub async fn import(
     let rows = table.rows.len();
     let ignored_columns = table.ignored.clone();
     let plan = Plan { mode, key, dry_run: params.dry_run, tag: tag.clone() };
-    let results = csv_import::run(&state, &actor, table, &plan).await?;
+    let watch = state.imports.start(actor.site_id, actor.user_row, &tag, params.dry_run, rows);
+    let results = csv_import::run(&state, &actor, table, &plan, &watch).await?;
+    drop(watch);
     let count = |o: RowOutcome| results.iter().filter(|r| r.outcome == o).count();
     let (created, updated, unchanged, failed) = (
         count(RowOutcome::Created),
@@ -93,7 +95,12 @@ fn csv_response(name: &str, text: String) -> Response {
         .into_response()
 }
 
-#[utoipa::path(get, path = "/v1/imports/{id}/results.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, description = "line,outcome,id,user_id,code,field,message", content_type = "text/csv"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/v1/imports/running", tag = "import-export", security(("session" = []), ("bearer" = [])), description = "The caller's imports running now and how many rows each has done: the progress of a long import.", responses((status = 200, body = RunningImports), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
+pub async fn running(State(state): State<AppState>, actor: Actor) -> axum::Json<RunningImports> {
+    axum::Json(RunningImports { imports: state.imports.of(actor.site_id, actor.user_row) })
+}
+
+#[utoipa::path(get, path = "/v1/imports/{id}/results.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, description = "line,outcome,id,user_id,code,field,message,warnings", content_type = "text/csv"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
 pub async fn results(
     State(state): State<AppState>,
     OnSite(_, account): OnSite,

@@ -59,6 +59,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("POST", "/v1/users/batch", post(user_batch::create_many)),
         ("POST", "/v1/users/import", post(imports::import).layer(DefaultBodyLimit::max(imports::MAX_CSV_BYTES))),
         ("GET", "/v1/users/export.csv", get(user_export::export)),
+        ("GET", "/v1/imports/running", get(imports::running)),
         ("GET", "/v1/imports/{id}/results.csv", get(imports::results)),
         ("POST", "/v1/users/search", post(user_search::search)),
         ("POST", "/v1/users/suspend", post(user_status::suspend_many)),

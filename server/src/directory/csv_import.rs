@@ -8,6 +8,7 @@
 use super::bulk_create::{self, Candidate};
 use super::cards;
 use super::csv_rows::{Row, Table, line};
+use super::import_progress::Watch;
 use super::person_read::{self, KeyColumn, PersonRow};
 use super::{Actor, lifecycle, outbox, person_create, person_write, pin};
 use crate::audit::Action;
@@ -70,8 +71,15 @@ fn row_error(e: proto::domain::FieldError) -> ApiError {
     ApiError::from(e)
 }
 
-/// Runs an import; returns one result per data row, in file order.
-pub async fn run(state: &AppState, actor: &Actor, table: Table, plan: &Plan) -> ApiResult<Vec<RowResult>> {
+/// Runs an import; returns one result per data row, in file order. `watch` counts the rows
+/// that have their outcome as they get it.
+pub async fn run(
+    state: &AppState,
+    actor: &Actor,
+    table: Table,
+    plan: &Plan,
+    watch: &Watch,
+) -> ApiResult<Vec<RowResult>> {
     if !table.columns.contains(&plan.key.name()) {
         return Err(ApiError::bad_request(format!("key: the file has no {} column", plan.key.name())).with_field("key"));
     }
@@ -117,9 +125,10 @@ pub async fn run(state: &AppState, actor: &Actor, table: Table, plan: &Plan) -> 
             }
         }
     }
+    watch.add(results.len());
     let pending: Vec<&Row> = table.rows.iter().filter(|r| !results.contains_key(&r.line)).collect();
     for batch in pending.chunks(BATCH) {
-        for r in write_batch(state, actor, plan, batch, &hashes).await? {
+        for r in write_batch(state, actor, plan, batch, &hashes, watch).await? {
             results.insert(r.line, r);
         }
     }
@@ -134,6 +143,7 @@ async fn write_batch(
     plan: &Plan,
     batch: &[&Row],
     hashes: &HashMap<usize, Vec<u8>>,
+    watch: &Watch,
 ) -> ApiResult<Vec<RowResult>> {
     let now = state.clock.now();
     let mut tx = crate::db::write(&state.db).await?;
@@ -182,6 +192,7 @@ async fn write_batch(
             },
         }
     }
+    watch.add(results.len());
     let outcome: ApiResult<Vec<RowResult>> = async {
         let mut done = Vec::with_capacity(batch.len());
         // Who holds each card the batch names before it runs: a row that ends up with a card
@@ -206,6 +217,7 @@ async fn write_batch(
                     done.push(row_failed(row.line, &e));
                 }
             }
+            watch.add(1);
         }
         let clashes = bulk_create::conflicts(&mut tx, actor.site_id, &creates).await?;
         for (line, e) in &clashes {
@@ -215,6 +227,7 @@ async fn write_batch(
         for (line, c) in bulk_create::insert_many(&mut tx, actor, &ok, Some(&plan.tag), now).await? {
             done.push(row_done(line, RowOutcome::Created, (!plan.dry_run).then_some(c.id), &c.user_id));
         }
+        watch.add(creates.len());
         let rows: HashMap<usize, &Row> = batch.iter().map(|r| (r.line, *r)).collect();
         for result in done.iter_mut().filter(|r| matches!(r.outcome, RowOutcome::Created | RowOutcome::Updated)) {
             let Some(cards) =

@@ -247,3 +247,46 @@ async fn an_export_of_many_pages_has_everyone_once_in_order() {
     let r = s.request(Method::GET, "/v1/users/export.csv?since_utc=yesterday").bearer_auth(&t).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "a bad filter is refused before any CSV is sent");
 }
+
+#[tokio::test]
+async fn a_long_import_shows_its_progress_to_whoever_started_it() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let running = || async {
+        let r = s.request(Method::GET, "/v1/imports/running").bearer_auth(&t).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        body(r).await["imports"].as_array().unwrap().clone()
+    };
+    assert!(running().await.is_empty());
+    let mut csv = String::from("user_id,name\r\n");
+    for i in 0..40_000 {
+        csv += &format!("{},Person {i}\r\n", 10_000 + i);
+    }
+    let started = import(&s, &t, "mode=create&key=user_id&tag=big", &csv);
+    let watched = async {
+        let mut seen = Vec::new();
+        // Until it was seen and then gone (or 30 s: then it was never seen).
+        for _ in 0..1500 {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            let now = running().await;
+            let Some(first) = now.first() else {
+                if seen.is_empty() {
+                    continue;
+                }
+                break;
+            };
+            seen.push((
+                first["tag"].as_str().unwrap().to_owned(),
+                first["rows"].as_u64().unwrap(),
+                first["rows_done"].as_u64().unwrap(),
+            ));
+        }
+        seen
+    };
+    let ((status, summary), seen) = tokio::join!(started, watched);
+    assert_eq!((status, summary["created"].as_u64()), (StatusCode::OK, Some(40_000)));
+    assert!(!seen.is_empty(), "the import was seen running");
+    assert!(seen.iter().all(|(tag, rows, done)| tag == "big" && *rows == 40_000 && *done <= 40_000), "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0].2 <= w[1].2), "progress only moves forward: {seen:?}");
+    assert!(running().await.is_empty(), "a finished import is forgotten");
+}
