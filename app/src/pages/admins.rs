@@ -4,6 +4,7 @@
 
 use crate::api::{self, Failure, Method};
 use crate::components::field::TextField;
+use crate::components::outcome::Outcome;
 use leptos::prelude::*;
 use proto::api::admin::{AdminView, AdminsResponse, BatchResult, RemoveAdmins, SetAdmins};
 use proto::domain::Rank;
@@ -87,12 +88,7 @@ pub fn Admins() -> impl IntoView {
                 </table>
             }.into_any(),
         }}
-        <div role="status" aria-live="polite">
-            {move || outcome.get().map(|o| match o {
-                Ok(m) => view! { <p class="notice">{m}</p> }.into_any(),
-                Err(m) => view! { <p class="error">{m}</p> }.into_any(),
-            })}
-        </div>
+        <Outcome message=outcome />
         <h2>"Make someone an administrator"</h2>
         <form class="form" on:submit=add novalidate>
             <TextField id="admin-username" label="Username" value=username required=true help="A person of this site with a username" />

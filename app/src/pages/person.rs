@@ -4,6 +4,7 @@
 
 use crate::api::{self, Failure, Method};
 use crate::components::confirm::{Ask, Confirm};
+use crate::components::outcome::Outcome;
 use crate::components::secret_once::SecretOnce;
 use crate::components::status_badge::StatusBadge;
 use crate::components::when::When;
@@ -178,12 +179,7 @@ pub fn Person() -> impl IntoView {
                     .into_any()
             }
         }}
-        <div role="status" aria-live="polite">
-            {move || outcome.get().map(|o| match o {
-                Ok(m) => view! { <p class="notice">{m}</p> }.into_any(),
-                Err(m) => view! { <p class="error">{m}</p> }.into_any(),
-            })}
-        </div>
+        <Outcome message=outcome />
         <Confirm ask=ask on_confirm=run />
         <SecretOnce title="The new PIN" secret=shown_pin on_close=|_| {} />
     }

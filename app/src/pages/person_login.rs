@@ -4,6 +4,7 @@
 
 use crate::api::{self, Method};
 use crate::components::field::TextField;
+use crate::components::outcome::Outcome;
 use leptos::prelude::*;
 use proto::api::Password;
 use proto::api::session::{ResetPassword, SessionsEnded};
@@ -70,12 +71,7 @@ pub fn Login(id: i64, username: Option<String>) -> impl IntoView {
                     </div>
                 }.into_any(),
             }}
-            <div role="status" aria-live="polite">
-                {move || message.get().map(|m| match m {
-                    Ok(text) => view! { <p class="notice">{text}</p> }.into_any(),
-                    Err(text) => view! { <p class="error">{text}</p> }.into_any(),
-                })}
-            </div>
+            <Outcome message=message />
         </section>
     }
 }

@@ -2,6 +2,7 @@
 //! for the admin to pass on) and active credentials, each revocable.
 
 use crate::api::{self, Failure, Method};
+use crate::components::outcome::Outcome;
 use crate::components::secret_once::SecretOnce;
 use leptos::prelude::*;
 use proto::api::credentials::{Invitation, InvitationState, Invite, MobileCredentials};
@@ -101,12 +102,7 @@ pub fn Mobile(user: UserView, may_change: bool, #[prop(into)] on_changed: Callba
                     {(!has_email).then(|| view! { <p class="help">"An invitation is for the person's email; add one first."</p> })}
                 </div>
             })}
-            <div role="status" aria-live="polite">
-                {move || message.get().map(|m| match m {
-                    Ok(text) => view! { <p class="notice">{text}</p> }.into_any(),
-                    Err(text) => view! { <p class="error">{text}</p> }.into_any(),
-                })}
-            </div>
+            <Outcome message=message />
             <SecretOnce title="The invitation code" secret=code on_close=|_| {} />
         </section>
     }
