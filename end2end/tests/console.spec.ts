@@ -190,11 +190,23 @@ test("all N matching the filters: a bulk delete past one page", async () => {
   await expect(page.getByText("50 selected")).toBeVisible();
   await page.getByRole("button", { name: "Select all 60 matching the filters" }).click();
   await expect(page.getByText("All 60 matching selected")).toBeVisible();
+  // Someone joins the crew before the admin confirms: the stated count no longer holds.
+  const late = await page.request.post("/v1/users", {
+    headers: { "x-lintel-csrf": "1", origin: base },
+    data: { name: "Temp 61", department: "Temp crew" },
+  });
+  expect(late.status()).toBe(201);
   await page.getByRole("button", { name: "Delete" }).click();
   const dialog = page.getByRole("alertdialog");
   await expect(dialog).toContainText("Delete all 60 people matching the filters?");
   await dialog.getByRole("button", { name: "Delete 60 people" }).click();
-  await expect(page.getByText("60 people changed.")).toBeVisible();
+  await expect(page.getByText("the filter now matches 61 people, not 60; nothing was changed")).toBeVisible();
+  await expect(page.getByText("1–50 of 61")).toBeVisible();
+  await page.getByLabel("Select everyone on this page").check();
+  await page.getByRole("button", { name: "Select all 61 matching the filters" }).click();
+  await page.getByRole("button", { name: "Delete" }).click();
+  await dialog.getByRole("button", { name: "Delete 61 people" }).click();
+  await expect(page.getByText("61 people changed.")).toBeVisible();
   await expect(page.getByText("No one matches these filters.")).toBeVisible();
 });
 

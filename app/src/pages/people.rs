@@ -161,7 +161,9 @@ pub fn People() -> impl IntoView {
     let run = move |_| {
         let Some(what) = bulk.get_value() else { return };
         let request = if everyone.get_untracked() {
-            BulkRequest { filter: Some(filters.get_untracked()), ..Default::default() }
+            // The count the confirmation stated: if the filter matches more or fewer by now,
+            // the server changes nobody and says so.
+            BulkRequest { filter: Some(filters.get_untracked()), expected: total.get_untracked(), ..Default::default() }
         } else {
             BulkRequest { ids: selected.get_untracked().into_iter().collect(), ..Default::default() }
         };

@@ -69,6 +69,10 @@ pub struct BulkRequest {
     /// not together with `ids` or `emails`.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "object_only")]
     pub filter: Option<super::user::UserQuery>,
+    /// With `filter`: how many people the caller was told it matches; if it matches another
+    /// number by then, nothing changes (409) — a confirmation never understates its reach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<u64>,
     pub certify_by: Option<String>,
     pub use_site_template: Option<bool>,
 }

@@ -129,6 +129,16 @@ async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action)
         Some(q) => listing::matching_ids(&mut tx, actor.site_id, &time_zone, q).await?,
         None => req.ids.clone(),
     };
+    if let Some(expected) = req.expected.filter(|_| req.filter.is_some())
+        && ids.len() as u64 != expected
+    {
+        return Err(ApiError::conflict(format!(
+            "expected: the filter now matches {} {}, not {expected}; nothing was changed",
+            ids.len(),
+            if ids.len() == 1 { "person" } else { "people" }
+        ))
+        .with_field("expected"));
+    }
     let mut people = person_read::status_rows(&mut tx, actor.site_id, "id", &ids).await?;
     let emails: Vec<String> = req.emails.iter().map(|e| e.trim().to_lowercase()).collect();
     let by_email = person_read::status_rows(&mut tx, actor.site_id, "email", &emails).await?;
@@ -190,7 +200,7 @@ async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action)
 
 macro_rules! bulk_action {
     ($name:ident, $path:literal, $action:expr, $what:literal) => {
-        #[utoipa::path(post, path = $path, tag = "lifecycle", security(("session" = []), ("bearer" = [])), request_body = BulkRequest, description = $what, responses((status = 200, description = "per-person results", body = BulkOutcome), (status = 400, description = "nobody or too many named", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
+        #[utoipa::path(post, path = $path, tag = "lifecycle", security(("session" = []), ("bearer" = [])), request_body = BulkRequest, description = $what, responses((status = 200, description = "per-person results", body = BulkOutcome), (status = 400, description = "nobody or too many named", body = crate::error::ErrorBody), (status = 409, description = "the filter matches another number of people than `expected`", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
         pub async fn $name(
             State(state): State<AppState>,
             SourceIp(ip): SourceIp,

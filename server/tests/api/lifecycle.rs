@@ -278,7 +278,11 @@ async fn bulk_by_filter_reaches_everyone_matching_and_deletes_too() {
     let (status, b) = bulk("/v1/users/suspend", json!({"ids": [1], "filter": {"department": "Day"}})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{b}");
     assert_eq!(b["error"]["field"], "filter");
-    let (status, b) = bulk("/v1/users/suspend", json!({"filter": {"department": "Night Shift"}})).await;
+    let (status, b) = bulk("/v1/users/suspend", json!({"filter": {"department": "Night Shift"}, "expected": 3})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{b}");
+    assert_eq!(b["error"]["message"], "expected: the filter now matches 4 people, not 3; nothing was changed");
+    assert_eq!(count("department=Night%20Shift&status=ACTIVE").await, 4, "nothing changed");
+    let (status, b) = bulk("/v1/users/suspend", json!({"filter": {"department": "Night Shift"}, "expected": 4})).await;
     assert_eq!(status, StatusCode::OK, "{b}");
     assert_eq!(b["results"].as_array().unwrap().len(), 4);
     assert_eq!(count("department=Night%20Shift&status=SUSPENDED").await, 4);
