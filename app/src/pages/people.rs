@@ -163,7 +163,11 @@ pub fn People() -> impl IntoView {
         let request = if everyone.get_untracked() {
             // The count the confirmation stated: if the filter matches more or fewer by now,
             // the server changes nobody and says so.
-            BulkRequest { filter: Some(filters.get_untracked()), expected: total.get_untracked(), ..Default::default() }
+            BulkRequest {
+                filter: Some(filters.get_untracked()),
+                expected: total.get_untracked().and_then(|n| u32::try_from(n).ok()),
+                ..Default::default()
+            }
         } else {
             BulkRequest { ids: selected.get_untracked().into_iter().collect(), ..Default::default() }
         };

@@ -71,8 +71,9 @@ pub struct BulkRequest {
     pub filter: Option<super::user::UserQuery>,
     /// With `filter`: how many people the caller was told it matches; if it matches another
     /// number by then, nothing changes (409) — a confirmation never understates its reach.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<i64>, minimum = 0, maximum = 4_294_967_295_i64))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub expected: Option<u64>,
+    pub expected: Option<u32>,
     pub certify_by: Option<String>,
     pub use_site_template: Option<bool>,
 }

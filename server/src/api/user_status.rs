@@ -130,7 +130,7 @@ async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action)
         None => req.ids.clone(),
     };
     if let Some(expected) = req.expected.filter(|_| req.filter.is_some())
-        && ids.len() as u64 != expected
+        && ids.len() as u64 != u64::from(expected)
     {
         return Err(ApiError::conflict(format!(
             "expected: the filter now matches {} {}, not {expected}; nothing was changed",
