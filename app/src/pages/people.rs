@@ -183,7 +183,7 @@ pub fn People() -> impl IntoView {
 
     view! {
         <div class="page-head">
-            <h1>"People"</h1>
+            <h1>"People" {move || total.get().map(|n| view! { <span class="count">{grouped(n)}</span> })}</h1>
             <div class="actions">
                 <a class="button" download href=move || format!("/v1/users/export.csv?{}", api::query_string(&filters.get()))>
                     "Export CSV"
@@ -312,15 +312,20 @@ fn row(u: UserView, selected: RwSignal<BTreeSet<i64>>, everyone: RwSignal<bool>)
 
 /// Why the table is empty, and the next step.
 fn empty(q: &UserQuery) -> impl IntoView {
+    let filtered = only_filters(q.clone()) != UserQuery::default();
     let text = match &q.search {
         Some(s) => format!("No one matches “{s}”."),
-        None if only_filters(q.clone()) != UserQuery::default() => "No one matches these filters.".to_owned(),
+        None if filtered => "No one matches these filters.".to_owned(),
         None => "No people yet.".to_owned(),
     };
     view! {
         <div class="empty" role="status">
             <p>{text}</p>
-            <p><A href="/people">"Clear the search and filters"</A></p>
+            {if filtered {
+                view! { <p><A href="/people">"Clear the search and filters"</A></p> }.into_any()
+            } else {
+                view! { <p><A href="/people/new">"Add a person"</A>" or "<A href="/import">"import a CSV file"</A></p> }.into_any()
+            }}
         </div>
     }
 }
