@@ -151,6 +151,20 @@ test("search and filter live in the URL, and a reload shows the same view", asyn
   expect(csv.split("\n")[1]).toContain("Ada Lovelace");
 });
 
+test("the top bar opens the one person a user ID or card names, and searches otherwise", async () => {
+  await page.goto("/people");
+  await expect(page.getByRole("link", { name: "Ada Lovelace" })).toBeVisible();
+  const search = page.getByLabel("Find a person by name, user ID or card");
+  await page.keyboard.press("/");
+  await expect(search).toBeFocused();
+  await search.fill("0x1092");
+  await search.press("Enter");
+  await expect(page.getByRole("heading", { name: /Ada Lovelace/ })).toBeVisible();
+  await search.fill("bulk");
+  await search.press("Enter");
+  await expect(page).toHaveURL(/\/people\?search=bulk/);
+});
+
 test("bulk suspend of several people, with a confirmation and a result", async () => {
   await page.goto("/people?search=bulk");
   await page.getByLabel("Select Bulk Person 1").check();

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Outlet, Redirect};
 use leptos_router::hooks::{use_location, use_navigate};
 use proto::api::session::{SessionView, SwitchSite};
+use proto::api::user::{UserPage, UserQuery};
 use proto::domain::Rank;
 
 #[component]
@@ -123,11 +124,33 @@ fn TopBar() -> impl IntoView {
     let navigate = use_navigate();
     let search = RwSignal::new(String::new());
     let to_people = navigate.clone();
+    // A user ID or a card number held by exactly one person opens that person; anything
+    // else is a search of the directory.
     let go = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let text = search.get_untracked();
-        let query = api::query_string(&[("search", text.trim())]);
-        to_people(&format!("/people?{query}"), Default::default());
+        let text = search.get_untracked().trim().to_owned();
+        let to_people = to_people.clone();
+        leptos::task::spawn_local(async move {
+            let exact = |q: UserQuery| async move {
+                let q = UserQuery { limit: Some(2), ..q };
+                api::get::<UserPage>(&format!("/v1/users?{}", api::query_string(&q)), None).await.ok()
+            };
+            let mut found = Vec::new();
+            if !text.is_empty() {
+                for q in [
+                    UserQuery { user_id: Some(text.clone()), ..Default::default() },
+                    UserQuery { card: Some(text.clone()), ..Default::default() },
+                ] {
+                    found.extend(exact(q).await.map(|p| p.users).unwrap_or_default().into_iter().map(|u| u.id));
+                }
+            }
+            found.dedup();
+            let to = match found.as_slice() {
+                [one] => format!("/people/{one}"),
+                _ => format!("/people?{}", api::query_string(&[("search", text.as_str())])),
+            };
+            to_people(&to, Default::default());
+        });
     };
     // `/` focuses the search from anywhere but a field being typed in.
     let slash = window_event_listener(leptos::ev::keydown, |ev| {
@@ -161,11 +184,11 @@ fn TopBar() -> impl IntoView {
         <header class="top">
             <form role="search" on:submit=go>
                 <label>
-                    <span class="visually-hidden">"Search people"</span>
+                    <span class="visually-hidden">"Find a person by name, user ID or card"</span>
                     <input
                         id="global-search"
                         type="search"
-                        placeholder="Search people (press /)"
+                        placeholder="Name, email, user ID or card (press /)"
                         aria-keyshortcuts="/"
                         bind:value=search
                     />

@@ -217,6 +217,9 @@ pub struct UserQuery {
     /// Exact department (case-insensitive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
+    /// Who holds this card: a number in decimal or `0x` hex, leading zeros aside.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_id: Option<String>,
     /// The device user ID.

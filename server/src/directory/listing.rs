@@ -101,6 +101,7 @@ async fn few_matches(db: &mut crate::db::Conn, q: &UserQuery) -> sqlx::Result<Op
 /// Adds the WHERE clause of `q` (after `WHERE u.site_id = …`); `among` narrows to known IDs.
 fn push_filters(
     b: &mut QueryBuilder<'_, crate::db::Backend>,
+    site_id: i64,
     q: &UserQuery,
     since: Option<i64>,
     among: Option<&[i64]>,
@@ -137,6 +138,15 @@ fn push_filters(
     }
     if let Some(department) = q.department.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         b.push(" AND lower(u.department) = ").push_bind(department.to_lowercase());
+    }
+    if let Some(card) = q.card.as_deref().filter(|c| !c.trim().is_empty()) {
+        let number = proto::domain::CardNumber::parse("card", card).map_err(|e| bad("card", e.problem.to_string()))?;
+        // From the card's index to its holders, not from every person to their cards.
+        b.push(" AND u.id IN (SELECT c.user_row FROM cards c WHERE c.site_id = ")
+            .push_bind(site_id)
+            .push(" AND c.card_key = ")
+            .push_bind(number.key().to_vec())
+            .push(")");
     }
     if let Some(system_id) = &q.system_id {
         b.push(" AND u.system_id = ").push_bind(system_id.clone());
@@ -206,7 +216,7 @@ async fn matching<'q>(
     let site = if among.is_some() { crate::db::without_index("u.site_id") } else { "u.site_id".to_owned() };
     let mut b = QueryBuilder::new(format!("SELECT {what} FROM users u WHERE {VISIBLE} AND {site} = "));
     b.push_bind(site_id);
-    push_filters(&mut b, q, since, among.as_deref())?;
+    push_filters(&mut b, site_id, q, since, among.as_deref())?;
     Ok(Some(b))
 }
 
@@ -247,7 +257,7 @@ pub async fn rows_after(
     let mut b: QueryBuilder<crate::db::Backend> =
         QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND {site} = "));
     b.push_bind(site_id);
-    push_filters(&mut b, q, since, None)?;
+    push_filters(&mut b, site_id, q, since, None)?;
     b.push(" AND u.id > ").push_bind(after).push(" ORDER BY u.id LIMIT ").push_bind(limit);
     Ok(b.build_query_as().fetch_all(&mut *db).await?)
 }

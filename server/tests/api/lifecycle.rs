@@ -265,6 +265,11 @@ async fn bulk_by_filter_reaches_everyone_matching_and_deletes_too() {
     };
     assert_eq!(count("department=night%20shift").await, 4, "the department filter ignores case");
     assert_eq!(count("department=night%20shift&search=f1").await, 1);
+    assert_eq!(count("card=0x17D7").await, 1, "card 6103 in hex");
+    assert_eq!(count("card=0006103&department=Day").await, 0);
+    let r = s.request(Method::GET, "/v1/users/count?card=not%20a%20card").bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(body(r).await["error"]["field"], "card");
     assert_eq!(count("search=zzzz").await, 0);
 
     let bulk = |path: &'static str, request: Value| {
