@@ -168,6 +168,31 @@ async fn refusal(response: Response) -> Failure {
     }
 }
 
+/// The newest of a view's requests: a view that asks again (its filters changed) drops any
+/// older answer that arrives late, so a slow first answer never replaces a newer one.
+#[derive(Clone, Copy)]
+pub struct Latest(leptos::prelude::StoredValue<u64>);
+
+impl Latest {
+    pub fn new() -> Self {
+        Self(leptos::prelude::StoredValue::new(0))
+    }
+
+    /// Before asking: this request's number.
+    pub fn begin(self) -> u64 {
+        use leptos::prelude::{GetValue, SetValue};
+        let n = self.0.get_value() + 1;
+        self.0.set_value(n);
+        n
+    }
+
+    /// On the answer: whether it is still the newest (and its view still there).
+    pub fn is_current(self, n: u64) -> bool {
+        use leptos::prelude::GetValue;
+        self.0.try_get_value() == Some(n)
+    }
+}
+
 /// A query string (without `?`) from a serializable query type.
 pub fn query_string<Q: Serialize>(query: &Q) -> String {
     serde_urlencoded::to_string(query).unwrap_or_default()

@@ -16,12 +16,16 @@ pub fn Audit() -> impl IntoView {
         serde_urlencoded::from_str::<AuditQuery>(location.search.get().trim_start_matches('?')).unwrap_or_default()
     });
     let page = RwSignal::new(None::<Result<AuditPage, Failure>>);
+    let latest = api::Latest::new();
     Effect::new(move || {
         let mut q = query.get();
         q.limit = Some(PAGE);
+        let this = latest.begin();
         leptos::task::spawn_local(async move {
             let answer = api::get::<AuditPage>(&format!("/v1/audit?{}", api::query_string(&q)), None).await;
-            page.try_set(Some(answer));
+            if latest.is_current(this) {
+                page.try_set(Some(answer));
+            }
         });
     });
     let go = move |q: AuditQuery| navigate(&format!("/audit?{}", api::query_string(&q)), Default::default());

@@ -66,17 +66,16 @@ pub fn People() -> impl IntoView {
 
     // The count follows the filters only (not the page or sort); a choice of "all N
     // matching" ends when they change.
-    let count_generation = StoredValue::new(0u64);
+    let latest_count = api::Latest::new();
     Effect::new(move || {
         let f = filters.get();
         refresh.track();
         everyone.set(false);
-        let this = count_generation.get_value() + 1;
-        count_generation.set_value(this);
+        let this = latest_count.begin();
         leptos::task::spawn_local(async move {
             let path = format!("/v1/users/count?{}", api::query_string(&f));
             let answer = api::get::<UserCount>(&path, None).await;
-            if count_generation.try_get_value() == Some(this) {
+            if latest_count.is_current(this) {
                 total.try_set(answer.ok().map(|c| c.total));
             }
         });

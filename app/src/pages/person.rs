@@ -67,11 +67,16 @@ pub fn Person() -> impl IntoView {
     let params = use_params_map();
     let person = RwSignal::new(None::<Result<UserView, Failure>>);
     let id = move || params.with(|p| p.get("id")).unwrap_or_default();
+    // Going from one person to the next, a late answer about the first never shows.
+    let latest = api::Latest::new();
     Effect::new(move || {
         let id = id();
+        let this = latest.begin();
         leptos::task::spawn_local(async move {
             let answer = api::get::<UserView>(&format!("/v1/users/{id}"), None).await;
-            person.try_set(Some(answer));
+            if latest.is_current(this) {
+                person.try_set(Some(answer));
+            }
         });
     });
     let ask = RwSignal::new(None::<Ask>);
