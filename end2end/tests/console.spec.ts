@@ -285,7 +285,7 @@ test("a stale edit shows the other change and lets the admin choose", async () =
   await expect(page.getByText("Title: Countess")).toBeVisible();
   await page.getByRole("button", { name: "Overwrite with mine" }).click();
   await expect(page.getByText("Saved Ada Lovelace.")).toBeVisible();
-  await expect(page.getByText("Analytical Engines")).toBeVisible();
+  await expect(page.getByText("Analytical Engines", { exact: true })).toBeVisible();
 });
 
 test("access groups, validity, security level and auth modes are checked, saved and shown", async () => {
@@ -446,6 +446,20 @@ test("the audit log shows what happened, filtered in the URL", async () => {
   await expect(page).toHaveURL(/action=user.suspend/);
   await expect(page.getByRole("cell", { name: "user.suspend" }).first()).toBeVisible();
   await expect(page.getByRole("cell", { name: "user.create" })).toHaveCount(0);
+  const suspension = page.getByRole("row").nth(1);
+  await suspension.getByText(/^\d+ changes?$/).click();
+  await expect(suspension.getByRole("listitem").filter({ hasText: "status" })).toContainText("→ SUSPENDED");
+  const exported = page.getByRole("link", { name: "Export CSV" });
+  await expect(exported).toHaveAttribute("href", "/v1/audit/export.csv?action=user.suspend");
+  const csv = await page.evaluate(async () => (await fetch("/v1/audit/export.csv?action=user.suspend")).text());
+  expect(csv.split("\r\n")[0]).toBe("id,at,site_id,actor,source_ip,action,target,outcome,before,after");
+  expect(csv.split("\r\n")[1]).toContain(",admin,");
+  await page.getByLabel("From (UTC)").fill("2099-01-01T00:00");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/since=2099-01-01T00%3A00%3A00Z/);
+  await expect(page.getByText("Nothing matches these filters.")).toBeVisible();
+  await page.goBack();
+  await expect(page.getByRole("cell", { name: "user.suspend" }).first()).toBeVisible();
 });
 
 test("a SUPER gives and takes back the ADMIN rank by username", async () => {

@@ -73,16 +73,17 @@ async fn insert<'e, E: crate::db::Executor<'e>>(db: E, now: i64, entries: &[Entr
 }
 
 /// What a page of the audit is filtered by.
-pub struct Filter<'a> {
+#[derive(Clone)]
+pub struct Filter {
     pub site_id: i64,
     /// The caller's username: rows of no site (sign-ins) are shown only when they are the
     /// caller's own; another site's people and their sign-ins are none of this site's
     /// business.
-    pub own_name: &'a str,
-    pub action: Option<&'a str>,
-    pub actor: Option<&'a str>,
-    pub target: Option<&'a str>,
-    pub outcome: Option<&'a str>,
+    pub own_name: String,
+    pub action: Option<&'static str>,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+    pub outcome: Option<&'static str>,
     pub since: Option<i64>,
     pub until: Option<i64>,
 }
@@ -92,23 +93,32 @@ pub struct Filter<'a> {
 pub type Row =
     (i64, i64, Option<i64>, String, Option<String>, String, Option<String>, String, Option<String>, Option<String>);
 
-/// Up to `limit` rows matching `f`, newest first, after skipping `offset`.
-pub async fn page(db: &crate::db::Db, f: &Filter<'_>, limit: i64, offset: i64) -> sqlx::Result<Vec<Row>> {
+/// Up to `limit` rows matching `f`, newest first, older than row `before` if given, after
+/// skipping `offset`.
+pub async fn page(
+    db: &crate::db::Db,
+    f: &Filter,
+    before: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Row>> {
     sqlx::query_as(
         "SELECT id, at, site_id, actor, source_ip, action, target, outcome, before_json, after_json FROM audit
          WHERE (site_id = $1 OR (site_id IS NULL AND (actor = $2 OR target = $2)))
            AND ($3 IS NULL OR action = $3) AND ($4 IS NULL OR actor = $4) AND ($5 IS NULL OR target = $5)
            AND ($6 IS NULL OR outcome = $6) AND ($7 IS NULL OR at >= $7) AND ($8 IS NULL OR at < $8)
-         ORDER BY id DESC LIMIT $9 OFFSET $10",
+           AND ($9 IS NULL OR id < $9)
+         ORDER BY id DESC LIMIT $10 OFFSET $11",
     )
     .bind(f.site_id)
-    .bind(f.own_name)
+    .bind(&f.own_name)
     .bind(f.action)
-    .bind(f.actor)
-    .bind(f.target)
+    .bind(&f.actor)
+    .bind(&f.target)
     .bind(f.outcome)
     .bind(f.since)
     .bind(f.until)
+    .bind(before)
     .bind(limit)
     .bind(offset)
     .fetch_all(db)

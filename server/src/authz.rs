@@ -48,6 +48,7 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("GET", "/v1/sessions", Rule::SignedIn),
     ("DELETE", "/v1/sessions/{id}", Rule::SignedIn),
     ("GET", "/v1/audit", admin(None)),
+    ("GET", "/v1/audit/export.csv", admin(None)),
     ("GET", "/v1/admins", admin(Some(Scope::UsersRead))),
     ("POST", "/v1/admins", SUPER),
     ("DELETE", "/v1/admins", SUPER),

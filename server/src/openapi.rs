@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
         login::login, login::accounts_self, login::login_to_account,
         password::change_own,
         sessions::list, sessions::end,
-        audit_log::list,
+        audit_log::list, audit_log::export,
         admins::list, admins::add, admins::remove, admins::set_one,
         user_access::reset_password, user_access::disable_login, user_access::end_sessions,
         users::list, users::count, users::create, users::get, users::replace, users::patch, users::delete,

@@ -54,7 +54,7 @@ impl AppState {
             passwords: Default::default(),
             metrics: Metrics::default(),
             started_at,
-            exports: Arc::new(tokio::sync::Semaphore::new(crate::api::user_export::MAX_CONCURRENT)),
+            exports: Arc::new(tokio::sync::Semaphore::new(crate::web::csv_stream::MAX_CONCURRENT)),
             imports: Arc::default(),
         }))
     }

@@ -4,6 +4,7 @@ pub mod confirm;
 pub mod dialog_focus;
 pub mod field;
 pub mod frame;
+pub mod loaded;
 pub mod outcome;
 pub mod secret_once;
 pub mod status_badge;

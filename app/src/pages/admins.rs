@@ -4,6 +4,7 @@
 
 use crate::api::{self, Failure, Method};
 use crate::components::field::TextField;
+use crate::components::loaded::Loaded;
 use crate::components::outcome::Outcome;
 use leptos::prelude::*;
 use proto::api::admin::{AdminView, AdminsResponse, BatchResult, RemoveAdmins, SetAdmins};
@@ -11,13 +12,9 @@ use proto::domain::Rank;
 
 #[component]
 pub fn Admins() -> impl IntoView {
-    let list = RwSignal::new(None::<Result<Vec<AdminView>, Failure>>);
-    let reload = move || {
-        leptos::task::spawn_local(async move {
-            let answer = api::get::<AdminsResponse>("/v1/admins", None).await.map(|a| a.admins);
-            list.try_set(Some(answer));
-        });
-    };
+    let list = Loaded::<Vec<AdminView>>::new();
+    let reload =
+        move || list.load(async move { api::get::<AdminsResponse>("/v1/admins", None).await.map(|a| a.admins) });
     reload();
     let username = RwSignal::new(String::new());
     let rank = RwSignal::new(Rank::Admin);
@@ -59,35 +56,31 @@ pub fn Admins() -> impl IntoView {
     };
     view! {
         <div class="page-head"><h1>"Admins"</h1></div>
-        {move || match list.get() {
-            None => view! { <p class="loading">"Loading…"</p> }.into_any(),
-            Some(Err(f)) => view! { <p class="error" role="alert">{f.message}</p> }.into_any(),
-            Some(Ok(admins)) => view! {
-                <table>
-                    <thead><tr>
-                        <th scope="col">"Name"</th><th scope="col">"Username"</th><th scope="col">"Rank"</th>
-                        <th scope="col">"Can sign in"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr></thead>
-                    <tbody>
-                        {admins.into_iter().map(|a| {
-                            let username = a.username.clone();
-                            view! {
-                                <tr>
-                                    <td>{a.name.clone()}</td>
-                                    <td>{a.username.clone().unwrap_or_default()}</td>
-                                    <td>{a.rank.as_str()}</td>
-                                    <td>{if a.is_active && !a.is_disabled { "yes" } else { "no" }}</td>
-                                    <td>{username.map(|u| {
-                                        let label = format!("Remove {u}'s admin rights");
-                                        view! { <button type="button" class="danger" on:click=move |_| remove(u.clone())>{label}</button> }
-                                    })}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }.into_any(),
-        }}
+        {list.view(move |admins| view! {
+            <table>
+                <thead><tr>
+                    <th scope="col">"Name"</th><th scope="col">"Username"</th><th scope="col">"Rank"</th>
+                    <th scope="col">"Can sign in"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr></thead>
+                <tbody>
+                    {admins.into_iter().map(|a| {
+                        let username = a.username.clone();
+                        view! {
+                            <tr>
+                                <td>{a.name.clone()}</td>
+                                <td>{a.username.clone().unwrap_or_default()}</td>
+                                <td>{a.rank.as_str()}</td>
+                                <td>{if a.is_active && !a.is_disabled { "yes" } else { "no" }}</td>
+                                <td>{username.map(|u| {
+                                    let label = format!("Remove {u}'s admin rights");
+                                    view! { <button type="button" class="danger" on:click=move |_| remove(u.clone())>{label}</button> }
+                                })}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
         <Outcome message=outcome />
         <h2>"Make someone an administrator"</h2>
         <form class="form" on:submit=add novalidate>

@@ -3,6 +3,7 @@
 
 use crate::api::{self, Failure, Method};
 use crate::components::field::TextField;
+use crate::components::loaded::Loaded;
 use crate::components::status_badge::StatusBadge;
 use crate::session::use_session;
 use leptos::prelude::*;
@@ -48,13 +49,9 @@ pub fn MyAccount() -> impl IntoView {
 /// My live sessions (browsers and scripts' bearer tokens); any but this one can be ended.
 #[component]
 fn Sessions() -> impl IntoView {
-    let list = RwSignal::new(None::<Result<Vec<SessionRow>, Failure>>);
-    let reload = move || {
-        leptos::task::spawn_local(async move {
-            let answer = api::get::<SessionList>("/v1/sessions", None).await.map(|l| l.sessions);
-            list.try_set(Some(answer));
-        });
-    };
+    let list = Loaded::<Vec<SessionRow>>::new();
+    let reload =
+        move || list.load(async move { api::get::<SessionList>("/v1/sessions", None).await.map(|l| l.sessions) });
     reload();
     let end = move |id: i64| {
         leptos::task::spawn_local(async move {
@@ -65,37 +62,33 @@ fn Sessions() -> impl IntoView {
     };
     view! {
         <h2>"My sessions"</h2>
-        {move || match list.get() {
-            None => view! { <p class="loading">"Loading…"</p> }.into_any(),
-            Some(Err(f)) => view! { <p class="error" role="alert">{f.message}</p> }.into_any(),
-            Some(Ok(rows)) => view! {
-                <table>
-                    <thead><tr>
-                        <th scope="col">"Kind"</th><th scope="col">"From"</th><th scope="col">"Started (UTC)"</th>
-                        <th scope="col">"Last seen (UTC)"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                    </tr></thead>
-                    <tbody>
-                        {rows.into_iter().map(|r| {
-                            let id = r.id;
-                            let kind = match r.kind { SessionKind::Cookie => "browser", SessionKind::Bearer => "script token" };
-                            view! {
-                                <tr>
-                                    <td>{kind}</td>
-                                    <td>{r.source_ip.unwrap_or_default()}</td>
-                                    <td>{r.created_at.replace('T', " ").trim_end_matches('Z').to_owned()}</td>
-                                    <td>{r.last_seen_at.replace('T', " ").trim_end_matches('Z').to_owned()}</td>
-                                    <td>{if r.current {
-                                        view! { <span>"this one"</span> }.into_any()
-                                    } else {
-                                        view! { <button type="button" on:click=move |_| end(id)>{format!("End session {id}")}</button> }.into_any()
-                                    }}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            }.into_any(),
-        }}
+        {list.view(move |rows| view! {
+            <table>
+                <thead><tr>
+                    <th scope="col">"Kind"</th><th scope="col">"From"</th><th scope="col">"Started (UTC)"</th>
+                    <th scope="col">"Last seen (UTC)"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|r| {
+                        let id = r.id;
+                        let kind = match r.kind { SessionKind::Cookie => "browser", SessionKind::Bearer => "script token" };
+                        view! {
+                            <tr>
+                                <td>{kind}</td>
+                                <td>{r.source_ip.unwrap_or_default()}</td>
+                                <td>{r.created_at.replace('T', " ").trim_end_matches('Z').to_owned()}</td>
+                                <td>{r.last_seen_at.replace('T', " ").trim_end_matches('Z').to_owned()}</td>
+                                <td>{if r.current {
+                                    view! { <span>"this one"</span> }.into_any()
+                                } else {
+                                    view! { <button type="button" on:click=move |_| end(id)>{format!("End session {id}")}</button> }.into_any()
+                                }}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
     }
 }
 

@@ -1,7 +1,8 @@
 //! A person's mobile credentials: invitations (for their email; the code is shown once
 //! for the admin to pass on) and active credentials, each revocable.
 
-use crate::api::{self, Failure, Method};
+use crate::api::{self, Method};
+use crate::components::loaded::Loaded;
 use crate::components::outcome::Outcome;
 use crate::components::secret_once::SecretOnce;
 use leptos::prelude::*;
@@ -15,12 +16,11 @@ const DAYS: [i64; 5] = [1, 3, 7, 14, 30];
 pub fn Mobile(user: UserView, may_change: bool, #[prop(into)] on_changed: Callback<UserView>) -> impl IntoView {
     let id = user.id;
     let has_email = user.fields.email.is_some();
-    let list = RwSignal::new(None::<Result<MobileCredentials, Failure>>);
+    let list = Loaded::<MobileCredentials>::new();
     let reload = move || {
-        leptos::task::spawn_local(async move {
-            let answer = api::get::<MobileCredentials>(&format!("/v1/users/{id}/mobile-credentials"), None).await;
-            list.try_set(Some(answer));
-        });
+        list.load(
+            async move { api::get::<MobileCredentials>(&format!("/v1/users/{id}/mobile-credentials"), None).await },
+        )
     };
     reload();
     let days = RwSignal::new("7".to_owned());
@@ -62,11 +62,10 @@ pub fn Mobile(user: UserView, may_change: bool, #[prop(into)] on_changed: Callba
     view! {
         <section aria-labelledby="mobile-title">
             <h2 id="mobile-title">"Mobile credentials"</h2>
-            {move || match list.get() {
-                None => view! { <p class="loading">"Loading…"</p> }.into_any(),
-                Some(Err(f)) => view! { <p class="error">{f.message}</p> }.into_any(),
-                Some(Ok(m)) if m.mobile_credentials.is_empty() => view! { <p>"No mobile credential."</p> }.into_any(),
-                Some(Ok(m)) => view! {
+            {list.view(move |m| if m.mobile_credentials.is_empty() {
+                view! { <p>"No mobile credential."</p> }.into_any()
+            } else {
+                view! {
                     <table>
                         <thead><tr>
                             <th scope="col">"Email"</th><th scope="col">"State"</th><th scope="col">"Open until (UTC)"</th>
@@ -88,8 +87,8 @@ pub fn Mobile(user: UserView, may_change: bool, #[prop(into)] on_changed: Callba
                             }).collect_view()}
                         </tbody>
                     </table>
-                }.into_any(),
-            }}
+                }.into_any()
+            })}
             {may_change.then(|| view! {
                 <div class="inline-form">
                     <label>

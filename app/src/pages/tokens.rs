@@ -1,9 +1,10 @@
 //! API tokens (SUPER): the site's tokens for scripts and integrations; make one with its
 //! scopes and lifetime (shown once, with a copy button), revoke one.
 
-use crate::api::{self, Failure, Method};
+use crate::api::{self, Method};
 use crate::components::confirm::{Ask, Confirm};
 use crate::components::field::TextField;
+use crate::components::loaded::Loaded;
 use crate::components::secret_once::SecretOnce;
 use leptos::prelude::*;
 use proto::api::Scope;
@@ -12,13 +13,8 @@ use std::collections::BTreeSet;
 
 #[component]
 pub fn Tokens() -> impl IntoView {
-    let list = RwSignal::new(None::<Result<Vec<TokenView>, Failure>>);
-    let reload = move || {
-        leptos::task::spawn_local(async move {
-            let answer = api::get::<TokenList>("/v1/tokens", None).await.map(|l| l.tokens);
-            list.try_set(Some(answer));
-        });
-    };
+    let list = Loaded::<Vec<TokenView>>::new();
+    let reload = move || list.load(async move { api::get::<TokenList>("/v1/tokens", None).await.map(|l| l.tokens) });
     reload();
     let name = RwSignal::new(String::new());
     let days = RwSignal::new("90".to_owned());
@@ -78,11 +74,10 @@ pub fn Tokens() -> impl IntoView {
         <div class="page-head"><h1>"API tokens"</h1></div>
         <p>"Scripts and integrations call the REST API with a token: " <code>"Authorization: Bearer ltk_…"</code>
             ". A token acts as an ADMIN of this site within its scopes."</p>
-        {move || match list.get() {
-            None => view! { <p class="loading">"Loading…"</p> }.into_any(),
-            Some(Err(f)) => view! { <p class="error" role="alert">{f.message}</p> }.into_any(),
-            Some(Ok(tokens)) if tokens.is_empty() => view! { <p class="empty">"No tokens yet. Make one below."</p> }.into_any(),
-            Some(Ok(tokens)) => view! {
+        {list.view(move |tokens| if tokens.is_empty() {
+            view! { <p class="empty">"No tokens yet. Make one below."</p> }.into_any()
+        } else {
+            view! {
                 <table>
                     <thead><tr>
                         <th scope="col">"Name"</th><th scope="col">"Scopes"</th><th scope="col">"Expires"</th>
@@ -114,8 +109,8 @@ pub fn Tokens() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-            }.into_any(),
-        }}
+            }.into_any()
+        })}
         <h2>"Make a token"</h2>
         <form class="form" on:submit=create novalidate>
             <TextField id="token-name" label="Name" value=name required=true help="What it is for, e.g. HR sync" error=at("token-name") />

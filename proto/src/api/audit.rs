@@ -1,6 +1,7 @@
 //! The audit trail as the API shows it (`GET /v1/audit`).
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Whether an audited act succeeded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +153,69 @@ pub struct AuditQuery {
 /// Most rows one audit page shows.
 pub const MAX_AUDIT_LIMIT: i64 = 500;
 
+/// One value an audited act changed, as text (`None`: it was not there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The field's name; empty when the whole value is not an object.
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl AuditRow {
+    /// What the act changed, one value per line: nested objects by dotted path
+    /// (`fields.name`), the values it recorded after the act against those before (a
+    /// creation lists what it set, a removal what it removed). A value recorded only
+    /// before (context such as a rank) is no change.
+    pub fn changes(&self) -> Vec<Change> {
+        use serde_json::Value;
+        let (before, after) = (self.before.as_ref(), self.after.as_ref());
+        let scalar = |v: Option<&Value>| v.is_some_and(|v| !v.is_object());
+        if scalar(before) || scalar(after) {
+            let whole = Change { field: String::new(), before: before.and_then(shown), after: after.and_then(shown) };
+            return if whole.before == whole.after { Vec::new() } else { vec![whole] };
+        }
+        let (mut was, mut now) = (BTreeMap::new(), BTreeMap::new());
+        if let Some(v) = before {
+            flatten(String::new(), v, &mut was);
+        }
+        if let Some(v) = after {
+            flatten(String::new(), v, &mut now);
+        }
+        let listed = if after.is_some() { &now } else { &was };
+        listed
+            .keys()
+            .map(|k| Change {
+                field: k.clone(),
+                before: was.get(k).and_then(|v| shown(v)),
+                after: now.get(k).and_then(|v| shown(v)),
+            })
+            .filter(|c| c.before != c.after)
+            .collect()
+    }
+}
+
+/// A value as text: a string as itself, null as nothing, others as JSON.
+fn shown(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The leaves of a JSON value by dotted path (an empty object is a leaf).
+fn flatten<'a>(path: String, v: &'a serde_json::Value, out: &mut BTreeMap<String, &'a serde_json::Value>) {
+    match v.as_object() {
+        Some(o) if !o.is_empty() => {
+            for (k, v) in o {
+                flatten(if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, v, out);
+            }
+        }
+        _ => drop(out.insert(path, v)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +226,55 @@ mod tests {
             assert_eq!(serde_json::to_value(a).unwrap(), serde_json::json!(a.as_str()));
             assert_eq!(Action::parse(a.as_str()), Some(*a));
         }
+    }
+
+    fn row(before: Option<serde_json::Value>, after: Option<serde_json::Value>) -> AuditRow {
+        AuditRow {
+            id: 1,
+            at: "2026-12-01T08:00:00Z".into(),
+            site_id: Some(1),
+            actor: "admin".into(),
+            source_ip: None,
+            action: Action::ALL[0],
+            target: None,
+            outcome: Outcome::Success,
+            before,
+            after,
+        }
+    }
+
+    fn change(field: &str, before: Option<&str>, after: Option<&str>) -> Change {
+        Change { field: field.into(), before: before.map(Into::into), after: after.map(Into::into) }
+    }
+
+    #[test]
+    fn changes_are_the_fields_that_differ() {
+        use serde_json::json;
+        let edit = row(
+            Some(json!({"name": "Ann", "access_groups": [1], "email": "a@example.com", "title": null})),
+            Some(json!({"name": "Anne", "access_groups": [1, 2], "email": "a@example.com", "title": "Dr"})),
+        );
+        assert_eq!(
+            edit.changes(),
+            [
+                change("access_groups", Some("[1]"), Some("[1,2]")),
+                change("name", Some("Ann"), Some("Anne")),
+                change("title", None, Some("Dr")),
+            ]
+        );
+        let created = row(None, Some(json!({"status": "PENDING", "fields": {"name": "Bo", "phone": null}})));
+        assert_eq!(
+            created.changes(),
+            [change("fields.name", None, Some("Bo")), change("status", None, Some("PENDING"))],
+            "nested by path; a null is not a value set"
+        );
+        let suspended = row(Some(json!({"status": "ACTIVE", "rank": "USER"})), Some(json!({"status": "SUSPENDED"})));
+        assert_eq!(suspended.changes(), [change("status", Some("ACTIVE"), Some("SUSPENDED"))], "context is no change");
+        let deleted = row(Some(json!({"user_id": "7"})), None);
+        assert_eq!(deleted.changes(), [change("user_id", Some("7"), None)]);
+        let status = row(Some(json!("ACTIVE")), Some(json!("SUSPENDED")));
+        assert_eq!(status.changes(), [change("", Some("ACTIVE"), Some("SUSPENDED"))]);
+        assert_eq!(row(Some(json!(3)), Some(json!(3))).changes(), []);
+        assert_eq!(row(None, None).changes(), []);
     }
 }

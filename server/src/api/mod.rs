@@ -46,6 +46,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/v1/sessions", get(sessions::list)),
         ("DELETE", "/v1/sessions/{id}", delete(sessions::end)),
         ("GET", "/v1/audit", get(audit_log::list)),
+        ("GET", "/v1/audit/export.csv", get(audit_log::export)),
         ("GET", "/v1/admins", get(admins::list)),
         ("POST", "/v1/admins", post(admins::add)),
         ("DELETE", "/v1/admins", delete(admins::remove)),

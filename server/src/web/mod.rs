@@ -2,6 +2,7 @@
 
 pub mod app_files;
 pub mod csrf;
+pub mod csv_stream;
 pub mod etag;
 pub mod extract;
 pub mod headers;

@@ -338,7 +338,7 @@ async fn exports_beyond_the_cap_get_429_and_a_slot_comes_back() {
     let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
     let export = || s.request(Method::GET, "/v1/users/export.csv").bearer_auth(&t).send();
     // Every slot held, as by as many running exports.
-    let running = s.state().exports.clone().try_acquire_many_owned(server::api::user_export::MAX_CONCURRENT as u32);
+    let running = s.state().exports.clone().try_acquire_many_owned(server::web::csv_stream::MAX_CONCURRENT as u32);
     let running = running.unwrap();
     let r = export().await.unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -348,7 +348,7 @@ async fn exports_beyond_the_cap_get_429_and_a_slot_comes_back() {
     let r = export().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().starts_with("user_id,"), "the whole file once a slot is free");
-    assert_eq!(s.state().exports.available_permits(), server::api::user_export::MAX_CONCURRENT, "the slot is back");
+    assert_eq!(s.state().exports.available_permits(), server::web::csv_stream::MAX_CONCURRENT, "the slot is back");
 }
 
 #[tokio::test]

@@ -128,6 +128,7 @@ async fn a_pin_is_nowhere_in_clear() {
     send(Method::GET, &format!("/v1/users/{id}"), json!({})).await;
     send(Method::GET, "/v1/users?search=mo", json!({})).await;
     send(Method::GET, "/v1/audit?limit=500", json!({})).await;
+    send(Method::GET, "/v1/audit/export.csv", json!({})).await;
     let mut places: Vec<(String, Vec<u8>)> =
         s.data_files().into_iter().enumerate().map(|(i, f)| (format!("data file {i}"), f)).collect();
     places.extend(responses.into_iter().enumerate().map(|(i, r)| (format!("response {i}"), r.into_bytes())));
