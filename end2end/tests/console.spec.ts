@@ -473,6 +473,24 @@ test("a SUPER gives and takes back the ADMIN rank by username", async () => {
   await expect(page.getByRole("row", { name: /Rita Regular/ })).toHaveCount(0);
 });
 
+test("on a tablet the navigation folds behind the Menu button", async () => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.goto("/people");
+  const nav = page.getByRole("navigation", { name: "Main" });
+  const menu = page.getByRole("button", { name: "Menu" });
+  await expect(nav).toBeHidden();
+  await expect(menu).toHaveAttribute("aria-expanded", "false");
+  await menu.click();
+  await expect(menu).toHaveAttribute("aria-expanded", "true");
+  await accessible("the open navigation on a tablet");
+  await nav.getByRole("link", { name: "Audit" }).click();
+  await expect(page.getByRole("heading", { name: "Audit log" })).toBeVisible();
+  await expect(nav).toBeHidden();
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await expect(nav).toBeVisible();
+  await expect(menu).toBeHidden();
+});
+
 test("every signed-in page passes the accessibility scan", async () => {
   await page.goto("/people");
   await expect(page.getByRole("link", { name: "Ada Lovelace" })).toBeVisible();

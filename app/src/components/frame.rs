@@ -21,6 +21,8 @@ pub fn Frame() -> impl IntoView {
         let here = if search.is_empty() { path } else { format!("{path}?{search}") };
         format!("/sign-in?{}", api::query_string(&[("next", here)]))
     };
+    // Under 1280 px the navigation folds away behind the top bar's Menu button.
+    provide_context(MenuOpen(RwSignal::new(false)));
     view! {
         <Show when=move || session.known() fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             <Show when=move || session.signed_in() fallback=move || view! { <Redirect path=back_to() /> }>
@@ -38,13 +40,25 @@ pub fn Frame() -> impl IntoView {
     }
 }
 
+/// Whether the folded navigation is open (narrow screens).
+#[derive(Clone, Copy)]
+struct MenuOpen(RwSignal<bool>);
+
 #[component]
 fn Navigation() -> impl IntoView {
     let session = use_session();
+    let menu = expect_context::<MenuOpen>().0;
     let is_super = move || session.rank() == Some(Rank::Super);
     let is_admin = move || session.rank().is_some_and(Rank::is_admin);
     view! {
-        <nav class="side" aria-label="Main">
+        // Following one of its links folds the navigation again.
+        <nav id="side-nav" class="side" class:open=move || menu.get() aria-label="Main" on:click=move |ev| {
+            use wasm_bindgen::JsCast;
+            let element = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok());
+            if element.and_then(|e| e.closest("a").ok().flatten()).is_some() {
+                menu.set(false);
+            }
+        }>
             <div class="brand">"Lintel"</div>
             <SitePicker />
             <Show when=is_admin>
@@ -180,8 +194,18 @@ fn TopBar() -> impl IntoView {
             });
         }
     };
+    let menu = expect_context::<MenuOpen>().0;
     view! {
         <header class="top">
+            <button
+                type="button"
+                class="menu-toggle"
+                aria-controls="side-nav"
+                aria-expanded=move || menu.get().to_string()
+                on:click=move |_| menu.update(|open| *open = !*open)
+            >
+                "Menu"
+            </button>
             <form role="search" on:submit=go>
                 <label>
                     <span class="visually-hidden">"Find a person by name, user ID or card"</span>

@@ -5,6 +5,7 @@ use crate::api::{self, Failure, Method};
 use crate::components::field::TextField;
 use crate::components::loaded::Loaded;
 use crate::components::status_badge::StatusBadge;
+use crate::components::when::When;
 use crate::session::use_session;
 use leptos::prelude::*;
 use proto::api::Password;
@@ -65,8 +66,8 @@ fn Sessions() -> impl IntoView {
         {list.view(move |rows| view! {
             <table>
                 <thead><tr>
-                    <th scope="col">"Kind"</th><th scope="col">"From"</th><th scope="col">"Started (UTC)"</th>
-                    <th scope="col">"Last seen (UTC)"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    <th scope="col">"Kind"</th><th scope="col">"From"</th><th scope="col">"Started"</th>
+                    <th scope="col">"Last seen"</th><th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr></thead>
                 <tbody>
                     {rows.into_iter().map(|r| {
@@ -76,8 +77,8 @@ fn Sessions() -> impl IntoView {
                             <tr>
                                 <td>{kind}</td>
                                 <td>{r.source_ip.unwrap_or_default()}</td>
-                                <td>{r.created_at.replace('T', " ").trim_end_matches('Z').to_owned()}</td>
-                                <td>{r.last_seen_at.replace('T', " ").trim_end_matches('Z').to_owned()}</td>
+                                <td><When at=r.created_at /></td>
+                                <td><When at=r.last_seen_at /></td>
                                 <td>{if r.current {
                                     view! { <span>"this one"</span> }.into_any()
                                 } else {

@@ -6,6 +6,7 @@ use crate::components::confirm::{Ask, Confirm};
 use crate::components::field::TextField;
 use crate::components::loaded::Loaded;
 use crate::components::secret_once::SecretOnce;
+use crate::components::when::When;
 use leptos::prelude::*;
 use proto::api::Scope;
 use proto::api::token::{CreateToken, CreatedToken, TokenList, TokenView};
@@ -91,7 +92,10 @@ pub fn Tokens() -> impl IntoView {
                                     <td>{t.name.clone()}</td>
                                     <td>{t.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")}</td>
                                     <td><time datetime=t.expires_at.clone()>{t.expires_at.get(..10).unwrap_or_default().to_owned()}</time></td>
-                                    <td>{t.last_used_at.clone().unwrap_or_else(|| "never".into())}</td>
+                                    <td>{match t.last_used_at.clone() {
+                                        Some(at) => view! { <When at=at /> }.into_any(),
+                                        None => "never".into_any(),
+                                    }}</td>
                                     <td>{if t.revoked {
                                         view! { <span>"revoked"</span> }.into_any()
                                     } else {
