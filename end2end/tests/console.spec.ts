@@ -116,6 +116,22 @@ test("add a person with a card and a PIN", async () => {
   await expect(page.getByText("ACTIVE").first()).toBeVisible();
 });
 
+test("a visitor is added as a guest with a validity period", async () => {
+  await page.goto("/people/new");
+  await page.getByLabel("Name (required)").fill("Vera Visitor");
+  await page.getByLabel(/A guest/).check();
+  await page.getByRole("textbox", { name: "Access groups" }).fill("1, 2");
+  await page.getByLabel("Valid until (through that day)").fill("2030-06-30");
+  await page.getByLabel("Card number").fill("0x7A11");
+  await page.getByRole("button", { name: "Add person" }).click();
+  await expect(page.getByText("access_groups: a guest cannot belong to access groups").first()).toBeVisible();
+  await page.getByRole("textbox", { name: "Access groups" }).fill("");
+  await page.getByRole("button", { name: "Add person" }).click();
+  await expect(page.getByRole("heading", { name: /Vera Visitor/ })).toBeVisible();
+  await expect(page.getByText("GUEST").first()).toBeVisible();
+  await expect(page.getByText("2030-06-30").first()).toBeVisible();
+});
+
 test("a card is added and removed, and a random PIN is shown once", async () => {
   await page.goto("/people?search=lovelace");
   await page.getByRole("link", { name: "Ada Lovelace" }).click();
@@ -292,10 +308,10 @@ test("access groups, validity, security level and auth modes are checked, saved 
   await page.goto("/people?search=lovelace");
   await page.getByRole("link", { name: "Ada Lovelace" }).click();
   await page.getByRole("button", { name: "Edit profile" }).click();
-  await page.getByLabel("Access groups").fill("3, x");
+  await page.getByRole("textbox", { name: "Access groups" }).fill("3, x");
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByText('access_groups: "x" is not an access group number')).toBeVisible();
-  await page.getByLabel("Access groups").fill("3, 7");
+  await page.getByRole("textbox", { name: "Access groups" }).fill("3, 7");
   await page.getByLabel("Valid from").fill("2026-01-01");
   await page.getByLabel("Valid until (through that day)").fill("2025-12-31");
   await page.getByRole("button", { name: "Save", exact: true }).click();

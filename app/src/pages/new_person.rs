@@ -1,5 +1,5 @@
-//! Adding a person: the profile, a first card and a PIN (typed, or chosen by the server and
-//! shown once). Every field is checked with the directory's own rules before the request;
+//! Adding a person: the profile, access (guest or user, access groups, validity), a first
+//! card and a PIN (typed, or chosen by the server and shown once). Every field is checked with the directory's own rules before the request;
 //! the server's answer names the field the same way.
 
 use crate::api::{self, Failure, Method};
@@ -10,8 +10,9 @@ use leptos_router::hooks::use_navigate;
 use proto::api::PinText;
 use proto::api::batch::CreatedUser;
 use proto::api::user::{CardInput, NewUser};
+use proto::domain::person::parse_access_groups;
 use proto::domain::pin::RANDOM_PIN_REQUEST;
-use proto::domain::{CardNumber, FieldError, PersonFields, Pin};
+use proto::domain::{CardNumber, FieldError, PersonFields, Pin, Tag};
 use std::collections::BTreeMap;
 
 fn text(s: RwSignal<String>) -> Option<String> {
@@ -31,6 +32,9 @@ pub fn NewPerson() -> impl IntoView {
     );
     let (card, card_label, pin) =
         (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let (access_groups, valid_from, valid_until) =
+        (RwSignal::new(String::new()), RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let guest = RwSignal::new(false);
     let random_pin = RwSignal::new(false);
     let errors = RwSignal::new(BTreeMap::<String, String>::new());
     let failure = RwSignal::new(None::<Failure>);
@@ -45,6 +49,10 @@ pub fn NewPerson() -> impl IntoView {
             email: text(email),
             username: text(username),
             department: text(department),
+            tag: if guest.get_untracked() { Tag::Guest } else { Tag::User },
+            access_groups: parse_access_groups(&access_groups.get_untracked())?,
+            start_time: text(valid_from),
+            end_time: text(valid_until),
             ..Default::default()
         };
         fields.validate()?;
@@ -126,6 +134,16 @@ pub fn NewPerson() -> impl IntoView {
                 <TextField id="department" label="Department" value=department error=error("department") />
             </fieldset>
             <fieldset>
+                <legend>"Access"</legend>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || guest.get() on:change=move |ev| guest.set(event_target_checked(&ev)) />
+                    " A guest (a visitor: a validity period and credentials, no access groups)"
+                </label>
+                <TextField id="access_groups" label="Access groups" value=access_groups help="Group IDs separated by commas" error=error("access_groups") />
+                <TextField id="start_time" label="Valid from" kind="date" value=valid_from error=error("start_time") />
+                <TextField id="end_time" label="Valid until (through that day)" kind="date" value=valid_until error=error("end_time") />
+            </fieldset>
+            <fieldset>
                 <legend>"Credentials"</legend>
                 <TextField id="card" label="Card number" value=card help="Decimal, or hex after 0x" error=error("cards[0].number") />
                 <TextField id="card_label" label="Card label" value=card_label error=error("cards[0].label") />
@@ -156,6 +174,9 @@ fn field_id(field: &str) -> &'static str {
         "username" => "username",
         "user_id" => "user_id",
         "department" => "department",
+        "access_groups" => "access_groups",
+        "start_time" => "start_time",
+        "end_time" => "end_time",
         "pin" => "pin",
         _ => "name",
     }
