@@ -4,12 +4,13 @@
 mod api;
 mod components;
 mod pages;
+mod routes;
 mod session;
 
 use components::frame::Frame;
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, path};
 
 fn main() {
     panic_message::install();
@@ -33,13 +34,13 @@ fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=pages::setup::Setup />
                 <ParentRoute path=path!("") view=Frame>
                     <Route path=path!("") view=Home />
-                    <Route path=path!("me") view=pages::my_account::MyAccount />
+                    <Route path=path!("me") view={Lazy::<routes::MyAccount>::new()} />
                     <Route path=path!("people") view=pages::people::People />
-                    <Route path=path!("import") view=pages::import::Import />
-                    <Route path=path!("audit") view=pages::audit::Audit />
-                    <Route path=path!("tokens") view=pages::tokens::Tokens />
-                    <Route path=path!("admins") view=pages::admins::Admins />
-                    <Route path=path!("people/new") view=pages::new_person::NewPerson />
+                    <Route path=path!("import") view={Lazy::<routes::Import>::new()} />
+                    <Route path=path!("audit") view={Lazy::<routes::Audit>::new()} />
+                    <Route path=path!("tokens") view={Lazy::<routes::Tokens>::new()} />
+                    <Route path=path!("admins") view={Lazy::<routes::Admins>::new()} />
+                    <Route path=path!("people/new") view={Lazy::<routes::NewPerson>::new()} />
                     <Route path=path!("people/:id") view=pages::person::Person />
                 </ParentRoute>
             </Routes>
