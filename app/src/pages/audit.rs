@@ -133,16 +133,17 @@ pub fn table(rows: Vec<AuditRow>) -> impl IntoView {
                 {rows.into_iter().map(|r| {
                     let changes = r.changes();
                     view! {
-                    <tr>
-                        <td><time datetime=r.at.clone()>{r.at.replace('T', " ").trim_end_matches('Z').to_owned()}</time></td>
-                        <td>{r.actor}</td>
-                        <td>{r.action.as_str()}</td>
-                        <td>{r.target.unwrap_or_default()}</td>
-                        <td>{r.outcome.as_str()}</td>
-                        <td>{changes_view(changes)}</td>
-                        <td>{r.source_ip.unwrap_or_default()}</td>
-                    </tr>
-                }}).collect_view()}
+                        <tr>
+                            <td><time datetime=r.at.clone()>{r.at.replace('T', " ").trim_end_matches('Z').to_owned()}</time></td>
+                            <td>{r.actor}</td>
+                            <td>{r.action.as_str()}</td>
+                            <td>{r.target.unwrap_or_default()}</td>
+                            <td>{r.outcome.as_str()}</td>
+                            <td>{changes_view(changes)}</td>
+                            <td>{r.source_ip.unwrap_or_default()}</td>
+                        </tr>
+                    }
+                }).collect_view()}
             </tbody>
         </table>
     }

@@ -1,6 +1,7 @@
 //! Adding a person: the profile, access (guest or user, access groups, validity), a first
-//! card and a PIN (typed, or chosen by the server and shown once). Every field is checked with the directory's own rules before the request;
-//! the server's answer names the field the same way.
+//! card and a PIN (typed, or chosen by the server and shown once). Every field is checked
+//! with the directory's own rules before the request; the server's answer names the field
+//! the same way.
 
 use crate::api::{self, Failure, Method};
 use crate::components::field::TextField;

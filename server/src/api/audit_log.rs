@@ -16,9 +16,6 @@ use proto::api::MAX_OFFSET;
 use proto::api::audit::{Action, AuditPage, AuditQuery, AuditRow, MAX_AUDIT_LIMIT as MAX_LIMIT, Outcome};
 use std::sync::Arc;
 
-/// Rows per page an export reads and sends.
-const EXPORT_PAGE: i64 = 1000;
-
 #[utoipa::path(get, path = "/v1/audit", tag = "audit", security(("session" = []), ("bearer" = [])), params(AuditQuery), responses((status = 200, body = AuditPage), (status = 400, description = "bad request", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -69,8 +66,8 @@ async fn export_page(
     filter: &audit::Filter,
     before: Option<i64>,
 ) -> ApiResult<(String, Option<i64>)> {
-    let rows = audit::page(&state.db, filter, before, EXPORT_PAGE, 0).await?;
-    let next = rows.last().map(|r| r.0).filter(|_| rows.len() as i64 == EXPORT_PAGE);
+    let rows = audit::page(&state.db, filter, before, csv_stream::PAGE_ROWS, 0).await?;
+    let next = rows.last().map(|r| r.0).filter(|_| rows.len() as i64 == csv_stream::PAGE_ROWS);
     let mut out = String::new();
     for (id, at, site_id, actor, source_ip, action, target, outcome, before, after) in rows {
         let (id, at, site) = (id.to_string(), rfc3339(at), site_id.map(|s| s.to_string()).unwrap_or_default());

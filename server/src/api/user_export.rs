@@ -23,9 +23,6 @@ use std::sync::Arc;
 /// The export's columns after the import's (but the PIN).
 const EXTRA_COLUMNS: &[&str] = &["id", "status", "rank", "updated_at"];
 
-/// People per page read and sent.
-const PAGE: i64 = 1000;
-
 /// What one page needs to find the next.
 struct Filter {
     site_id: i64,
@@ -61,7 +58,8 @@ pub async fn export(
 async fn page(state: &AppState, filter: &Filter, after: i64) -> ApiResult<(String, Option<i64>)> {
     let mut tx = state.db.begin().await?;
     let db: &mut crate::db::Conn = &mut tx;
-    let rows = listing::rows_after(&mut *db, filter.site_id, filter.since, &filter.query, after, PAGE).await?;
+    let rows = listing::rows_after(&mut *db, filter.site_id, filter.since, &filter.query, after, csv_stream::PAGE_ROWS)
+        .await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut groups = person_read::access_groups(&mut *db, &ids).await?;
     let mut cards = card_numbers(&mut *db, &ids).await?;
@@ -102,7 +100,7 @@ async fn page(state: &AppState, filter: &Filter, after: i64) -> ApiResult<(Strin
         let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
         out += &line(&refs);
     }
-    let next = ids.last().copied().filter(|_| rows.len() as i64 == PAGE);
+    let next = ids.last().copied().filter(|_| rows.len() as i64 == csv_stream::PAGE_ROWS);
     Ok((out, next))
 }
 

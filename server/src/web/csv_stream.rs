@@ -9,6 +9,8 @@ use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_stream::wrappers::ReceiverStream;
 
+/// Rows an export reads and sends at a time.
+pub const PAGE_ROWS: i64 = 1000;
 /// Exports running at once; more answer 429.
 pub const MAX_CONCURRENT: usize = 4;
 /// A client that takes no page for this long is dropped.
