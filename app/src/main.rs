@@ -31,7 +31,7 @@ fn App() -> impl IntoView {
             }>
             <Routes fallback=pages::not_found::NotFound>
                 <Route path=path!("/sign-in") view=pages::sign_in::SignIn />
-                <Route path=path!("/setup") view=pages::setup::Setup />
+                <Route path=path!("/setup") view={Lazy::<routes::Setup>::new()} />
                 <ParentRoute path=path!("") view=Frame>
                     <Route path=path!("") view=Home />
                     <Route path=path!("me") view={Lazy::<routes::MyAccount>::new()} />

@@ -1,6 +1,6 @@
 //! The pages loaded on their first visit, each from its own wasm chunks (split out by
-//! `cargo xtask` at build time): everything but sign-in, setup, the people table and a
-//! person's page, which every administrator's session opens and the first load carries.
+//! `cargo xtask` at build time): everything but sign-in, the people table and a person's
+//! page, which every administrator's session opens and the first load carries.
 //! (Splitting those too made the first load 236 KB but an admin's usual session 615 KB
 //! instead of 380: each split pays for the code it shares.)
 
@@ -25,6 +25,7 @@ macro_rules! lazy_page {
     };
 }
 
+lazy_page!(Setup, pages::setup::Setup);
 lazy_page!(MyAccount, pages::my_account::MyAccount);
 lazy_page!(Import, pages::import::Import);
 lazy_page!(Audit, pages::audit::Audit);

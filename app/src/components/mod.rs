@@ -1,6 +1,7 @@
 //! Pieces shared by the pages.
 
 pub mod confirm;
+pub mod deferred;
 pub mod dialog_focus;
 pub mod field;
 pub mod frame;

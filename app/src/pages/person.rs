@@ -4,6 +4,7 @@
 
 use crate::api::{self, Failure, Method};
 use crate::components::confirm::{Ask, Confirm};
+use crate::components::deferred::deferred;
 use crate::components::outcome::Outcome;
 use crate::components::secret_once::SecretOnce;
 use crate::components::status_badge::StatusBadge;
@@ -165,21 +166,21 @@ pub fn Person() -> impl IntoView {
                     {(!may_manage).then(|| view! { <p class="notice">{format!("Only a SUPER may change a person of rank {}.", u.rank)}</p> })}
                     {
                         let user = u.clone();
-                        move || editing.get().then(|| view! {
-                            <ProfileForm user=user.clone() on_saved=move |saved: UserView| {
-                                outcome.set(Some(Ok(format!("Saved {}.", saved.fields.name))));
-                                person.set(Some(Ok(saved)));
-                                editing.set(false);
-                            } />
-                        })
+                        let on_saved = Callback::new(move |saved: UserView| {
+                            outcome.set(Some(Ok(format!("Saved {}.", saved.fields.name))));
+                            person.set(Some(Ok(saved)));
+                            editing.set(false);
+                        });
+                        move || editing.get().then(|| deferred(profile_form(user.clone(), on_saved)))
                     }
                     {record(&u)}
-                    <Credentials user=u.clone() may_change=may_manage shown_pin=shown_pin on_changed=move |changed: UserView| person.set(Some(Ok(changed))) />
-                    <Biometrics user=u.clone() may_change=may_manage on_changed=move |changed: UserView| person.set(Some(Ok(changed))) />
-                    <Photo user=u.clone() may_change=may_manage on_changed=move |changed: UserView| person.set(Some(Ok(changed))) />
-                    <Mobile user=u.clone() may_change=may_manage on_changed=move |changed: UserView| person.set(Some(Ok(changed))) />
-                    {(may_manage && !itself).then(|| view! { <Login id=u.id username=u.fields.username.clone() /> })}
-                    <History user_id=u.user_id.clone() />
+                    {deferred(sections(Sections {
+                        user: u.clone(),
+                        may_change: may_manage,
+                        itself,
+                        shown_pin,
+                        on_changed: Callback::new(move |changed: UserView| person.set(Some(Ok(changed)))),
+                    }))}
                 }
                     .into_any()
             }
@@ -188,6 +189,38 @@ pub fn Person() -> impl IntoView {
         <Confirm ask=ask on_confirm=run />
         <SecretOnce title="The new PIN" secret=shown_pin on_close=|_| {} />
     }
+}
+
+/// What the parts of the page below the record are drawn from.
+struct Sections {
+    user: UserView,
+    may_change: bool,
+    /// The person is the admin looking at them (who does not set their own login here).
+    itself: bool,
+    shown_pin: RwSignal<Option<String>>,
+    on_changed: Callback<UserView>,
+}
+
+// The credentials, photo, mobile, login and history parts, and the profile form, come in
+// wasm chunks of their own (`#[lazy]`): the first load of the console stays small, and a
+// person's record shows before them.
+#[lazy]
+fn sections(s: Sections) -> AnyView {
+    let Sections { user: u, may_change, itself, shown_pin, on_changed } = s;
+    view! {
+        <Credentials user=u.clone() may_change shown_pin on_changed />
+        <Biometrics user=u.clone() may_change on_changed />
+        <Photo user=u.clone() may_change on_changed />
+        <Mobile user=u.clone() may_change on_changed />
+        {(may_change && !itself).then(|| view! { <Login id=u.id username=u.fields.username.clone() /> })}
+        <History user_id=u.user_id.clone() />
+    }
+    .into_any()
+}
+
+#[lazy]
+fn profile_form(user: UserView, on_saved: Callback<UserView>) -> AnyView {
+    view! { <ProfileForm user on_saved /> }.into_any()
 }
 
 fn record(u: &UserView) -> impl IntoView {
