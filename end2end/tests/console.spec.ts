@@ -379,6 +379,18 @@ test("fingerprints and faces are scanned at a chosen device, imported and remove
   await fingerDevice.selectOption({ label: "BioStation 3 (544300001)" });
   await page.getByRole("button", { name: "Scan a fingerprint" }).click();
   await expect(page.getByText("1 fingerprint held.")).toBeVisible();
+  // A real device waits for the finger: hold the scan's request as the device would, watch
+  // the wait, and cancel it. The browser drops the request; nothing is added.
+  await page.route("**/fingerprints/scan", () => {});
+  await fingerDevice.selectOption({ label: "BioStation 3 (544300001)" });
+  await page.getByRole("button", { name: "Scan a fingerprint" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "1 s" })).toBeVisible();
+  await expect(page.getByLabel("Device for the fingerprint scan")).toBeDisabled();
+  await page.getByRole("button", { name: "Cancel scan" }).click();
+  await expect(page.getByText("Scan cancelled.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Scan a fingerprint" })).toBeEnabled();
+  await page.unroute("**/fingerprints/scan");
+  await expect(page.getByText("1 fingerprint held.")).toBeVisible();
   await page.getByLabel("Device for the face scan").selectOption({ label: "BioStation 3 (544300001)" });
   await page.getByRole("button", { name: "Scan a face" }).click();
   await expect(page.getByText("1 face held.")).toBeVisible();
