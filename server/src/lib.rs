@@ -19,6 +19,7 @@ pub mod openapi_edge;
 pub mod ranks;
 pub mod sites;
 pub mod state;
+pub mod sync;
 pub mod web;
 
 use crate::auth::secret::Secret;
@@ -104,6 +105,7 @@ pub struct Running {
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     housekeeping: tokio::task::JoinHandle<()>,
+    sync: sync::Sync,
     gateways: Vec<embedded_gateway::EmbeddedGateway>,
 }
 
@@ -113,6 +115,7 @@ impl Running {
         let _ = self.stop.send(());
         self.task.await??;
         self.housekeeping.abort();
+        self.sync.stop();
         for g in self.gateways {
             g.stop().await?;
         }
@@ -164,6 +167,8 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, listener: TcpListener)
         }
     }
     let housekeeping = housekeeping::spawn(state.clone());
+    let site_ids: Vec<i64> = sites.iter().map(|s| s.id).collect();
+    let sync = sync::Sync::start(&state.db, state.clock.clone(), &state.gateways, &site_ids).await?;
     let addr = listener.local_addr()?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -174,7 +179,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, listener: TcpListener)
             })
             .await
     });
-    Ok(Running { addr, state, bootstrap_code, stop, task, housekeeping, gateways })
+    Ok(Running { addr, state, bootstrap_code, stop, task, housekeeping, sync, gateways })
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! simulator. Every violation is a [`FieldError`] naming the field, the size and the limit.
 
 pub mod card_number;
+pub mod device_record;
 pub mod device_user;
 pub mod error;
 pub mod lifecycle;
@@ -17,6 +18,7 @@ pub mod username;
 pub mod validity;
 
 pub use card_number::CardNumber;
+pub use device_record::DeviceRecord;
 pub use device_user::DeviceRules;
 pub use error::{FieldError, Problem, Unit};
 pub use lifecycle::{Action, Status, Transition, TransitionRefused};

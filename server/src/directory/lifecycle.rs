@@ -156,12 +156,18 @@ async fn delete_many(tx: &mut crate::db::Conn, people: &[&StatusRow], now: i64) 
         q.push_bind(now).push(" WHERE state <> 'REVOKED' AND user_row");
         push_in_list(&mut q, ids());
         q.build().execute(&mut *tx).await?;
-        // No device holds these people and no work is in flight: nothing to wait for.
+        // Not meant to be on any device, no work queued and no device still holding them
+        // (a removal not yet confirmed): nothing to wait for. Otherwise the sync worker
+        // frees the cards once every device confirmed.
         let off_devices: Vec<i64> = chunk.iter().filter(|p| !p.status().on_devices()).map(|p| p.id).collect();
         if !off_devices.is_empty() {
             let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("DELETE FROM cards WHERE user_row");
             push_in_list(&mut q, off_devices);
-            q.push(" AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.user_row = cards.user_row)");
+            q.push(
+                " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.user_row = cards.user_row)
+                  AND NOT EXISTS (SELECT 1 FROM device_users du WHERE du.user_row = cards.user_row
+                                  AND (du.pending OR du.held_version IS NOT NULL))",
+            );
             q.build().execute(&mut *tx).await?;
         }
     }

@@ -20,5 +20,6 @@ mod openapi;
 mod secrets;
 mod sessions;
 mod shutdown;
+mod sync;
 mod throttling;
 mod users;

@@ -1,0 +1,130 @@
+//! From "this person changed" (the outbox) to "device D must (not) hold version V of this
+//! person" (`device_users`), decided from the person's record as it is now: so one outbox
+//! row per change is enough, their order does not matter, and running a batch twice gives
+//! the same rows. A deleted person whose devices all confirmed the removal is purged here
+//! (their cards become reusable).
+
+use crate::db::{Db, IN_LIST_CHUNK, push_in_list};
+use sqlx::QueryBuilder;
+
+/// Outbox rows turned into device work per transaction.
+const BATCH: i64 = 2000;
+
+/// Which devices of a site must hold a person (BioStar 2's automatic user synchronization).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every device of the site (the default: a small site works without set-up).
+    All,
+}
+
+impl Mode {
+    /// The SQL condition, over a person `u` and a device `d` of their site, under which the
+    /// device must hold the person.
+    fn wanted(self) -> &'static str {
+        match self {
+            Mode::All => "(u.status = 'ACTIVE' AND u.deleted_at IS NULL)",
+        }
+    }
+}
+
+pub async fn mode(_db: &Db, _site_id: i64) -> sqlx::Result<Mode> {
+    Ok(Mode::All)
+}
+
+/// Turns up to one batch of a site's outbox into device work; answers how many outbox rows
+/// it took (0: the outbox is empty).
+pub async fn run(db: &Db, site_id: i64) -> sqlx::Result<usize> {
+    let taken: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, user_row FROM outbox WHERE site_id = $1 ORDER BY id LIMIT $2")
+            .bind(site_id)
+            .bind(BATCH)
+            .fetch_all(db)
+            .await?;
+    if taken.is_empty() {
+        return Ok(0);
+    }
+    let mut people: Vec<i64> = taken.iter().map(|(_, row)| *row).collect();
+    people.sort_unstable();
+    people.dedup();
+    let mode = mode(db, site_id).await?;
+    let mut tx = crate::db::write(db).await?;
+    for chunk in people.chunks(IN_LIST_CHUNK) {
+        decide(&mut tx, mode, chunk).await?;
+        purge_confirmed(&mut tx, chunk).await?;
+    }
+    for chunk in taken.chunks(IN_LIST_CHUNK) {
+        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("DELETE FROM outbox WHERE id");
+        push_in_list(&mut q, chunk.iter().map(|(id, _)| *id));
+        q.build().execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(taken.len())
+}
+
+/// Sets what every device must hold of these people now. A device that must hold someone
+/// gets a row (pending unless it acknowledged this version); a device that must not keeps
+/// its row only to track the removal (pending while it still holds them).
+async fn decide(tx: &mut crate::db::Conn, mode: Mode, people: &[i64]) -> sqlx::Result<()> {
+    let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
+        "INSERT INTO device_users (device_row, user_row, want, want_version, pending)
+         SELECT d.id, u.id, TRUE, u.version, TRUE FROM users u JOIN devices d ON d.site_id = u.site_id
+         WHERE u.id",
+    );
+    push_in_list(&mut q, people.iter().copied());
+    q.push(" AND ").push(mode.wanted());
+    q.push(
+        " ON CONFLICT (device_row, user_row) DO UPDATE SET want = TRUE, want_version = excluded.want_version,
+             pending = (device_users.held_version IS NULL OR device_users.held_version < excluded.want_version),
+             error = NULL, full = FALSE",
+    );
+    q.build().execute(&mut *tx).await?;
+
+    let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
+        "UPDATE device_users SET want = FALSE, want_version = u.version, pending = (device_users.held_version IS NOT NULL),
+             error = NULL, full = FALSE
+         FROM users u, devices d
+         WHERE u.id = device_users.user_row AND d.id = device_users.device_row AND u.id",
+    );
+    push_in_list(&mut q, people.iter().copied());
+    q.push(" AND NOT ").push(mode.wanted());
+    q.build().execute(&mut *tx).await?;
+    Ok(())
+}
+
+/// Deleted people whom no device holds any longer (and for whom no work waits) lose their
+/// cards and device rows: only now may their cards be given to someone else.
+pub async fn purge_confirmed(tx: &mut crate::db::Conn, people: &[i64]) -> sqlx::Result<()> {
+    let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("SELECT u.id FROM users u WHERE u.id");
+    push_in_list(&mut q, people.iter().copied());
+    q.push(
+        " AND u.deleted_at IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM device_users du WHERE du.user_row = u.id AND (du.pending OR du.held_version IS NOT NULL))",
+    );
+    let gone: Vec<i64> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+    if gone.is_empty() {
+        return Ok(());
+    }
+    for table in ["cards", "device_users"] {
+        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(format!("DELETE FROM {table} WHERE user_row"));
+        push_in_list(&mut q, gone.iter().copied());
+        q.build().execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// A device seen for the first time (or brought back into the site): it must hold everyone
+/// the site's mode gives it.
+pub async fn fill_device(db: &Db, site_id: i64, device_row: i64) -> sqlx::Result<u64> {
+    let mode = mode(db, site_id).await?;
+    let mut tx = crate::db::write(db).await?;
+    let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
+        "INSERT INTO device_users (device_row, user_row, want, want_version, pending)
+         SELECT d.id, u.id, TRUE, u.version, TRUE FROM users u JOIN devices d ON d.site_id = u.site_id
+         WHERE d.id = ",
+    );
+    q.push_bind(device_row).push(" AND u.site_id = ").push_bind(site_id).push(" AND ").push(mode.wanted());
+    q.push(" ON CONFLICT (device_row, user_row) DO NOTHING");
+    let added = q.build().execute(&mut *tx).await?.rows_affected();
+    tx.commit().await?;
+    Ok(added)
+}

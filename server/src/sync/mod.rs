@@ -1,0 +1,314 @@
+//! Device sync (SPEC.md, "Syncing to devices"): the directory's decisions made true at the
+//! doors. Per site, three kinds of task run:
+//!
+//! - the **device watcher** keeps `devices` as the gateway reports them (the list, each
+//!   one's capabilities, connection changes from `SubscribeStatus`), gives a new device
+//!   everyone it must hold, and tells a device's sender when it comes back;
+//! - the **fan-out** turns the outbox ("this person changed") into per-device work
+//!   ([`fan_out`]), woken every 200 ms;
+//! - one **sender per device** drains that device's work ([`sender`]); a device that cannot
+//!   be reached waits with capped, jittered backoff of its own, so it never slows the
+//!   others, and is caught up at once when the gateway reports it back.
+
+mod backoff;
+pub mod device_list;
+pub mod fan_out;
+pub mod records;
+pub mod sender;
+
+use crate::clock::Clock;
+use crate::db::Db;
+use backoff::Backoff;
+use device_list::{Capacity, Known};
+use proto::gsdk::connect::SubscribeStatusRequest;
+use proto::gsdk::connect::connect_client::ConnectClient;
+use sender::Round;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+use tonic::transport::Channel;
+
+/// How often the fan-out looks at the outbox when nothing woke it.
+const FAN_OUT_EVERY: Duration = Duration::from_millis(200);
+/// How often an idle sender looks for work nobody told it about (another process's).
+const IDLE_EVERY: Duration = Duration::from_secs(1);
+/// How often the device list is read again, besides every reconnection of the stream.
+const DEVICE_LIST_EVERY: Duration = Duration::from_secs(30);
+
+/// The sync of every site; stopped with the server.
+pub struct Sync {
+    sites: Vec<Arc<SiteSync>>,
+}
+
+impl Sync {
+    /// Starts each site's tasks. One process owns a SQLite database, so claims left by an
+    /// earlier run of it are void.
+    pub async fn start(
+        db: &Db,
+        clock: Arc<dyn Clock>,
+        gateways: &crate::gateways::Gateways,
+        site_ids: &[i64],
+    ) -> anyhow::Result<Self> {
+        sqlx::query("UPDATE device_users SET lease_until = NULL WHERE lease_until IS NOT NULL").execute(db).await?;
+        let mut sites = Vec::new();
+        for &site_id in site_ids {
+            let Ok(channel) = gateways.channel(site_id) else { continue };
+            let site = Arc::new(SiteSync {
+                site_id,
+                db: db.clone(),
+                clock: clock.clone(),
+                channel,
+                senders: Mutex::default(),
+                tasks: Mutex::default(),
+            });
+            site.spawn(watch_devices(site.clone()));
+            site.spawn(fan_out_loop(site.clone()));
+            sites.push(site);
+        }
+        Ok(Self { sites })
+    }
+
+    pub fn stop(&self) {
+        for site in &self.sites {
+            for task in lock(&site.tasks).drain(..) {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for Sync {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+struct SiteSync {
+    site_id: i64,
+    db: Db,
+    clock: Arc<dyn Clock>,
+    channel: Channel,
+    /// By device row.
+    senders: Mutex<HashMap<i64, Arc<DeviceSender>>>,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+/// What the site's tasks tell one device's sender.
+struct DeviceSender {
+    row: i64,
+    device_id: u32,
+    connected: AtomicBool,
+    capacity: Mutex<Option<Capacity>>,
+    /// New work was decided for the device.
+    work: Notify,
+    /// The gateway reported the device back: a backoff wait ends at once.
+    back: Notify,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl SiteSync {
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        lock(&self.tasks).push(tokio::spawn(task));
+    }
+
+    fn senders(&self) -> Vec<Arc<DeviceSender>> {
+        lock(&self.senders).values().cloned().collect()
+    }
+
+    /// Records what the device list said of a device, starting its sender if it is new.
+    fn known(self: &Arc<Self>, k: &Known) {
+        let sender = lock(&self.senders).get(&k.row).cloned();
+        let sender = match sender {
+            Some(s) => s,
+            None => {
+                let s = Arc::new(DeviceSender {
+                    row: k.row,
+                    device_id: k.device_id,
+                    connected: AtomicBool::new(k.connected),
+                    capacity: Mutex::new(k.capacity),
+                    work: Notify::new(),
+                    back: Notify::new(),
+                });
+                lock(&self.senders).insert(k.row, s.clone());
+                self.spawn(send_loop(self.clone(), s.clone()));
+                s
+            }
+        };
+        if k.capacity.is_some() {
+            *lock(&sender.capacity) = k.capacity;
+        }
+        sender.set_connected(k.connected);
+    }
+}
+
+impl DeviceSender {
+    fn set_connected(&self, connected: bool) {
+        let was = self.connected.swap(connected, Ordering::SeqCst);
+        if connected && !was {
+            self.back.notify_one();
+        }
+    }
+}
+
+/// Keeps the site's devices and their connection state; reconnects with backoff.
+async fn watch_devices(site: Arc<SiteSync>) {
+    let mut backoff = Backoff::default();
+    loop {
+        match watch_once(&site).await {
+            Ok(()) => backoff.reset(),
+            Err(e) => tracing::warn!(site = site.site_id, error = %e, "device gateway: watching devices failed"),
+        }
+        tokio::time::sleep(backoff.next()).await;
+    }
+}
+
+/// Reads the device list, then follows connection changes until the stream ends (the
+/// list is read again every so often: a change missed while the stream lagged is found).
+async fn watch_once(site: &Arc<SiteSync>) -> anyhow::Result<()> {
+    let mut stream = ConnectClient::new(site.channel.clone())
+        .subscribe_status(SubscribeStatusRequest { queue_size: 64 })
+        .await?
+        .into_inner();
+    let mut list = tokio::time::interval(DEVICE_LIST_EVERY);
+    loop {
+        tokio::select! {
+            _ = list.tick() => refresh_devices(site).await?,
+            change = stream.message() => {
+                let Some(change) = change? else { return Ok(()) };
+                let connected = device_list::is_connected(change.status);
+                let now = site.clock.now();
+                match device_list::set_connected(&site.db, site.site_id, change.device_id, connected, now).await? {
+                    Some(row) => {
+                        let sender = lock(&site.senders).get(&row).cloned();
+                        if let Some(s) = sender {
+                            s.set_connected(connected);
+                        }
+                        // Capabilities may have changed with the device (firmware, model).
+                        if connected {
+                            refresh_devices(site).await?;
+                        }
+                    }
+                    None => refresh_devices(site).await?,
+                }
+            }
+        }
+    }
+}
+
+async fn refresh_devices(site: &Arc<SiteSync>) -> anyhow::Result<()> {
+    let known = device_list::refresh(&site.db, &site.channel, site.site_id, site.clock.now()).await?;
+    for k in &known {
+        if k.new {
+            let added = fan_out::fill_device(&site.db, site.site_id, k.row).await?;
+            tracing::info!(site = site.site_id, device = k.device_id, people = added, "new device: filling it");
+        }
+        site.known(k);
+        if k.new
+            && let Some(s) = lock(&site.senders).get(&k.row)
+        {
+            s.work.notify_one();
+        }
+    }
+    Ok(())
+}
+
+/// Turns the outbox into device work and wakes the senders.
+async fn fan_out_loop(site: Arc<SiteSync>) {
+    loop {
+        match fan_out::run(&site.db, site.site_id).await {
+            Ok(0) => tokio::time::sleep(FAN_OUT_EVERY).await,
+            Ok(_) => {
+                for s in site.senders() {
+                    s.work.notify_one();
+                }
+            }
+            Err(e) => {
+                tracing::warn!(site = site.site_id, error = %e, "sync: deciding device work failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+/// One device's sender: rounds while there is work, a wait when there is none, backoff of
+/// its own when the device cannot be reached.
+async fn send_loop(site: Arc<SiteSync>, device: Arc<DeviceSender>) {
+    let mut backoff = Backoff::default();
+    let mut failing = false;
+    loop {
+        let capacity = *lock(&device.capacity);
+        let (Some(capacity), true) = (capacity, device.connected.load(Ordering::SeqCst)) else {
+            wait_for(&device, IDLE_EVERY * 5, true).await;
+            continue;
+        };
+        let target = sender::Target {
+            db: &site.db,
+            channel: &site.channel,
+            device_row: device.row,
+            device_id: device.device_id,
+            capacity,
+        };
+        match sender::round(&target, site.clock.now()).await {
+            Ok(round @ (Round::Idle | Round::Sent)) => {
+                backoff.reset();
+                if failing {
+                    failing = false;
+                    note_failure(&site.db, device.row, None, site.clock.now()).await;
+                }
+                if round == Round::Idle {
+                    wait_for(&device, IDLE_EVERY, true).await;
+                }
+            }
+            Ok(Round::Unreachable(reason)) => {
+                tracing::info!(device = device.device_id, reason, "sync: device unreachable; retrying later");
+                failing = true;
+                note_failure(&site.db, device.row, Some(&reason), site.clock.now()).await;
+                wait_for(&device, backoff.next(), false).await;
+            }
+            Err(e) => {
+                tracing::warn!(device = device.device_id, error = %e, "sync: a round failed");
+                wait_for(&device, backoff.next(), false).await;
+            }
+        }
+    }
+}
+
+/// Waits `at_most`, less if the device comes back (or, with `on_work`, if work arrives).
+async fn wait_for(device: &DeviceSender, at_most: Duration, on_work: bool) {
+    let work = async { if on_work { device.work.notified().await } else { std::future::pending().await } };
+    tokio::select! {
+        _ = tokio::time::sleep(at_most) => {}
+        _ = device.back.notified() => {}
+        _ = work => {}
+    }
+}
+
+/// Records on the device that sends fail (since when, and the latest reason), or that they
+/// work again.
+async fn note_failure(db: &Db, device_row: i64, reason: Option<&str>, now: i64) {
+    let done = match reason {
+        Some(reason) => {
+            sqlx::query("UPDATE devices SET failing_since = COALESCE(failing_since, $1), last_error = $2 WHERE id = $3")
+                .bind(now)
+                .bind(reason)
+                .bind(device_row)
+                .execute(db)
+                .await
+        }
+        None => {
+            sqlx::query("UPDATE devices SET failing_since = NULL, last_error = NULL WHERE id = $1")
+                .bind(device_row)
+                .execute(db)
+                .await
+        }
+    };
+    if let Err(e) = done {
+        tracing::warn!(device_row, error = %e, "sync: recording a device's state failed");
+    }
+}
