@@ -10,6 +10,7 @@ use proto::multi_error::multi_error_status;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{broadcast, watch};
 use tonic::{Code, Status};
@@ -19,6 +20,8 @@ pub struct Simulator {
     status_changes: broadcast::Sender<StatusChange>,
     /// Set when the server stops, so open SubscribeStatus streams end and shutdown completes.
     closing: watch::Sender<bool>,
+    /// Percent of answers lost after the call took effect (see `SetDropRate`).
+    drop_percent: AtomicU32,
     pub pin_hasher: PinHasher,
 }
 
@@ -35,7 +38,13 @@ impl Simulator {
         }
         let (status_changes, _) = broadcast::channel(1024);
         let (closing, _) = watch::channel(false);
-        Ok(Arc::new(Self { devices, status_changes, closing, pin_hasher: PinHasher::open(data_dir)? }))
+        Ok(Arc::new(Self {
+            devices,
+            status_changes,
+            closing,
+            drop_percent: AtomicU32::new(0),
+            pin_hasher: PinHasher::open(data_dir)?,
+        }))
     }
 
     pub fn devices(&self) -> impl Iterator<Item = &Arc<Device>> {
@@ -68,6 +77,19 @@ impl Simulator {
         Ok(())
     }
 
+    pub fn set_drop_rate(&self, percent: u32) {
+        self.drop_percent.store(percent.min(100), Ordering::SeqCst);
+    }
+
+    /// A call's answer, unless the drop rate loses it: the call took effect all the same.
+    fn answer<R>(&self, result: Result<R, Status>) -> Result<R, Status> {
+        let percent = self.drop_percent.load(Ordering::SeqCst);
+        if percent > 0 && rand::random_range(0..100) < percent {
+            return Err(Status::unavailable("the gateway's answer was lost on the way back (simulated)"));
+        }
+        result
+    }
+
     pub fn subscribe(&self) -> (broadcast::Receiver<StatusChange>, watch::Receiver<bool>) {
         (self.status_changes.subscribe(), self.closing.subscribe())
     }
@@ -90,6 +112,15 @@ impl Simulator {
 
     /// Runs `op` on one device, off the async runtime (store writes fsync).
     pub async fn on_device<R: Send + 'static>(
+        &self,
+        id: u32,
+        op: impl FnOnce(&Device) -> Result<R, Status> + Send + 'static,
+    ) -> Result<R, Status> {
+        let result = self.run_on_device(id, op).await;
+        self.answer(result)
+    }
+
+    async fn run_on_device<R: Send + 'static>(
         &self,
         id: u32,
         op: impl FnOnce(&Device) -> Result<R, Status> + Send + 'static,
@@ -120,7 +151,7 @@ impl Simulator {
             .iter()
             .map(|&id| {
                 let (sim, op) = (self.clone(), op.clone());
-                (id, tokio::spawn(async move { sim.on_device(id, move |d| op(d)).await }))
+                (id, tokio::spawn(async move { sim.run_on_device(id, move |d| op(d)).await }))
             })
             .collect();
         let mut errors = Vec::new();
@@ -135,7 +166,7 @@ impl Simulator {
             }
         }
         if errors.is_empty() {
-            return Ok(());
+            return self.answer(Ok(()));
         }
         let code = most_telling(&errors);
         let summary: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.device_id, e.msg)).collect();

@@ -32,7 +32,8 @@ CREATE TABLE device_users (
     user_row      INTEGER NOT NULL REFERENCES users(id),
     want          BOOLEAN NOT NULL,                 -- the device must hold the person
     want_version  BIGINT NOT NULL,                  -- the person's version when decided
-    held_version  BIGINT,                           -- acknowledged by the device; NULL = not held
+    held_version  BIGINT,                           -- acknowledged by the device; NULL = not held,
+                                                    -- 0 = maybe held (an enroll's answer was lost)
     acked_at      BIGINT,
     pending       BOOLEAN NOT NULL,
     lease_until   BIGINT,                           -- claimed by a sender until then

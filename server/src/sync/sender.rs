@@ -191,6 +191,11 @@ async fn send_all(t: &Target<'_>, work: Vec<Work>, now: i64) -> anyhow::Result<R
         match send(t, &batch).await {
             Verdict::Done => acknowledge(t.db, t.device_row, &batch, now).await?,
             Verdict::Unreachable(reason) => {
+                // The call may have taken effect with only its answer lost: whoever it was
+                // to enroll may now be on the device.
+                let sent: Vec<Claimed> =
+                    batch.iter().filter(|w| matches!(w, Work::Hold { .. })).map(|w| *w.claimed()).collect();
+                maybe_held(t.db, t.device_row, &sent).await?;
                 let rest: Vec<Claimed> = batch.iter().chain(stack.iter().flatten()).map(|w| *w.claimed()).collect();
                 release(t.db, t.device_row, &rest).await?;
                 return Ok(Err(reason));
@@ -351,6 +356,19 @@ async fn release(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Result<
     for chunk in claimed.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<crate::db::Backend> =
             QueryBuilder::new("UPDATE device_users SET lease_until = NULL WHERE device_row = ");
+        q.push_bind(device_row).push(" AND user_row");
+        push_in_list(&mut q, chunk.iter().map(|c| c.user_row));
+        q.build().execute(db).await?;
+    }
+    Ok(())
+}
+
+/// People an unanswered enroll may have reached: held in some version (0), so a later
+/// removal is sent to be sure (removing someone absent is done at once).
+async fn maybe_held(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Result<()> {
+    for chunk in claimed.chunks(IN_LIST_CHUNK) {
+        let mut q: QueryBuilder<crate::db::Backend> =
+            QueryBuilder::new("UPDATE device_users SET held_version = COALESCE(held_version, 0) WHERE device_row = ");
         q.push_bind(device_row).push(" AND user_row");
         push_in_list(&mut q, chunk.iter().map(|c| c.user_row));
         q.build().execute(db).await?;

@@ -5,11 +5,11 @@ use crate::harness::*;
 use crate::users::created;
 use proto::gsdk::user::user_client::UserClient;
 use proto::gsdk::user::{GetListRequest, GetRequest};
-use proto::sim_control::SetOnlineRequest;
 use proto::sim_control::control_client::ControlClient;
+use proto::sim_control::{SetDropRateRequest, SetLatencyRequest, SetOnlineRequest};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// The embedded simulator's devices (SimConfig::default_devices).
@@ -156,4 +156,137 @@ async fn a_device_offline_during_200_changes_catches_up_within_10_s_of_coming_ba
         .unwrap()
         .into_inner();
     assert_eq!(renamed.users[0].name, "Renamed 2099", "the device holds the newest record");
+}
+
+impl TestServer {
+    pub async fn set_drop_rate(&self, percent: u32) {
+        ControlClient::new(self.gateway()).set_drop_rate(SetDropRateRequest { percent }).await.unwrap();
+    }
+
+    /// Each device's people as (user ID, name), read from the device.
+    async fn device_records(&self, device_id: u32) -> BTreeMap<String, String> {
+        let ids: Vec<String> = self.held_by(device_id).await.into_iter().collect();
+        if ids.is_empty() {
+            return BTreeMap::new();
+        }
+        // The worker may remove someone between the two calls: then the list is read again.
+        match UserClient::new(self.gateway())
+            .max_decoding_message_size(64 << 20)
+            .get(GetRequest { device_id, user_i_ds: ids })
+            .await
+        {
+            Ok(r) => r.into_inner().users.into_iter().map(|u| (u.hdr.unwrap_or_default().id, u.name)).collect(),
+            Err(e) if e.code() == tonic::Code::NotFound => Box::pin(self.device_records(device_id)).await,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Waits (at most `limit`) until every device holds exactly the directory's ACTIVE
+    /// people, with their current names.
+    pub async fn until_devices_equal_directory(&self, devices: &[u32], limit: Duration) {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let want: BTreeMap<String, String> = sqlx::query_as(
+                "SELECT user_id, name FROM users WHERE status = 'ACTIVE' AND deleted_at IS NULL AND is_service = FALSE",
+            )
+            .fetch_all(self.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+            let mut differ = Vec::new();
+            for &d in devices {
+                let held = self.device_records(d).await;
+                if held != want {
+                    let missing = want.keys().filter(|k| !held.contains_key(*k)).count();
+                    let extra = held.keys().filter(|k| !want.contains_key(*k)).count();
+                    let stale = held.iter().filter(|(k, v)| want.get(*k).is_some_and(|w| w != *v)).count();
+                    differ.push(format!("{d}: {missing} missing, {extra} extra, {stale} stale"));
+                }
+            }
+            if differ.is_empty() {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "after {limit:?} the devices differ: {differ:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_thousand_random_changes_with_30_percent_of_answers_lost_end_with_devices_equal_to_the_directory() {
+    use rand::{Rng, SeedableRng};
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    s.set_drop_rate(30).await;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(20261201);
+    let mut people: Vec<i64> = Vec::new();
+    let mut next_id = 3000;
+    for _ in 0..1000 {
+        let op = if people.len() < 20 { 0 } else { rng.random_range(0..6) };
+        let Some(&id) = people.get(rng.random_range(0..people.len().max(1))) else {
+            next_id += 1;
+            let p = created(&s, &t, json!({"user_id": next_id.to_string(), "name": format!("P{next_id}"), "cards": [{"number": next_id.to_string()}]})).await;
+            people.push(p["id"].as_i64().unwrap());
+            continue;
+        };
+        let (method, path, body) = match op {
+            0 => {
+                next_id += 1;
+                let p = created(&s, &t, json!({"user_id": next_id.to_string(), "name": format!("P{next_id}"), "cards": [{"number": next_id.to_string()}]})).await;
+                people.push(p["id"].as_i64().unwrap());
+                continue;
+            }
+            1 => (Method::POST, format!("/v1/users/{id}/suspend"), json!({})),
+            2 => (Method::POST, format!("/v1/users/{id}/reactivate"), json!({})),
+            3 => {
+                (Method::PATCH, format!("/v1/users/{id}"), json!({"name": format!("Renamed {}", rng.random::<u16>())}))
+            }
+            4 => (Method::DELETE, format!("/v1/users/{id}"), json!({})),
+            _ => (
+                Method::PUT,
+                format!("/v1/users/{id}/cards"),
+                json!({"cards": [{"number": format!("9{}", rng.random::<u32>())}]}),
+            ),
+        };
+        let r = s.request(method, &path).bearer_auth(&t).json(&body).send().await.unwrap();
+        // Refusals by the lifecycle rules (suspending a suspended person, a deleted
+        // person) are part of the mix.
+        assert!(
+            r.status().is_success() || [StatusCode::CONFLICT, StatusCode::NOT_FOUND].contains(&r.status()),
+            "{path}: {}",
+            r.status()
+        );
+    }
+    s.set_drop_rate(0).await;
+    s.until_devices_equal_directory(&DEVICES, Duration::from_secs(30)).await;
+}
+
+#[tokio::test]
+async fn an_edit_made_while_a_send_is_in_flight_reaches_the_devices() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    ControlClient::new(s.gateway()).set_latency(SetLatencyRequest { device_id: 0, millis: 1500 }).await.unwrap();
+    let p = created(&s, &t, json!({"user_id": "4001", "name": "First name", "cards": [{"number": "4001"}]})).await;
+    let id = p["id"].as_i64().unwrap();
+    // The first send is on its way (fanned out within 200 ms, then 1.5 s at the devices).
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let r = s
+        .request(Method::PATCH, &format!("/v1/users/{id}"))
+        .bearer_auth(&t)
+        .json(&json!({"name": "Second name"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    ControlClient::new(s.gateway()).set_latency(SetLatencyRequest { device_id: 0, millis: 0 }).await.unwrap();
+    s.until_devices_equal_directory(&DEVICES, Duration::from_secs(10)).await;
+    let (held, version): (Option<i64>, i64) = sqlx::query_as(
+        "SELECT MIN(du.held_version), u.version FROM device_users du JOIN users u ON u.id = du.user_row WHERE u.id = $1",
+    )
+    .bind(id)
+    .fetch_one(s.db())
+    .await
+    .unwrap();
+    assert_eq!(held, Some(version), "every device acknowledged the newest version");
 }
