@@ -147,6 +147,24 @@ impl SiteSync {
     }
 }
 
+impl SiteSync {
+    async fn gateway_lost(&self) {
+        for s in self.senders() {
+            s.set_connected(false);
+        }
+        let now = self.clock.now();
+        let marked =
+            sqlx::query("UPDATE devices SET connected = FALSE, connected_since = $1 WHERE site_id = $2 AND connected")
+                .bind(now)
+                .bind(self.site_id)
+                .execute(&self.db)
+                .await;
+        if let Err(e) = marked {
+            tracing::warn!(site = self.site_id, error = %e, "sync: recording the gateway's loss failed");
+        }
+    }
+}
+
 impl DeviceSender {
     fn set_connected(&self, connected: bool) {
         let was = self.connected.swap(connected, Ordering::SeqCst);
@@ -164,6 +182,9 @@ async fn watch_devices(site: Arc<SiteSync>) {
             Ok(()) => backoff.reset(),
             Err(e) => tracing::warn!(site = site.site_id, error = %e, "device gateway: watching devices failed"),
         }
+        // Until the gateway answers again no device can be reached through it; when it
+        // does, each device reported connected is caught up at once.
+        site.gateway_lost().await;
         tokio::time::sleep(backoff.next()).await;
     }
 }

@@ -21,5 +21,6 @@ mod secrets;
 mod sessions;
 mod shutdown;
 mod sync;
+mod sync_faults;
 mod throttling;
 mod users;

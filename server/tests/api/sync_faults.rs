@@ -1,0 +1,222 @@
+//! The sync worker when things die: the gateway in the middle of a sync, the server (-9)
+//! after a commit. The gateway runs apart from the server here (a simulator on its own
+//! port, its data in its own folder), so it can be killed and started again.
+
+use crate::harness::*;
+use crate::sync::DEVICES;
+use gateway_sim::{SimConfig, Simulator};
+use proto::sim_control::SetLatencyRequest;
+use proto::sim_control::control_client::ControlClient;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// A simulator serving on a port of its own until killed.
+struct Gateway {
+    port: u16,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Gateway {
+    /// Serves the simulator whose devices live in `dir` (on `port`, or a free one).
+    async fn start(dir: &Path, port: u16) -> Self {
+        let sim = Simulator::open(&SimConfig::default_devices(), dir).unwrap();
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(gateway_sim::serve(sim, listener, None, std::future::pending()));
+        Self { port, task }
+    }
+
+    /// Gone at once, connections and all (its devices keep what they stored).
+    async fn kill(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+/// A configuration file with one site whose gateway is at `url`.
+fn site_config(dir: &Path, url: &str) -> PathBuf {
+    let path = dir.join("lintel.toml");
+    std::fs::write(&path, format!("[[site]]\nname = \"Campus\"\ngateway = \"{url}\"\n")).unwrap();
+    path
+}
+
+async fn create_people(s: &TestServer, t: &str, first: u32, count: u32) {
+    for start in (first..first + count).step_by(1000) {
+        let end = (start + 1000).min(first + count);
+        let users: Vec<_> = (start..end)
+            .map(|i| json!({"user_id": i.to_string(), "name": format!("P{i}"), "cards": [{"number": i.to_string()}]}))
+            .collect();
+        let r = s
+            .request(Method::POST, "/v1/users/batch")
+            .bearer_auth(t)
+            .json(&json!({"users": users}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn the_gateway_killed_and_restarted_while_5000_people_sync_to_3_devices_ends_with_every_device_equal() {
+    let gateway_dir = tempfile::tempdir().unwrap();
+    let gateway = Gateway::start(gateway_dir.path(), 0).await;
+    let config_dir = tempfile::tempdir().unwrap();
+    let config = site_config(config_dir.path(), &gateway.url());
+    let s = TestServer::start_with(Options {
+        vars: vec![("LINTEL_CONFIG", config.display().to_string())],
+        ..Default::default()
+    })
+    .await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    create_people(&s, &t, 10_000, 5000).await;
+
+    // Killed while the devices hold some of them but not all.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while s.held_by(DEVICES[0]).await.len() < 500 {
+        assert!(tokio::time::Instant::now() < deadline, "the sync did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let port = gateway.port;
+    gateway.kill().await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _gateway = Gateway::start(gateway_dir.path(), port).await;
+    s.until_devices_equal_directory(&DEVICES, Duration::from_secs(60)).await;
+}
+
+/// The `lintel` binary on `data`, its gateway at `config`; answers the child and its address.
+async fn spawn_server(data: &Path, config: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lintel"))
+        .env("LINTEL_DATA_DIR", data)
+        .env("LINTEL_CONFIG", config)
+        .env("LINTEL_LISTEN", "127.0.0.1:0")
+        .env("LINTEL_BOOTSTRAP_ADMIN", format!("{ADMIN}:{ADMIN_PASSWORD}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next_line().await.unwrap().expect("the server printed where it listens");
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.trim_end_matches(')').to_owned();
+        }
+    };
+    (child, format!("http://{address}"))
+}
+
+async fn kill_9(child: &mut Child) {
+    let pid = child.id().unwrap().to_string();
+    assert!(Command::new("kill").args(["-KILL", &pid]).status().await.unwrap().success());
+    child.wait().await.unwrap();
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_server_killed_after_a_commit_still_delivers_when_it_starts_again() {
+    let gateway_dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    // A port for the gateway, not yet served: the first people are committed while it is
+    // down, so nothing of them has been sent when the server dies.
+    let gateway = Gateway::start(gateway_dir.path(), 0).await;
+    let port = gateway.port;
+    gateway.kill().await;
+    let config = site_config(data.path(), &format!("http://127.0.0.1:{port}"));
+
+    let (mut child, base) = spawn_server(&data.path().join("data"), &config).await;
+    let mut s = Remote { base, token: String::new() };
+    s.token = s.site_token().await;
+    s.create(20_001, 50).await;
+    kill_9(&mut child).await;
+
+    // Then people whose records are on their way when it dies: the devices answer slowly.
+    let gateway = Gateway::start(gateway_dir.path(), port).await;
+    let control = || ControlClient::connect(gateway.url());
+    control().await.unwrap().set_latency(SetLatencyRequest { device_id: 0, millis: 2000 }).await.unwrap();
+    let (mut child, base) = spawn_server(&data.path().join("data"), &config).await;
+    s.base = base;
+    s.create(20_051, 50).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    kill_9(&mut child).await;
+    control().await.unwrap().set_latency(SetLatencyRequest { device_id: 0, millis: 0 }).await.unwrap();
+
+    let (_child, _base) = spawn_server(&data.path().join("data"), &config).await;
+    let want: std::collections::BTreeSet<String> = (20_001..20_101).map(|i| i.to_string()).collect();
+    let channel = tonic::transport::Endpoint::from_shared(gateway.url()).unwrap().connect().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    for device_id in DEVICES {
+        loop {
+            let held: std::collections::BTreeSet<String> =
+                proto::gsdk::user::user_client::UserClient::new(channel.clone())
+                    .get_list(proto::gsdk::user::GetListRequest { device_id })
+                    .await
+                    .unwrap()
+                    .into_inner()
+                    .hdrs
+                    .into_iter()
+                    .map(|h| h.id)
+                    .collect();
+            if held == want {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "device {device_id} holds {} of the 100",
+                held.intersection(&want).count()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A server in another process, reached over HTTP.
+struct Remote {
+    base: String,
+    token: String,
+}
+
+impl Remote {
+    async fn site_token(&self) -> String {
+        let http = reqwest::Client::new();
+        let login = body(
+            http.post(format!("{}/v1/login", self.base))
+                .json(&json!({"username": ADMIN, "password": ADMIN_PASSWORD}))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        let token = login["access_token"].as_str().unwrap();
+        let accounts =
+            body(http.get(format!("{}/v1/accounts/self", self.base)).bearer_auth(token).send().await.unwrap()).await;
+        let id = accounts["accounts"][0]["id"].as_i64().unwrap();
+        let site =
+            body(http.post(format!("{}/v1/login/{id}", self.base)).bearer_auth(token).send().await.unwrap()).await;
+        site["access_token"].as_str().unwrap().to_owned()
+    }
+
+    async fn create(&self, first: u32, count: u32) {
+        let users: Vec<_> = (first..first + count)
+            .map(|i| json!({"user_id": i.to_string(), "name": format!("P{i}"), "cards": [{"number": i.to_string()}]}))
+            .collect();
+        let r = reqwest::Client::new()
+            .post(format!("{}/v1/users/batch", self.base))
+            .bearer_auth(&self.token)
+            .json(&json!({"users": users}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+}
