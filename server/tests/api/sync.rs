@@ -290,3 +290,51 @@ async fn an_edit_made_while_a_send_is_in_flight_reaches_the_devices() {
     .unwrap();
     assert_eq!(held, Some(version), "every device acknowledged the newest version");
 }
+
+#[tokio::test]
+async fn at_100000_people_the_5000_place_device_is_full_and_says_so_while_the_others_hold_everyone() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let mut csv = String::from("user_id,name,cards\n");
+    for i in 1..=100_000 {
+        csv.push_str(&format!("{},Person {i},{}\n", 100_000 + i, 500_000 + i));
+    }
+    let r = s
+        .request(Method::POST, "/v1/users/import?mode=create&key=user_id")
+        .bearer_auth(&t)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{}", r.text().await.unwrap());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
+    loop {
+        let counts: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT d.device_id, SUM(du.held_version IS NOT NULL), SUM(du.full), SUM(du.pending)
+             FROM devices d JOIN device_users du ON du.device_row = d.id GROUP BY d.device_id ORDER BY d.device_id",
+        )
+        .fetch_all(s.db())
+        .await
+        .unwrap();
+        let done = counts.iter().all(|(_, _, _, pending)| *pending == 0) && counts.len() == 3;
+        if done {
+            assert_eq!(
+                counts.iter().map(|(d, held, full, _)| (*d as u32, *held, *full)).collect::<Vec<_>>(),
+                vec![(CAR_PARK, 5000, 95_000), (SERVER_ROOM, 100_000, 0), (MAIN_ENTRANCE, 100_000, 0)]
+            );
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not done after 300 s: {counts:?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let reason: String = sqlx::query_scalar(
+        "SELECT du.error FROM device_users du JOIN devices d ON d.id = du.device_row WHERE d.device_id = $1 AND du.full LIMIT 1",
+    )
+    .bind(i64::from(CAR_PARK))
+    .fetch_one(s.db())
+    .await
+    .unwrap();
+    assert!(reason.contains("full"), "{reason}");
+    assert_eq!(s.held_by(CAR_PARK).await.len(), 5000);
+}
