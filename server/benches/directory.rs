@@ -10,18 +10,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod support;
+
 use serde_json::{Value, json};
-use server::clock::SystemClock;
-use server::config::Config;
+use support::ms;
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const PEOPLE: usize = 100_000;
 const SUSPEND: usize = 10_000;
 const SEARCHES: usize = 400;
-const ADMIN: &str = "bench-admin";
-const PASSWORD: &str = "bench admin password 1";
 
 fn people_csv() -> String {
     let mut csv = String::from("email,name,department,cards\r\n");
@@ -41,29 +39,10 @@ fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples[((samples.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1e3)
-}
-
 fn rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kb: f64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
-}
-
-struct Api {
-    base: String,
-    http: reqwest::Client,
-    token: String,
-}
-
-impl Api {
-    async fn post(&self, path: &str, body: &Value) -> Value {
-        let r =
-            self.http.post(format!("{}{path}", self.base)).bearer_auth(&self.token).json(body).send().await.unwrap();
-        assert!(r.status().is_success(), "{path}: {}", r.status());
-        r.json().await.unwrap()
-    }
 }
 
 #[tokio::main]
@@ -72,41 +51,13 @@ async fn main() -> anyhow::Result<()> {
     // LINTEL_BENCH_KEEP=<dir> keeps the database there for a look afterwards.
     let dir_path =
         std::env::var("LINTEL_BENCH_KEEP").map(std::path::PathBuf::from).unwrap_or_else(|_| dir.path().to_owned());
-    let mut vars: HashMap<String, String> = HashMap::new();
-    vars.insert("LINTEL_DATA_DIR".into(), dir_path.display().to_string());
-    vars.insert("LINTEL_LISTEN".into(), "127.0.0.1:0".into());
-    vars.insert("LINTEL_BOOTSTRAP_ADMIN".into(), format!("{ADMIN}:{PASSWORD}"));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let running = server::start(Config::load(&vars)?, Arc::new(SystemClock), listener).await?;
-    let base = format!("http://{}", running.addr);
-    let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{base}/v1/login"))
-        .json(&json!({"username": ADMIN, "password": PASSWORD}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["access_token"].as_str().unwrap().to_owned();
-    let accounts: Value = http.get(format!("{base}/v1/accounts/self")).bearer_auth(&token).send().await?.json().await?;
-    let account = accounts["accounts"][0]["id"].as_i64().unwrap();
-    let scoped: Value =
-        http.post(format!("{base}/v1/login/{account}")).bearer_auth(&token).send().await?.json().await?;
-    let api =
-        Api { base: base.clone(), http: http.clone(), token: scoped["access_token"].as_str().unwrap().to_owned() };
-
+    let (running, api) = support::start(&dir_path, &[]).await?;
+    let (base, http) = (api.base.clone(), api.http.clone());
     println!("directory benchmark: {PEOPLE} people, server in-process on {base}");
     let csv = people_csv();
     let started = Instant::now();
-    let r = http
-        .post(format!("{base}/v1/users/import?mode=create&key=email"))
-        .bearer_auth(&api.token)
-        .header("content-type", "text/csv")
-        .body(csv.clone())
-        .send()
-        .await?;
+    let summary = api.import(csv.clone(), "email").await;
     let import_time = started.elapsed();
-    let summary: Value = r.json().await?;
     assert_eq!(summary["created"].as_u64(), Some(PEOPLE as u64), "{summary}");
     println!(
         "CSV import of {PEOPLE} people ({} KiB): {:.2} s (target <= 5 s)",

@@ -8,6 +8,8 @@
 //! - `cargo xtask openapi`: rewrites the committed OpenAPI document.
 //! - `cargo xtask bench gateway`: the simulator's benchmark; prints figures.
 //! - `cargo xtask bench directory`: the directory at 100,000 people; prints figures.
+//! - `cargo xtask bench sync`: from commit to door, 10,000 people and 4 simulated devices;
+//!   prints figures.
 //! - `cargo xtask bench app`: the console's bundle size, time to an interactive sign-in and
 //!   to a page of people among 100,000, in headless Chromium; prints figures.
 //! - `cargo xtask e2e [playwright options]`: the console's end-to-end tests in Chromium.
@@ -31,6 +33,8 @@ fn main() -> Result<()> {
         ["run"] => run(),
         ["bench", "gateway"] => cargo(&["bench", "-p", "gateway-sim", "--bench", "gateway"]),
         ["bench", "directory"] => cargo(&["bench", "-p", "server", "--bench", "directory"]),
+        ["bench", "sync"] => cargo(&["bench", "-p", "server", "--bench", "sync"]),
+        ["bench", "sync"] => cargo(&["bench", "-p", "server", "--bench", "sync"]),
         ["bench", "app"] => {
             ensure_wasm_target()?;
             end2end::bench(&root()?)
@@ -43,7 +47,7 @@ fn main() -> Result<()> {
             end2end::run(&root()?, rest)
         }
         _ => bail!(
-            "usage: cargo xtask test | run | app | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory"
+            "usage: cargo xtask test | run | app | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory | bench sync"
         ),
     }
 }
