@@ -13,9 +13,9 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::ms;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+use support::ms;
 
 const PEOPLE: usize = 100_000;
 const SUSPEND: usize = 10_000;

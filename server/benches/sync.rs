@@ -74,7 +74,8 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(gateway_sim::serve(sim, listener, None, std::future::pending()));
     let site = dir.path().join("lintel.toml");
     std::fs::write(&site, format!("[[site]]\nname = \"Bench site\"\ngateway = \"{url}\"\n"))?;
-    let (running, api) = support::start(&dir.path().join("data"), &[("LINTEL_CONFIG", site.display().to_string())]).await?;
+    let (running, api) =
+        support::start(&dir.path().join("data"), &[("LINTEL_CONFIG", site.display().to_string())]).await?;
     let channel = running.state.gateways.channel(1).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     // The server learns of the devices first.
     until(async || {

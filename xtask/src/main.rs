@@ -34,7 +34,6 @@ fn main() -> Result<()> {
         ["bench", "gateway"] => cargo(&["bench", "-p", "gateway-sim", "--bench", "gateway"]),
         ["bench", "directory"] => cargo(&["bench", "-p", "server", "--bench", "directory"]),
         ["bench", "sync"] => cargo(&["bench", "-p", "server", "--bench", "sync"]),
-        ["bench", "sync"] => cargo(&["bench", "-p", "server", "--bench", "sync"]),
         ["bench", "app"] => {
             ensure_wasm_target()?;
             end2end::bench(&root()?)

@@ -98,6 +98,7 @@ actions! {
     UserMobileRedeem = "user.mobile.redeem", "A mobile credential invitation was redeemed.";
     UserMobileRevoke = "user.mobile.revoke", "A mobile credential was revoked.";
     UsersImport = "users.import", "A CSV import ran (or was dry-run).";
+    DeviceResync = "device.resync", "Everything a device holds was queued to be sent again.";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -32,6 +32,7 @@ CREATE TABLE device_users (
     user_row      INTEGER NOT NULL REFERENCES users(id),
     want          BOOLEAN NOT NULL,                 -- the device must hold the person
     want_version  BIGINT NOT NULL,                  -- the person's version when decided
+    want_changed_at BIGINT NOT NULL,                -- when `want` last changed
     held_version  BIGINT,                           -- acknowledged by the device; NULL = not held,
                                                     -- 0 = maybe held (an enroll's answer was lost)
     acked_at      BIGINT,
@@ -44,3 +45,8 @@ CREATE TABLE device_users (
 CREATE INDEX device_users_pending ON device_users (device_row, want, user_row) WHERE pending;
 CREATE INDEX device_users_person ON device_users (user_row);
 CREATE INDEX device_users_full ON device_users (device_row, user_row) WHERE full;
+CREATE INDEX device_users_held ON device_users (device_row) WHERE held_version IS NOT NULL;
+CREATE INDEX device_users_refused ON device_users (device_row) WHERE error IS NOT NULL;
+-- Revocations not yet confirmed: people a device holds but must not.
+CREATE INDEX device_users_revoking ON device_users (want_changed_at, user_row)
+    WHERE NOT want AND held_version IS NOT NULL;

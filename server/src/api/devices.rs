@@ -1,54 +1,64 @@
-//! `GET /v1/devices`: the site's devices, asked of its gateway now (Connect.GetDeviceList,
-//! then each device's model and capabilities, concurrently; a device that does not answer
-//! is listed with what is known).
+//! The site's devices and how far each agrees with the directory (the sync worker keeps
+//! them; see `crate::sync`), a person's place on each device, and the revocations some
+//! device still holds.
 
+use crate::audit::{self, Action};
 use crate::auth::caller::OnSite;
-use crate::error::ApiResult;
-use crate::gateways::unavailable;
+use crate::directory::Actor;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use axum::extract::State;
-use proto::api::device::{DeviceList, DeviceView};
-use proto::gsdk::connect::connect_client::ConnectClient;
-use proto::gsdk::connect::{DeviceInfo, GetDeviceListRequest, Status};
-use proto::gsdk::device::device_client::DeviceClient;
-use proto::gsdk::device::{GetCapabilityInfoRequest, GetInfoRequest, Type};
-use tonic::transport::Channel;
+use crate::sync::state;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use proto::api::device::{DeviceList, PersonDevices, Resync, RevocationList};
+use serde::Deserialize;
 
-#[utoipa::path(get, path = "/v1/devices", tag = "devices", security(("session" = []), ("bearer" = [])), description = "The site's devices as its gateway reports them now, with what each can scan.", responses((status = 200, body = DeviceList), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 502, description = "the gateway refused", body = crate::error::ErrorBody), (status = 503, description = "the gateway cannot be reached", body = crate::error::ErrorBody)))]
-pub async fn list(State(state): State<AppState>, OnSite(_, account): OnSite) -> ApiResult<axum::Json<DeviceList>> {
-    let channel = state.gateways.channel(account.site_id)?;
-    let infos = ConnectClient::new(channel.clone())
-        .get_device_list(GetDeviceListRequest {})
-        .await
-        .map_err(|s| unavailable("Connect.GetDeviceList", &s))?
-        .into_inner()
-        .device_infos;
-    let mut asked = tokio::task::JoinSet::new();
-    for info in infos {
-        asked.spawn(describe(channel.clone(), info));
-    }
-    let mut devices = asked.join_all().await;
-    devices.sort_by_key(|d| d.id);
-    Ok(axum::Json(DeviceList { devices }))
+#[utoipa::path(get, path = "/v1/devices", tag = "devices", security(("session" = []), ("bearer" = [])), description = "The site's devices as its gateway last reported them, with what each can scan and its sync state: in sync, pending (how many, the oldest for how long), failing (since when, why) or offline; people it refused; when it was last verified.", responses((status = 200, body = DeviceList), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
+pub async fn list(State(app): State<AppState>, OnSite(_, account): OnSite) -> ApiResult<Json<DeviceList>> {
+    Ok(Json(state::devices(&app.db, account.site_id, app.clock.now()).await?))
 }
 
-async fn describe(channel: Channel, info: DeviceInfo) -> DeviceView {
-    let mut client = DeviceClient::new(channel);
-    let id = info.device_id;
-    let model = client.get_info(GetInfoRequest { device_id: id }).await.ok().and_then(|r| r.into_inner().info);
-    let caps = client
-        .get_capability_info(GetCapabilityInfoRequest { device_id: id })
-        .await
-        .ok()
-        .and_then(|r| r.into_inner().cap_info);
-    let kind = Type::try_from(info.r#type).map_or("UNKNOWN", |t| t.as_str_name());
-    DeviceView {
-        id,
-        model: model.map(|m| m.model_name).filter(|m| !m.is_empty()).unwrap_or_else(|| kind.to_owned()),
-        address: format!("{}:{}", info.ip_addr, info.port),
-        connected: matches!(Status::try_from(info.status), Ok(Status::TcpConnected | Status::TlsConnected)),
-        scans_cards: caps.as_ref().is_some_and(|c| c.card_supported),
-        scans_fingerprints: caps.as_ref().is_some_and(|c| c.finger_supported),
-        scans_faces: caps.as_ref().is_some_and(|c| c.face_supported),
+#[utoipa::path(post, path = "/v1/devices/{device_id}/resync", tag = "devices", security(("session" = []), ("bearer" = [])), params(("device_id" = u32, Path, description = "the device ID")), description = "Sends the device everything again: each record it must hold, each removal it may not have made. Progress shows as its pending count.", responses((status = 200, body = Resync), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such device in this site", body = crate::error::ErrorBody)))]
+pub async fn resync(State(app): State<AppState>, actor: Actor, Path(device_id): Path<u32>) -> ApiResult<Json<Resync>> {
+    let now = app.clock.now();
+    let queued = state::resync(&app.db, actor.site_id, device_id, now)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("device_id: no device {device_id} in this site")))?;
+    let target = device_id.to_string();
+    audit::record(
+        &app.db,
+        now,
+        actor.entry(Action::DeviceResync).target(&target).after(serde_json::json!({"queued": queued})),
+    )
+    .await?;
+    Ok(Json(Resync { queued }))
+}
+
+#[utoipa::path(get, path = "/v1/users/{id}/devices", tag = "devices", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID")), description = "Where the person stands on each device: wanted or not, the version it acknowledged and when, pending work, or why the device cannot hold them.", responses((status = 200, body = PersonDevices), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
+pub async fn person(
+    State(app): State<AppState>,
+    OnSite(_, account): OnSite,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<PersonDevices>> {
+    state::person(&app.db, account.site_id, id).await?.map(Json).ok_or_else(|| ApiError::not_found("no such person"))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationQuery {
+    /// At most this many (1 to 500; 100 when absent).
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/v1/revocations", tag = "devices", security(("session" = []), ("bearer" = [])), params(RevocationQuery), description = "Everyone suspended, deactivated, deleted or moved off a device whom that device still holds, with the device and for how long, the longest first: a door that may still open for them.", responses((status = 200, body = RevocationList), (status = 400, description = "a bad query", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
+pub async fn revocations(
+    State(app): State<AppState>,
+    OnSite(_, account): OnSite,
+    Query(q): Query<RevocationQuery>,
+) -> ApiResult<Json<RevocationList>> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::bad_request(format!("limit: {limit} is outside 1 to 500")).with_field("limit"));
     }
+    Ok(Json(state::revocations(&app.db, account.site_id, app.clock.now(), limit).await?))
 }

@@ -29,7 +29,8 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 #[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, description = "Prometheus text format", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let now = state.clock.now();
-    // Gauges come from the last housekeeping round: a scrape does no database work.
+    // These gauges come from the last housekeeping round (counting every person at each
+    // scrape would cost); the sync figures below are read fresh.
     let users = state.metrics.users.load(Ordering::Relaxed);
     let sessions = state.metrics.sessions.load(Ordering::Relaxed);
     let mut out = String::new();
@@ -57,5 +58,58 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "# HELP lintel_uptime_seconds Seconds since start.\n# TYPE lintel_uptime_seconds gauge\nlintel_uptime_seconds {}",
         now - state.started_at
     );
+    if let Err(e) = sync_metrics(&state, now, &mut out).await {
+        tracing::warn!(error = %e, "metrics: the sync figures could not be read");
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}
+
+/// The sync worker's figures, read at each scrape (partial indexes keep them cheap; they
+/// must be fresh to alert on a stuck device).
+async fn sync_metrics(state: &AppState, now: i64, out: &mut String) -> sqlx::Result<()> {
+    let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&state.db).await?;
+    let revoking: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM device_users WHERE NOT want AND held_version IS NOT NULL")
+            .fetch_one(&state.db)
+            .await?;
+    let devices: Vec<(i64, i64, bool, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT d.site_id, d.device_id, d.connected, COUNT(du.user_row), MIN(du.want_changed_at)
+         FROM devices d LEFT JOIN device_users du ON du.device_row = d.id AND du.pending
+         GROUP BY d.id, d.site_id, d.device_id, d.connected ORDER BY d.site_id, d.device_id",
+    )
+    .fetch_all(&state.db)
+    .await?;
+    let _ = writeln!(
+        out,
+        "# HELP lintel_sync_outbox Changes not yet turned into device work.
+# TYPE lintel_sync_outbox gauge
+lintel_sync_outbox {outbox}"
+    );
+    let _ = writeln!(
+        out,
+        "# HELP lintel_sync_revocations_pending People who lost access and whom a device still holds (one per device).
+# TYPE lintel_sync_revocations_pending gauge
+lintel_sync_revocations_pending {revoking}"
+    );
+    let _ = writeln!(out, "# HELP lintel_device_connected Whether the gateway reports the device connected.");
+    let _ = writeln!(out, "# TYPE lintel_device_connected gauge");
+    for (site, device, connected, _, _) in &devices {
+        let _ =
+            writeln!(out, "lintel_device_connected{{site=\"{site}\",device=\"{device}\"}} {}", u8::from(*connected));
+    }
+    let _ = writeln!(out, "# HELP lintel_device_pending People whose change waits for the device.");
+    let _ = writeln!(out, "# TYPE lintel_device_pending gauge");
+    for (site, device, _, pending, _) in &devices {
+        let _ = writeln!(out, "lintel_device_pending{{site=\"{site}\",device=\"{device}\"}} {pending}");
+    }
+    let _ = writeln!(
+        out,
+        "# HELP lintel_device_oldest_pending_seconds Age of the oldest change waiting for the device (0: none)."
+    );
+    let _ = writeln!(out, "# TYPE lintel_device_oldest_pending_seconds gauge");
+    for (site, device, _, _, oldest) in &devices {
+        let age = oldest.map_or(0, |t| (now - t).max(0));
+        let _ = writeln!(out, "lintel_device_oldest_pending_seconds{{site=\"{site}\",device=\"{device}\"}} {age}");
+    }
+    Ok(())
 }

@@ -80,18 +80,19 @@ async fn record(db: &Db, channel: &Channel, site_id: i64, info: &DeviceInfo, now
             model = r.into_inner().info.map(|i| i.model_name).filter(|m| !m.is_empty());
         }
     }
-    let model = model.unwrap_or_else(|| Type::try_from(info.r#type).map_or("UNKNOWN", |t| t.as_str_name()).to_owned());
+    // The model's name when the device told it now, else what is stored, else its type.
+    let kind = || Type::try_from(info.r#type).map_or("UNKNOWN", |t| t.as_str_name()).to_owned();
     let address = format!("{}:{}", info.ip_addr, info.port);
     let encoded = capability.as_ref().map(Message::encode_to_vec);
     let row = match &stored {
         Some(s) => {
             sqlx::query(
-                "UPDATE devices SET model = CASE WHEN $1 = 'UNKNOWN' THEN model ELSE $1 END, address = $2,
+                "UPDATE devices SET model = COALESCE($1, model), address = $2,
                      capability = COALESCE($3, capability), seen_at = $4,
                      connected_since = CASE WHEN connected = $5 THEN connected_since ELSE $4 END, connected = $5
                  WHERE id = $6",
             )
-            .bind(&model)
+            .bind(model)
             .bind(&address)
             .bind(encoded)
             .bind(now)
@@ -107,7 +108,7 @@ async fn record(db: &Db, channel: &Channel, site_id: i64, info: &DeviceInfo, now
         )
         .bind(site_id)
         .bind(i64::from(info.device_id))
-        .bind(&model)
+        .bind(model.unwrap_or_else(kind))
         .bind(&address)
         .bind(encoded)
         .bind(connected)

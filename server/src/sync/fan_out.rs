@@ -33,7 +33,7 @@ pub async fn mode(_db: &Db, _site_id: i64) -> sqlx::Result<Mode> {
 
 /// Turns up to one batch of a site's outbox into device work; answers how many outbox rows
 /// it took (0: the outbox is empty).
-pub async fn run(db: &Db, site_id: i64) -> sqlx::Result<usize> {
+pub async fn run(db: &Db, site_id: i64, now: i64) -> sqlx::Result<usize> {
     let taken: Vec<(i64, i64)> =
         sqlx::query_as("SELECT id, user_row FROM outbox WHERE site_id = $1 ORDER BY id LIMIT $2")
             .bind(site_id)
@@ -49,7 +49,7 @@ pub async fn run(db: &Db, site_id: i64) -> sqlx::Result<usize> {
     let mode = mode(db, site_id).await?;
     let mut tx = crate::db::write(db).await?;
     for chunk in people.chunks(IN_LIST_CHUNK) {
-        decide(&mut tx, mode, chunk).await?;
+        decide(&mut tx, mode, chunk, now).await?;
         purge_confirmed(&mut tx, chunk).await?;
     }
     for chunk in taken.chunks(IN_LIST_CHUNK) {
@@ -64,16 +64,18 @@ pub async fn run(db: &Db, site_id: i64) -> sqlx::Result<usize> {
 /// Sets what every device must hold of these people now. A device that must hold someone
 /// gets a row (pending unless it acknowledged this version); a device that must not keeps
 /// its row only to track the removal (pending while it still holds them).
-async fn decide(tx: &mut crate::db::Conn, mode: Mode, people: &[i64]) -> sqlx::Result<()> {
+async fn decide(tx: &mut crate::db::Conn, mode: Mode, people: &[i64], now: i64) -> sqlx::Result<()> {
     let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
-        "INSERT INTO device_users (device_row, user_row, want, want_version, pending)
-         SELECT d.id, u.id, TRUE, u.version, TRUE FROM users u JOIN devices d ON d.site_id = u.site_id
-         WHERE u.id",
+        "INSERT INTO device_users (device_row, user_row, want, want_version, want_changed_at, pending)
+         SELECT d.id, u.id, TRUE, u.version, ",
     );
+    q.push_bind(now).push(", TRUE FROM users u JOIN devices d ON d.site_id = u.site_id WHERE u.id");
     push_in_list(&mut q, people.iter().copied());
     q.push(" AND ").push(mode.wanted());
     q.push(
         " ON CONFLICT (device_row, user_row) DO UPDATE SET want = TRUE, want_version = excluded.want_version,
+             want_changed_at = CASE WHEN device_users.want THEN device_users.want_changed_at
+                                    ELSE excluded.want_changed_at END,
              pending = (device_users.held_version IS NULL OR device_users.held_version < excluded.want_version),
              error = NULL, full = FALSE",
     );
@@ -81,7 +83,10 @@ async fn decide(tx: &mut crate::db::Conn, mode: Mode, people: &[i64]) -> sqlx::R
 
     let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
         "UPDATE device_users SET want = FALSE, want_version = u.version, pending = (device_users.held_version IS NOT NULL),
-             error = NULL, full = FALSE
+             error = NULL, full = FALSE, want_changed_at = CASE WHEN device_users.want THEN ",
+    );
+    q.push_bind(now).push(
+        " ELSE device_users.want_changed_at END
          FROM users u, devices d
          WHERE u.id = device_users.user_row AND d.id = device_users.device_row AND u.id",
     );
@@ -114,14 +119,14 @@ pub async fn purge_confirmed(tx: &mut crate::db::Conn, people: &[i64]) -> sqlx::
 
 /// A device seen for the first time (or brought back into the site): it must hold everyone
 /// the site's mode gives it.
-pub async fn fill_device(db: &Db, site_id: i64, device_row: i64) -> sqlx::Result<u64> {
+pub async fn fill_device(db: &Db, site_id: i64, device_row: i64, now: i64) -> sqlx::Result<u64> {
     let mode = mode(db, site_id).await?;
     let mut tx = crate::db::write(db).await?;
     let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
-        "INSERT INTO device_users (device_row, user_row, want, want_version, pending)
-         SELECT d.id, u.id, TRUE, u.version, TRUE FROM users u JOIN devices d ON d.site_id = u.site_id
-         WHERE d.id = ",
+        "INSERT INTO device_users (device_row, user_row, want, want_version, want_changed_at, pending)
+         SELECT d.id, u.id, TRUE, u.version, ",
     );
+    q.push_bind(now).push(", TRUE FROM users u JOIN devices d ON d.site_id = u.site_id WHERE d.id = ");
     q.push_bind(device_row).push(" AND u.site_id = ").push_bind(site_id).push(" AND ").push(mode.wanted());
     q.push(" ON CONFLICT (device_row, user_row) DO NOTHING");
     let added = q.build().execute(&mut *tx).await?.rows_affected();

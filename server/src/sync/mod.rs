@@ -15,6 +15,7 @@ pub mod device_list;
 pub mod fan_out;
 pub mod records;
 pub mod sender;
+pub mod state;
 
 use crate::clock::Clock;
 use crate::db::Db;
@@ -64,6 +65,13 @@ impl Sync {
                 senders: Mutex::default(),
                 tasks: Mutex::default(),
             });
+            // The devices are known before the server answers its first request (a gateway
+            // that does not answer soon is left to the watcher).
+            match tokio::time::timeout(Duration::from_secs(5), refresh_devices(&site)).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::warn!(site_id, error = %e, "device gateway: no device list at start"),
+                Err(_) => tracing::warn!(site_id, "device gateway: no device list within 5 s of start"),
+            }
             site.spawn(watch_devices(site.clone()));
             site.spawn(fan_out_loop(site.clone()));
             sites.push(site);
@@ -226,7 +234,7 @@ async fn refresh_devices(site: &Arc<SiteSync>) -> anyhow::Result<()> {
     let known = device_list::refresh(&site.db, &site.channel, site.site_id, site.clock.now()).await?;
     for k in &known {
         if k.new {
-            let added = fan_out::fill_device(&site.db, site.site_id, k.row).await?;
+            let added = fan_out::fill_device(&site.db, site.site_id, k.row, site.clock.now()).await?;
             tracing::info!(site = site.site_id, device = k.device_id, people = added, "new device: filling it");
         }
         site.known(k);
@@ -242,7 +250,7 @@ async fn refresh_devices(site: &Arc<SiteSync>) -> anyhow::Result<()> {
 /// Turns the outbox into device work and wakes the senders.
 async fn fan_out_loop(site: Arc<SiteSync>) {
     loop {
-        match fan_out::run(&site.db, site.site_id).await {
+        match fan_out::run(&site.db, site.site_id, site.clock.now()).await {
             Ok(0) => tokio::time::sleep(FAN_OUT_EVERY).await,
             Ok(_) => {
                 for s in site.senders() {

@@ -338,3 +338,106 @@ async fn at_100000_people_the_5000_place_device_is_full_and_says_so_while_the_ot
     assert!(reason.contains("full"), "{reason}");
     assert_eq!(s.held_by(CAR_PARK).await.len(), 5000);
 }
+
+async fn get_json(s: &TestServer, t: &str, path: &str) -> serde_json::Value {
+    let r = s.request(Method::GET, path).bearer_auth(t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    body(r).await
+}
+
+/// Polls `path` until `done` holds for its answer (at most `limit`).
+async fn until_json(
+    s: &TestServer,
+    t: &str,
+    path: &str,
+    limit: Duration,
+    done: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let v = get_json(s, t, path).await;
+        if done(&v) {
+            return v;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{path} after {limit:?}: {v}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn device(list: &serde_json::Value, id: u32) -> &serde_json::Value {
+    list["devices"].as_array().unwrap().iter().find(|d| d["id"] == id).unwrap()
+}
+
+#[tokio::test]
+async fn the_sync_state_shows_an_offline_device_and_the_revocation_it_still_holds_until_it_is_back() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    person_with_card(&s, &t, "6001", "6001").await;
+    let id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE user_id = '6001'").fetch_one(s.db()).await.unwrap();
+    let list = until_json(&s, &t, "/v1/devices", Duration::from_secs(5), |v| {
+        v["devices"].as_array().unwrap().iter().all(|d| d["sync"]["state"] == "in_sync" && d["sync"]["held"] == 1)
+    })
+    .await;
+    assert_eq!(device(&list, CAR_PARK)["sync"]["capacity"], 5000);
+
+    s.set_online(SERVER_ROOM, false).await;
+    until_json(&s, &t, "/v1/devices", Duration::from_secs(5), |v| device(v, SERVER_ROOM)["sync"]["state"] == "offline")
+        .await;
+    post(&s, &t, &format!("/v1/users/{id}/suspend")).await;
+    let revoking = until_json(&s, &t, "/v1/revocations", Duration::from_secs(5), |v| {
+        v["revocations"].as_array().unwrap().len() == 1
+    })
+    .await;
+    let r = &revoking["revocations"][0];
+    assert_eq!(
+        (r["user_id"].as_str(), r["status"].as_str(), r["device_id"].as_u64()),
+        (Some("6001"), Some("SUSPENDED"), Some(u64::from(SERVER_ROOM)))
+    );
+    assert_eq!(r["waiting_for"], "the device is offline");
+    let list = get_json(&s, &t, "/v1/devices").await;
+    assert_eq!(device(&list, SERVER_ROOM)["sync"]["pending"], 1);
+    let mine = get_json(&s, &t, &format!("/v1/users/{id}/devices")).await;
+    let on_server_room = mine["devices"].as_array().unwrap().iter().find(|d| d["device_id"] == SERVER_ROOM).unwrap();
+    assert_eq!((on_server_room["wanted"].as_bool(), on_server_room["pending"].as_bool()), (Some(false), Some(true)));
+
+    s.set_online(SERVER_ROOM, true).await;
+    until_json(&s, &t, "/v1/revocations", Duration::from_secs(10), |v| v["revocations"].as_array().unwrap().is_empty())
+        .await;
+    until_json(&s, &t, "/v1/devices", Duration::from_secs(5), |v| {
+        v["devices"].as_array().unwrap().iter().all(|d| d["sync"]["state"] == "in_sync" && d["sync"]["held"] == 0)
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_resync_sends_a_device_everything_again_and_a_person_the_device_cannot_hold_gets_its_reason() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    person_with_card(&s, &t, "7001", "7001").await;
+    // An alphanumeric ID: only the BioStation 3 takes it.
+    created(&s, &t, json!({"user_id": "ann-7002", "name": "Ann", "cards": [{"number": "7002"}]})).await;
+    let ann: i64 =
+        sqlx::query_scalar("SELECT id FROM users WHERE user_id = 'ann-7002'").fetch_one(s.db()).await.unwrap();
+    let mine = until_json(&s, &t, &format!("/v1/users/{ann}/devices"), Duration::from_secs(5), |v| {
+        let devices = v["devices"].as_array().unwrap();
+        devices.len() == 3 && devices.iter().all(|d| !d["pending"].as_bool().unwrap())
+    })
+    .await;
+    let refused: Vec<_> = mine["devices"].as_array().unwrap().iter().filter(|d| !d["error"].is_null()).collect();
+    assert_eq!(refused.len(), 2, "{mine}");
+    assert!(refused[0]["error"].as_str().unwrap().contains("hdr.ID"), "{mine}");
+    let list = get_json(&s, &t, "/v1/devices").await;
+    assert_eq!(device(&list, SERVER_ROOM)["sync"]["refused"], 1);
+
+    let r =
+        s.request(Method::POST, &format!("/v1/devices/{MAIN_ENTRANCE}/resync")).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(body(r).await["queued"], 2);
+    until_json(&s, &t, "/v1/devices", Duration::from_secs(5), |v| {
+        device(v, MAIN_ENTRANCE)["sync"]["state"] == "in_sync"
+    })
+    .await;
+    assert_eq!(s.held_by(MAIN_ENTRANCE).await, ids(&["7001", "ann-7002"]));
+    let r = s.request(Method::POST, "/v1/devices/999/resync").bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
