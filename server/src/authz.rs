@@ -58,6 +58,7 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("DELETE", "/v1/users/{id}/sessions", admin(None)),
     ("GET", "/v1/devices", admin(Some(Scope::DevicesRead))),
     ("POST", "/v1/devices/{device_id}/resync", admin(Some(Scope::DevicesWrite))),
+    ("GET", "/v1/devices/{device_id}/diff", admin(Some(Scope::DevicesRead))),
     ("GET", "/v1/users/{id}/devices", admin(Some(Scope::DevicesRead))),
     ("GET", "/v1/revocations", admin(Some(Scope::DevicesRead))),
     ("GET", "/v1/users", admin(Some(Scope::UsersRead))),

@@ -30,6 +30,7 @@ use utoipa::{Modify, OpenApi};
         user_status::suspend_many, user_status::reactivate_many, user_status::deactivate_many, user_status::delete_many,
         devices::list,
         devices::resync,
+        devices::diff,
         devices::person,
         devices::revocations,
         tokens::create, tokens::list, tokens::revoke,

@@ -69,6 +69,9 @@ pub struct DeviceSync {
     pub last_error: Option<String>,
     /// The last read-back of the device that found it equal to the directory.
     pub verified_at: Option<String>,
+    /// What the last read-back that found a difference found (it was repaired), and when.
+    pub drift: Option<String>,
+    pub drift_at: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,4 +140,39 @@ pub struct RevocationList {
 pub struct Resync {
     /// People whose record (or removal) is sent again.
     pub queued: u64,
+}
+
+/// A device against the directory, read from the device itself
+/// (`GET /v1/devices/{id}/diff`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DeviceDiff {
+    pub device_id: u32,
+    /// People the device holds, as it reports them.
+    pub on_device: u64,
+    /// People the device should hold and does not.
+    pub missing: DiffPart,
+    /// People the device holds and should not (or whom the directory does not know).
+    pub extra: DiffPart,
+    /// People it holds in another form than the directory's (name, validity, credentials…).
+    pub stale: DiffPart,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DiffPart {
+    pub count: u64,
+    /// The first 100 of them, by user ID.
+    pub people: Vec<DiffEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DiffEntry {
+    pub user_id: String,
+    /// The directory ID, when the directory knows the person.
+    pub id: Option<i64>,
+    pub name: Option<String>,
+    /// What differs (`name`, `cards`…), or why the person is missing or extra.
+    pub detail: String,
 }

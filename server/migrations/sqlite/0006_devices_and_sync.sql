@@ -21,6 +21,8 @@ CREATE TABLE devices (
     failing_since   BIGINT,                         -- the first of the current run of failed sends
     last_error      TEXT,
     verified_at     BIGINT,                         -- the last read-back that found it equal
+    drift           TEXT,                           -- what the last read-back that differed found
+    drift_at        BIGINT,
     UNIQUE (site_id, device_id)
 );
 

@@ -10,7 +10,7 @@ use crate::state::AppState;
 use crate::sync::state;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use proto::api::device::{DeviceList, PersonDevices, Resync, RevocationList};
+use proto::api::device::{DeviceDiff, DeviceList, PersonDevices, Resync, RevocationList};
 use serde::Deserialize;
 
 #[utoipa::path(get, path = "/v1/devices", tag = "devices", security(("session" = []), ("bearer" = [])), description = "The site's devices as its gateway last reported them, with what each can scan and its sync state: in sync, pending (how many, the oldest for how long), failing (since when, why) or offline; people it refused; when it was last verified.", responses((status = 200, body = DeviceList), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
@@ -61,4 +61,36 @@ pub async fn revocations(
         return Err(ApiError::bad_request(format!("limit: {limit} is outside 1 to 500")).with_field("limit"));
     }
     Ok(Json(state::revocations(&app.db, account.site_id, app.clock.now(), limit).await?))
+}
+
+#[utoipa::path(get, path = "/v1/devices/{device_id}/diff", tag = "devices", security(("session" = []), ("bearer" = [])), params(("device_id" = u32, Path, description = "the device ID")), description = "The device read back now and compared with the directory: who is missing, who is there and should not be (or is unknown to the directory), and whose record differs (name, validity, authentication settings, cards, access groups, PIN, how many fingerprints and faces). Nothing is changed.", responses((status = 200, body = DeviceDiff), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such device in this site", body = crate::error::ErrorBody), (status = 503, description = "the device or its gateway cannot be reached", body = crate::error::ErrorBody)))]
+pub async fn diff(
+    State(app): State<AppState>,
+    OnSite(_, account): OnSite,
+    Path(device_id): Path<u32>,
+) -> ApiResult<Json<DeviceDiff>> {
+    let site_id = account.site_id;
+    let device: Option<(i64, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT id, capability FROM devices WHERE site_id = $1 AND device_id = $2")
+            .bind(site_id)
+            .bind(i64::from(device_id))
+            .fetch_optional(&app.db)
+            .await?;
+    let (row, capability) =
+        device.ok_or_else(|| ApiError::not_found(format!("device_id: no device {device_id} in this site")))?;
+    let capacity = capability
+        .as_deref()
+        .and_then(|c| <proto::gsdk::device::CapabilityInfo as prost::Message>::decode(c).ok())
+        .map(|c| crate::sync::device_list::Capacity::from_capability(&c));
+    let channel = app.gateways.channel(site_id)?;
+    let found = crate::sync::verify::compare(&app.db, &channel, site_id, row, device_id, capacity, true)
+        .await
+        .map_err(|e| {
+            tracing::info!(device_id, error = %e, "diff: the device could not be read");
+            ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                format!("device {device_id} cannot be read now; try again when it is connected"),
+            )
+        })?;
+    Ok(Json(found.view(device_id)))
 }

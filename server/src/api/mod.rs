@@ -95,6 +95,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("DELETE", "/v1/users/{id}/photo", delete(user_photo::delete)),
         ("GET", "/v1/devices", get(devices::list)),
         ("POST", "/v1/devices/{device_id}/resync", post(devices::resync)),
+        ("GET", "/v1/devices/{device_id}/diff", get(devices::diff)),
         ("GET", "/v1/users/{id}/devices", get(devices::person)),
         ("GET", "/v1/revocations", get(devices::revocations)),
         ("GET", "/v1/tokens", get(tokens::list)),

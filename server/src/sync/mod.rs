@@ -16,6 +16,7 @@ pub mod fan_out;
 pub mod records;
 pub mod sender;
 pub mod state;
+pub mod verify;
 
 use crate::clock::Clock;
 use crate::db::Db;
@@ -38,6 +39,9 @@ const FAN_OUT_EVERY: Duration = Duration::from_millis(200);
 const IDLE_EVERY: Duration = Duration::from_secs(1);
 /// How often the device list is read again, besides every reconnection of the stream.
 const DEVICE_LIST_EVERY: Duration = Duration::from_secs(30);
+/// How often an idle device is read back and compared with the directory (and each time it
+/// comes back).
+pub const VERIFY_EVERY: Duration = Duration::from_secs(600);
 
 /// The sync of every site; stopped with the server.
 pub struct Sync {
@@ -114,6 +118,8 @@ struct DeviceSender {
     work: Notify,
     /// The gateway reported the device back: a backoff wait ends at once.
     back: Notify,
+    /// Back from away: read it back at the next idle moment (it may have changed).
+    verify: AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -142,6 +148,7 @@ impl SiteSync {
                     capacity: Mutex::new(k.capacity),
                     work: Notify::new(),
                     back: Notify::new(),
+                    verify: AtomicBool::new(true),
                 });
                 lock(&self.senders).insert(k.row, s.clone());
                 self.spawn(send_loop(self.clone(), s.clone()));
@@ -177,6 +184,7 @@ impl DeviceSender {
     fn set_connected(&self, connected: bool) {
         let was = self.connected.swap(connected, Ordering::SeqCst);
         if connected && !was {
+            self.verify.store(true, Ordering::SeqCst);
             self.back.notify_one();
         }
     }
@@ -270,6 +278,7 @@ async fn fan_out_loop(site: Arc<SiteSync>) {
 async fn send_loop(site: Arc<SiteSync>, device: Arc<DeviceSender>) {
     let mut backoff = Backoff::default();
     let mut failing = false;
+    let mut verify_due = tokio::time::Instant::now() + VERIFY_EVERY;
     loop {
         let capacity = *lock(&device.capacity);
         let (Some(capacity), true) = (capacity, device.connected.load(Ordering::SeqCst)) else {
@@ -291,6 +300,18 @@ async fn send_loop(site: Arc<SiteSync>, device: Arc<DeviceSender>) {
                     note_failure(&site.db, device.row, None, site.clock.now()).await;
                 }
                 if round == Round::Idle {
+                    if device.verify.swap(false, Ordering::SeqCst) || tokio::time::Instant::now() >= verify_due {
+                        verify_due = tokio::time::Instant::now() + VERIFY_EVERY;
+                        let now = site.clock.now();
+                        let checked =
+                            verify::read_back(&site.db, &site.channel, site.site_id, device.row, device.device_id, now);
+                        match checked.await {
+                            // Repairs are work: go on at once.
+                            Ok(found) if !found.is_clean() => continue,
+                            Ok(_) => {}
+                            Err(e) => tracing::info!(device = device.device_id, error = %e, "read-back failed"),
+                        }
+                    }
                     wait_for(&device, IDLE_EVERY, true).await;
                 }
             }

@@ -20,6 +20,8 @@ struct DeviceRow {
     failing_since: Option<i64>,
     last_error: Option<String>,
     verified_at: Option<i64>,
+    drift: Option<String>,
+    drift_at: Option<i64>,
     held: i64,
     pending: i64,
     oldest_pending: Option<i64>,
@@ -35,7 +37,7 @@ fn count(n: i64) -> u64 {
 pub async fn devices(db: &Db, site_id: i64, now: i64) -> sqlx::Result<DeviceList> {
     let rows: Vec<DeviceRow> = sqlx::query_as(
         "SELECT d.device_id, d.model, d.address, d.capability, d.connected, d.connected_since, d.failing_since,
-                d.last_error, d.verified_at,
+                d.last_error, d.verified_at, d.drift, d.drift_at,
                 (SELECT COUNT(*) FROM device_users du WHERE du.device_row = d.id AND du.held_version IS NOT NULL) AS held,
                 (SELECT COUNT(*) FROM device_users du WHERE du.device_row = d.id AND du.pending) AS pending,
                 (SELECT MIN(du.want_changed_at) FROM device_users du WHERE du.device_row = d.id AND du.pending)
@@ -80,6 +82,8 @@ pub async fn devices(db: &Db, site_id: i64, now: i64) -> sqlx::Result<DeviceList
                     failing_since: r.failing_since.map(rfc3339),
                     last_error: r.last_error,
                     verified_at: r.verified_at.map(rfc3339),
+                    drift: r.drift,
+                    drift_at: r.drift_at.map(rfc3339),
                 },
             }
         })

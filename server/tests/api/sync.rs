@@ -4,7 +4,7 @@
 use crate::harness::*;
 use crate::users::created;
 use proto::gsdk::user::user_client::UserClient;
-use proto::gsdk::user::{GetListRequest, GetRequest};
+use proto::gsdk::user::{DeleteRequest, EnrollRequest, GetListRequest, GetRequest};
 use proto::sim_control::control_client::ControlClient;
 use proto::sim_control::{SetDropRateRequest, SetLatencyRequest, SetOnlineRequest};
 use reqwest::{Method, StatusCode};
@@ -440,4 +440,69 @@ async fn a_resync_sends_a_device_everything_again_and_a_person_the_device_cannot
     assert_eq!(s.held_by(MAIN_ENTRANCE).await, ids(&["7001", "ann-7002"]));
     let r = s.request(Method::POST, "/v1/devices/999/resync").bearer_auth(&t).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_device_changed_behind_lintels_back_shows_in_its_diff_and_the_read_back_repairs_it() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    for i in 8001..=8003 {
+        person_with_card(&s, &t, &i.to_string(), &i.to_string()).await;
+    }
+    let among = ids(&["8001", "8002", "8003"]);
+    s.until_devices_hold(&DEVICES, &among, &among, Duration::from_secs(5)).await;
+
+    // At the device itself: one person removed, one renamed, one stranger enrolled.
+    let mut at_device = UserClient::new(s.gateway());
+    at_device.delete(DeleteRequest { device_id: SERVER_ROOM, user_i_ds: vec!["8001".into()] }).await.unwrap();
+    let mut renamed = at_device
+        .get(GetRequest { device_id: SERVER_ROOM, user_i_ds: vec!["8002".into()] })
+        .await
+        .unwrap()
+        .into_inner()
+        .users;
+    renamed[0].name = "Someone else".into();
+    let mut stranger = renamed[0].clone();
+    stranger.hdr.as_mut().unwrap().id = "99999".into();
+    stranger.cards.clear();
+    stranger.hdr.as_mut().unwrap().num_of_card = 0;
+    at_device
+        .enroll(EnrollRequest { device_id: SERVER_ROOM, users: vec![renamed.remove(0), stranger], overwrite: true })
+        .await
+        .unwrap();
+
+    let diff = get_json(&s, &t, &format!("/v1/devices/{SERVER_ROOM}/diff")).await;
+    assert_eq!(diff["on_device"], 3);
+    assert_eq!(
+        (diff["missing"]["count"].as_u64(), diff["missing"]["people"][0]["user_id"].as_str()),
+        (Some(1), Some("8001"))
+    );
+    assert_eq!(diff["extra"]["people"][0]["user_id"], "99999");
+    assert_eq!(diff["extra"]["people"][0]["detail"], "not in the directory");
+    assert_eq!(diff["stale"]["people"][0]["user_id"], "8002");
+    assert_eq!(diff["stale"]["people"][0]["detail"], "differs in name");
+
+    // The read-back runs whenever the device comes back: the missing person returns, the
+    // stranger stays (reported, not removed); a resync puts the renamed record right.
+    s.set_online(SERVER_ROOM, false).await;
+    until_json(&s, &t, "/v1/devices", Duration::from_secs(5), |v| device(v, SERVER_ROOM)["sync"]["state"] == "offline")
+        .await;
+    s.set_online(SERVER_ROOM, true).await;
+    let list = until_json(&s, &t, "/v1/devices", Duration::from_secs(10), |v| {
+        !device(v, SERVER_ROOM)["sync"]["drift"].is_null()
+    })
+    .await;
+    assert!(device(&list, SERVER_ROOM)["sync"]["drift"].as_str().unwrap().contains("1 missing"), "{list}");
+    s.until_devices_hold(
+        &[SERVER_ROOM],
+        &ids(&["8001", "8002", "8003", "99999"]),
+        &ids(&["8001", "8002", "8003", "99999"]),
+        Duration::from_secs(5),
+    )
+    .await;
+    post(&s, &t, &format!("/v1/devices/{SERVER_ROOM}/resync")).await;
+    until_json(&s, &t, &format!("/v1/devices/{SERVER_ROOM}/diff"), Duration::from_secs(10), |v| {
+        v["missing"]["count"] == 0 && v["stale"]["count"] == 0 && v["extra"]["count"] == 1
+    })
+    .await;
 }
