@@ -1,6 +1,7 @@
 //! Lintel's server: sign-in, sessions and tokens, the REST API, audit, and (in later
 //! issues) the directory, device sync and the gRPC-web bridge.
 
+pub mod access_groups;
 pub mod api;
 pub mod audit;
 pub mod auth;

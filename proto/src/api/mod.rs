@@ -1,5 +1,6 @@
 //! Types of the REST API shared by the app and the server.
 
+pub mod access_group;
 pub mod admin;
 pub mod audit;
 pub mod batch;

@@ -1,6 +1,7 @@
 //! The user and credential rules of Lintel, shared by the app, the server and the gateway
 //! simulator. Every violation is a [`FieldError`] naming the field, the size and the limit.
 
+pub mod access_group;
 pub mod card_number;
 pub mod device_record;
 pub mod device_user;

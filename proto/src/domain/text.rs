@@ -18,6 +18,11 @@ pub fn validate_job_code_label(field: &str, label: &str) -> Result<(), FieldErro
     bounded_text(field, label, JOB_CODE_LABEL_MAX_CHARS)
 }
 
+/// Text of at most `max` characters without control characters.
+pub fn validate_bounded(field: &str, text: &str, max: usize) -> Result<(), FieldError> {
+    bounded_text(field, text, max)
+}
+
 fn bounded_text(field: &str, text: &str, max: usize) -> Result<(), FieldError> {
     let len = text.chars().count();
     if len > max {

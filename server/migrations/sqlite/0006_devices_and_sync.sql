@@ -52,3 +52,22 @@ CREATE INDEX device_users_refused ON device_users (device_row) WHERE error IS NO
 -- Revocations not yet confirmed: people a device holds but must not.
 CREATE INDEX device_users_revoking ON device_users (want_changed_at, user_row)
     WHERE NOT want AND held_version IS NOT NULL;
+
+-- Access groups as site objects: the ID the devices know, a name, the devices it covers.
+-- People belong to groups by ID (user_access_groups), as the devices record them.
+CREATE TABLE access_groups (
+    id          INTEGER PRIMARY KEY,
+    site_id     INTEGER NOT NULL REFERENCES sites(id),
+    group_id    BIGINT NOT NULL,
+    name        TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL,
+    UNIQUE (site_id, group_id),
+    UNIQUE (site_id, name)
+);
+CREATE TABLE access_group_devices (
+    group_row   INTEGER NOT NULL REFERENCES access_groups(id) ON DELETE CASCADE,
+    device_row  INTEGER NOT NULL REFERENCES devices(id),
+    PRIMARY KEY (group_row, device_row)
+);
+CREATE INDEX access_group_devices_device ON access_group_devices (device_row, group_row);

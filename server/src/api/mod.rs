@@ -1,5 +1,6 @@
 //! The routes of the server, each with its rule in [`crate::authz::TABLE`].
 
+pub mod access_groups;
 pub mod admins;
 pub mod audit_log;
 pub mod bootstrap;
@@ -98,6 +99,13 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/v1/devices/{device_id}/diff", get(devices::diff)),
         ("GET", "/v1/users/{id}/devices", get(devices::person)),
         ("GET", "/v1/revocations", get(devices::revocations)),
+        ("GET", "/v1/access-groups", get(access_groups::list)),
+        ("POST", "/v1/access-groups", post(access_groups::create)),
+        ("GET", "/v1/access-groups/{group_id}", get(access_groups::get)),
+        ("PUT", "/v1/access-groups/{group_id}", put(access_groups::update)),
+        ("DELETE", "/v1/access-groups/{group_id}", delete(access_groups::delete)),
+        ("GET", "/v1/site/sync", get(access_groups::get_sync)),
+        ("PUT", "/v1/site/sync", put(access_groups::set_sync)),
         ("GET", "/v1/tokens", get(tokens::list)),
         ("POST", "/v1/tokens", post(tokens::create)),
         ("DELETE", "/v1/tokens/{id}", delete(tokens::revoke)),

@@ -5,30 +5,32 @@
 //! (their cards become reusable).
 
 use crate::db::{Db, IN_LIST_CHUNK, push_in_list};
+use proto::api::access_group::SyncMode;
 use sqlx::QueryBuilder;
 
 /// Outbox rows turned into device work per transaction.
 const BATCH: i64 = 2000;
 
-/// Which devices of a site must hold a person (BioStar 2's automatic user synchronization).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Every device of the site (the default: a small site works without set-up).
-    All,
-}
-
-impl Mode {
-    /// The SQL condition, over a person `u` and a device `d` of their site, under which the
-    /// device must hold the person.
-    fn wanted(self) -> &'static str {
-        match self {
-            Mode::All => "(u.status = 'ACTIVE' AND u.deleted_at IS NULL)",
+/// The SQL condition, over a person `u` and a device `d` of their site, under which the
+/// device must hold the person.
+fn wanted(mode: SyncMode) -> &'static str {
+    match mode {
+        SyncMode::All => "(u.status = 'ACTIVE' AND u.deleted_at IS NULL)",
+        SyncMode::Groups => {
+            "(u.status = 'ACTIVE' AND u.deleted_at IS NULL AND EXISTS (
+                SELECT 1 FROM user_access_groups uag
+                JOIN access_groups g ON g.site_id = u.site_id AND g.group_id = uag.group_id
+                JOIN access_group_devices agd ON agd.group_row = g.id
+                WHERE uag.user_row = u.id AND agd.device_row = d.id))"
         }
     }
 }
 
-pub async fn mode(_db: &Db, _site_id: i64) -> sqlx::Result<Mode> {
-    Ok(Mode::All)
+/// Which devices of the site hold a person (BioStar 2's automatic user synchronization).
+pub async fn mode(db: &Db, site_id: i64) -> sqlx::Result<SyncMode> {
+    let mode: String =
+        sqlx::query_scalar("SELECT sync_mode FROM sites WHERE id = $1").bind(site_id).fetch_one(db).await?;
+    Ok(SyncMode::parse(&mode).unwrap_or(SyncMode::All))
 }
 
 /// Turns up to one batch of a site's outbox into device work; answers how many outbox rows
@@ -64,14 +66,14 @@ pub async fn run(db: &Db, site_id: i64, now: i64) -> sqlx::Result<usize> {
 /// Sets what every device must hold of these people now. A device that must hold someone
 /// gets a row (pending unless it acknowledged this version); a device that must not keeps
 /// its row only to track the removal (pending while it still holds them).
-async fn decide(tx: &mut crate::db::Conn, mode: Mode, people: &[i64], now: i64) -> sqlx::Result<()> {
+async fn decide(tx: &mut crate::db::Conn, mode: SyncMode, people: &[i64], now: i64) -> sqlx::Result<()> {
     let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
         "INSERT INTO device_users (device_row, user_row, want, want_version, want_changed_at, pending)
          SELECT d.id, u.id, TRUE, u.version, ",
     );
     q.push_bind(now).push(", TRUE FROM users u JOIN devices d ON d.site_id = u.site_id WHERE u.id");
     push_in_list(&mut q, people.iter().copied());
-    q.push(" AND ").push(mode.wanted());
+    q.push(" AND ").push(wanted(mode));
     q.push(
         " ON CONFLICT (device_row, user_row) DO UPDATE SET want = TRUE, want_version = excluded.want_version,
              want_changed_at = CASE WHEN device_users.want THEN device_users.want_changed_at
@@ -91,7 +93,7 @@ async fn decide(tx: &mut crate::db::Conn, mode: Mode, people: &[i64], now: i64) 
          WHERE u.id = device_users.user_row AND d.id = device_users.device_row AND u.id",
     );
     push_in_list(&mut q, people.iter().copied());
-    q.push(" AND NOT ").push(mode.wanted());
+    q.push(" AND NOT ").push(wanted(mode));
     q.build().execute(&mut *tx).await?;
     Ok(())
 }
@@ -127,7 +129,7 @@ pub async fn fill_device(db: &Db, site_id: i64, device_row: i64, now: i64) -> sq
          SELECT d.id, u.id, TRUE, u.version, ",
     );
     q.push_bind(now).push(", TRUE FROM users u JOIN devices d ON d.site_id = u.site_id WHERE d.id = ");
-    q.push_bind(device_row).push(" AND u.site_id = ").push_bind(site_id).push(" AND ").push(mode.wanted());
+    q.push_bind(device_row).push(" AND u.site_id = ").push_bind(site_id).push(" AND ").push(wanted(mode));
     q.push(" ON CONFLICT (device_row, user_row) DO NOTHING");
     let added = q.build().execute(&mut *tx).await?.rows_affected();
     tx.commit().await?;

@@ -506,3 +506,73 @@ async fn a_device_changed_behind_lintels_back_shows_in_its_diff_and_the_read_bac
     })
     .await;
 }
+
+#[tokio::test]
+async fn in_groups_mode_people_go_only_to_their_groups_devices_and_follow_the_groups_changes() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let cookie = s.sign_in(ADMIN, ADMIN_PASSWORD).await;
+    created(
+        &s,
+        &t,
+        json!({"user_id": "9001", "name": "Lobby only", "access_groups": [10], "cards": [{"number": "9001"}]}),
+    )
+    .await;
+    person_with_card(&s, &t, "9002", "9002").await;
+    let among = ids(&["9001", "9002"]);
+    s.until_devices_hold(&DEVICES, &among, &among, Duration::from_secs(5)).await;
+
+    let r = s
+        .request(Method::POST, "/v1/access-groups")
+        .bearer_auth(&t)
+        .json(&json!({"group_id": 10, "name": "Lobby", "devices": [MAIN_ENTRANCE]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let group = body(r).await;
+    assert_eq!((group["people"].as_u64(), group["devices"][0].as_u64()), (Some(1), Some(u64::from(MAIN_ENTRANCE))));
+    let r = s
+        .request(Method::POST, "/v1/access-groups")
+        .bearer_auth(&t)
+        .json(&json!({"name": "Lobby"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT, "a name is unique in the site");
+    let r = s
+        .request(Method::POST, "/v1/access-groups")
+        .bearer_auth(&t)
+        .json(&json!({"name": "Nowhere", "devices": [42]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status(), body(r).await["error"]["field"].as_str().map(str::to_owned)),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("devices[0]".to_owned()))
+    );
+
+    let r =
+        s.browser(Method::PUT, "/v1/site/sync", Some(&cookie)).json(&json!({"mode": "groups"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    s.until_devices_hold(&[MAIN_ENTRANCE], &among, &ids(&["9001"]), Duration::from_secs(5)).await;
+    s.until_devices_hold(&[SERVER_ROOM, CAR_PARK], &among, &ids(&[]), Duration::from_secs(5)).await;
+
+    let r = s
+        .request(Method::PUT, "/v1/access-groups/10")
+        .bearer_auth(&t)
+        .json(&json!({"name": "Lobby", "devices": [SERVER_ROOM, CAR_PARK]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    s.until_devices_hold(&[SERVER_ROOM, CAR_PARK], &among, &ids(&["9001"]), Duration::from_secs(5)).await;
+    s.until_devices_hold(&[MAIN_ENTRANCE], &among, &ids(&[]), Duration::from_secs(5)).await;
+
+    let r = s.request(Method::DELETE, "/v1/access-groups/10").bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    s.until_devices_hold(&DEVICES, &among, &ids(&[]), Duration::from_secs(5)).await;
+    let r = s.browser(Method::PUT, "/v1/site/sync", Some(&cookie)).json(&json!({"mode": "all"})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    s.until_devices_hold(&DEVICES, &among, &among, Duration::from_secs(5)).await;
+}
