@@ -38,6 +38,8 @@ fn App() -> impl IntoView {
                     <Route path=path!("people") view=pages::people::People />
                     <Route path=path!("import") view={Lazy::<routes::Import>::new()} />
                     <Route path=path!("audit") view={Lazy::<routes::Audit>::new()} />
+                    <Route path=path!("devices") view={Lazy::<routes::Devices>::new()} />
+                    <Route path=path!("revocations") view={Lazy::<routes::Revocations>::new()} />
                     <Route path=path!("tokens") view={Lazy::<routes::Tokens>::new()} />
                     <Route path=path!("admins") view={Lazy::<routes::Admins>::new()} />
                     <Route path=path!("people/new") view={Lazy::<routes::NewPerson>::new()} />

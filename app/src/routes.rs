@@ -32,3 +32,5 @@ lazy_page!(Audit, pages::audit::Audit);
 lazy_page!(Tokens, pages::tokens::Tokens);
 lazy_page!(Admins, pages::admins::Admins);
 lazy_page!(NewPerson, pages::new_person::NewPerson);
+lazy_page!(Devices, pages::devices::Devices);
+lazy_page!(Revocations, pages::revocations::Revocations);

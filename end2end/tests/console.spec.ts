@@ -405,6 +405,25 @@ test("fingerprints and faces are scanned at a chosen device, imported and remove
   await expect(page.getByText("1 fingerprint held.")).toBeVisible();
 });
 
+test("the devices page shows each device in sync, its people, and a comparison with the directory", async () => {
+  await page.goto("/devices");
+  const entrance = page.getByRole("row", { name: /544300001/ });
+  await expect(entrance.getByText("In sync")).toBeVisible();
+  await page.getByRole("button", { name: "Compare device 544300001 with the directory" }).click();
+  await expect(page.getByRole("heading", { name: "Device 544300001 against the directory" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Missing: should be on the device (0)" })).toBeVisible();
+  await page.getByRole("button", { name: "Resync device 544300001" }).click();
+  await expect(page.getByText(/Device 544300001: \d+ people are being sent again/)).toBeVisible();
+  await expect(entrance.getByText("In sync")).toBeVisible({ timeout: 15_000 });
+  // A person's page says where they stand on each device.
+  await page.goto("/people?search=lovelace");
+  await page.getByRole("link", { name: "Ada Lovelace" }).click();
+  const devices = page.getByRole("region", { name: "Devices" });
+  await expect(devices.getByRole("row", { name: /BioStation 3 \(544300001\)/ })).toContainText(/Holds the current record|on its way/);
+  await page.goto("/revocations");
+  await expect(page.getByRole("heading", { name: "Revocations" })).toBeVisible();
+});
+
 test("a guest is promoted to USER from their page", async () => {
   const r = await page.request.post("/v1/users", {
     headers: { "x-lintel-csrf": "1", origin: base },
@@ -544,4 +563,10 @@ test("every signed-in page passes the accessibility scan", async () => {
   await page.goto("/me");
   await expect(page.getByRole("heading", { name: "My sessions" })).toBeVisible();
   await accessible("My account");
+  await page.goto("/devices");
+  await expect(page.getByRole("button", { name: "Compare device 544300001 with the directory" })).toBeVisible();
+  await accessible("Devices");
+  await page.goto("/revocations");
+  await expect(page.getByRole("heading", { name: "Revocations" })).toBeVisible();
+  await accessible("Revocations");
 });

@@ -65,8 +65,8 @@ fn Navigation() -> impl IntoView {
                 <ul>
                     <li><A href="/people">"People"</A></li>
                     <li><A href="/import">"Import"</A></li>
-                    <li><span class="soon" title="Arrives with the device sync">"Devices"</span></li>
-                    <li><span class="soon" title="Arrives with the device sync">"Revocations"</span></li>
+                    <li><A href="/devices">"Devices"</A></li>
+                    <li><A href="/revocations">"Revocations"</A></li>
                     <li><A href="/audit">"Audit"</A></li>
                 </ul>
             </Show>

@@ -11,6 +11,7 @@ use crate::components::status_badge::StatusBadge;
 use crate::components::when::When;
 use crate::pages::person_biometrics::Biometrics;
 use crate::pages::person_credentials::Credentials;
+use crate::pages::person_devices::PersonDevicesSection;
 use crate::pages::person_history::History;
 use crate::pages::person_login::Login;
 use crate::pages::person_mobile::Mobile;
@@ -212,6 +213,7 @@ fn sections(s: Sections) -> AnyView {
         <Biometrics user=u.clone() may_change on_changed />
         <Photo user=u.clone() may_change on_changed />
         <Mobile user=u.clone() may_change on_changed />
+        <PersonDevicesSection id=u.id />
         {(may_change && !itself).then(|| view! { <Login id=u.id username=u.fields.username.clone() /> })}
         <History user_id=u.user_id.clone() />
     }
