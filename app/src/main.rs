@@ -40,6 +40,7 @@ fn App() -> impl IntoView {
                     <Route path=path!("audit") view={Lazy::<routes::Audit>::new()} />
                     <Route path=path!("devices") view={Lazy::<routes::Devices>::new()} />
                     <Route path=path!("revocations") view={Lazy::<routes::Revocations>::new()} />
+                    <Route path=path!("access-groups") view={Lazy::<routes::AccessGroups>::new()} />
                     <Route path=path!("tokens") view={Lazy::<routes::Tokens>::new()} />
                     <Route path=path!("admins") view={Lazy::<routes::Admins>::new()} />
                     <Route path=path!("people/new") view={Lazy::<routes::NewPerson>::new()} />

@@ -34,3 +34,4 @@ lazy_page!(Admins, pages::admins::Admins);
 lazy_page!(NewPerson, pages::new_person::NewPerson);
 lazy_page!(Devices, pages::devices::Devices);
 lazy_page!(Revocations, pages::revocations::Revocations);
+lazy_page!(AccessGroups, pages::access_groups::AccessGroups);

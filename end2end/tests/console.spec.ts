@@ -538,6 +538,24 @@ test("on a tablet the navigation folds behind the Menu button", async () => {
   await expect(menu).toBeHidden();
 });
 
+test("an access group is made with its devices, and the SUPER chooses which devices hold whom", async () => {
+  await page.goto("/access-groups");
+  await expect(page.getByText("No access groups yet.")).toBeVisible();
+  await page.getByRole("button", { name: "Make group" }).click();
+  await expect(page.getByText("name: is required")).toBeVisible();
+  await page.getByLabel("Name (required)").fill("Lobby");
+  await page.getByLabel("BioStation 3 (544300001)").check();
+  await page.getByRole("button", { name: "Make group" }).click();
+  await expect(page.getByText("Group Lobby (1) made.")).toBeVisible();
+  await expect(page.getByRole("row", { name: /Lobby/ })).toContainText("544300001");
+  await page.getByLabel("Only the devices of the person's access groups").check();
+  await expect(page.getByText("Saved: everyone is being sent")).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel("Only the devices of the person's access groups")).toBeChecked();
+  await page.getByLabel("Every device of the site").check();
+  await expect(page.getByText("Saved: everyone is being sent")).toBeVisible();
+});
+
 test("every signed-in page passes the accessibility scan", async () => {
   await page.goto("/people");
   await expect(page.getByRole("link", { name: "Ada Lovelace" })).toBeVisible();
@@ -569,4 +587,7 @@ test("every signed-in page passes the accessibility scan", async () => {
   await page.goto("/revocations");
   await expect(page.getByRole("heading", { name: "Revocations" })).toBeVisible();
   await accessible("Revocations");
+  await page.goto("/access-groups");
+  await expect(page.getByRole("heading", { name: "Which devices hold a person" })).toBeVisible();
+  await accessible("Access groups");
 });

@@ -67,6 +67,7 @@ fn Navigation() -> impl IntoView {
                     <li><A href="/import">"Import"</A></li>
                     <li><A href="/devices">"Devices"</A></li>
                     <li><A href="/revocations">"Revocations"</A></li>
+                    <li><A href="/access-groups">"Access groups"</A></li>
                     <li><A href="/audit">"Audit"</A></li>
                 </ul>
             </Show>

@@ -30,7 +30,7 @@ fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -111,10 +111,10 @@ pub fn Devices() -> impl IntoView {
                                     <td class="num">{format!("{}{capacity}", grouped(d.sync.held))}</td>
                                     <td class="num">{if d.sync.full { format!("{} (full)", d.sync.refused) } else { d.sync.refused.to_string() }}</td>
                                     <td>{match d.sync.verified_at.clone() { Some(at) => view! { <When at /> }.into_any(), None => "not yet".into_any() }}</td>
-                                    <td class="actions">
+                                    <td><div class="actions">
                                         <button type="button" aria-label=format!("Compare device {id} with the directory") on:click=move |_| compare(id)>"Compare"</button>
                                         <button type="button" aria-label=format!("Resync device {id}") on:click=move |_| resync(id)>"Resync"</button>
-                                    </td>
+                                    </div></td>
                                 </tr>
                             }
                         }).collect_view()}

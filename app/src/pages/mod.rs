@@ -1,5 +1,6 @@
 //! One module per page of the console.
 
+pub mod access_groups;
 pub mod admins;
 pub mod audit;
 pub mod devices;
