@@ -76,8 +76,9 @@ impl Sync {
                 Ok(Err(e)) => tracing::warn!(site_id, error = %e, "device gateway: no device list at start"),
                 Err(_) => tracing::warn!(site_id, "device gateway: no device list within 5 s of start"),
             }
-            site.spawn(watch_devices(site.clone()));
-            site.spawn(fan_out_loop(site.clone()));
+            let (watched, fanned) = (site.clone(), site.clone());
+            site.spawn(supervised("device watcher", move || watch_devices(watched.clone())));
+            site.spawn(supervised("fan-out", move || fan_out_loop(fanned.clone())));
             sites.push(site);
         }
         Ok(Self { sites })
@@ -151,7 +152,8 @@ impl SiteSync {
                     verify: AtomicBool::new(true),
                 });
                 lock(&self.senders).insert(k.row, s.clone());
-                self.spawn(send_loop(self.clone(), s.clone()));
+                let (site, sender) = (self.clone(), s.clone());
+                self.spawn(supervised("device sender", move || send_loop(site.clone(), sender.clone())));
                 s
             }
         };
@@ -187,6 +189,33 @@ impl DeviceSender {
             self.verify.store(true, Ordering::SeqCst);
             self.back.notify_one();
         }
+    }
+}
+
+/// Runs a task for as long as the server runs: a panic (a bug) is logged and the task
+/// starts again a second later, so no device is left without its sender.
+async fn supervised<F, Fut>(what: &'static str, task: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    /// Stopping the supervisor stops the task it watches.
+    struct AbortOnDrop(tokio::task::AbortHandle);
+    impl Drop for AbortOnDrop {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+    loop {
+        let running = tokio::spawn(task());
+        let _stop_with_me = AbortOnDrop(running.abort_handle());
+        match running.await {
+            // Stopped (the server stops): so does the supervisor.
+            Err(e) if e.is_cancelled() => return,
+            Err(_) => tracing::error!(task = what, "sync: a task panicked; starting it again"),
+            Ok(()) => tracing::error!(task = what, "sync: a task ended; starting it again"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

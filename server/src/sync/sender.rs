@@ -84,10 +84,28 @@ impl Work {
 
 /// Claims a batch of the device's pending work and sends it.
 pub async fn round(t: &Target<'_>, now: i64) -> anyhow::Result<Round> {
-    let mut claimed = claim(t.db, t.device_row, now).await?;
+    let claimed = claim(t.db, t.device_row, now).await?;
     if claimed.is_empty() {
         return Ok(Round::Idle);
     }
+    let sent = send_claimed(t, claimed.clone(), now).await;
+    if sent.is_err() {
+        // A database error midway (a busy database, say): what was not acknowledged is
+        // tried again by the next round rather than after the lease.
+        for attempt in 1..=5 {
+            match release(t.db, t.device_row, &claimed).await {
+                Ok(()) => break,
+                Err(e) => {
+                    tracing::warn!(device = t.device_id, attempt, error = %e, "sync: releasing a failed round's claim failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+            }
+        }
+    }
+    sent
+}
+
+async fn send_claimed(t: &Target<'_>, mut claimed: Vec<Claimed>, now: i64) -> anyhow::Result<Round> {
     claimed.sort_by_key(|c| (c.want, c.user_row));
     let (holds, removals): (Vec<Claimed>, Vec<Claimed>) = claimed.into_iter().partition(|c| c.want);
     if !removals.is_empty() {

@@ -194,3 +194,28 @@ impl TestServer {
             .unwrap()
     }
 }
+
+/// The `lintel` binary in a process of its own, with `vars` (stdout read until it says where
+/// it listens); answers the child and its `http://` address.
+pub async fn spawn_lintel(vars: &[(&str, String)]) -> (tokio::process::Child, String) {
+    use tokio::io::AsyncBufReadExt;
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_lintel"));
+    command.env("LINTEL_LISTEN", "127.0.0.1:0").env("RUST_LOG", "warn");
+    for (k, v) in vars {
+        command.env(k, v);
+    }
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next_line().await.unwrap().expect("the server printed where it listens");
+        if let Some(rest) = line.split("listening on ").nth(1) {
+            break rest.trim_end_matches(')').to_owned();
+        }
+    };
+    (child, format!("http://{address}"))
+}

@@ -1,29 +1,14 @@
 //! The `lintel` binary stops cleanly on SIGTERM (what `docker stop` and systemd send).
 
-use std::process::Stdio;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 #[cfg(unix)]
 #[tokio::test]
 async fn sigterm_stops_the_server_like_ctrl_c() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lintel"))
-        .env("LINTEL_DATA_DIR", dir.path())
-        .env("LINTEL_LISTEN", "127.0.0.1:0")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = loop {
-        let line = lines.next_line().await.unwrap().expect("the server printed where it listens");
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.trim_end_matches(')').to_owned();
-        }
-    };
+    let (mut child, base) =
+        crate::harness::spawn_lintel(&[("LINTEL_DATA_DIR", dir.path().display().to_string())]).await;
+    let address = base.trim_start_matches("http://").to_owned();
     let health = reqwest::get(format!("http://{address}/healthz")).await.unwrap();
     assert!(health.status().is_success());
 

@@ -10,9 +10,7 @@ use proto::sim_control::control_client::ControlClient;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
 /// A simulator serving on a port of its own until killed.
@@ -93,27 +91,14 @@ async fn the_gateway_killed_and_restarted_while_5000_people_sync_to_3_devices_en
     s.until_devices_equal_directory(&DEVICES, Duration::from_secs(60)).await;
 }
 
-/// The `lintel` binary on `data`, its gateway at `config`; answers the child and its address.
+/// The `lintel` binary on `data`, its gateway at `config`.
 async fn spawn_server(data: &Path, config: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lintel"))
-        .env("LINTEL_DATA_DIR", data)
-        .env("LINTEL_CONFIG", config)
-        .env("LINTEL_LISTEN", "127.0.0.1:0")
-        .env("LINTEL_BOOTSTRAP_ADMIN", format!("{ADMIN}:{ADMIN_PASSWORD}"))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = loop {
-        let line = lines.next_line().await.unwrap().expect("the server printed where it listens");
-        if let Some(rest) = line.split("listening on ").nth(1) {
-            break rest.trim_end_matches(')').to_owned();
-        }
-    };
-    (child, format!("http://{address}"))
+    spawn_lintel(&[
+        ("LINTEL_DATA_DIR", data.display().to_string()),
+        ("LINTEL_CONFIG", config.display().to_string()),
+        ("LINTEL_BOOTSTRAP_ADMIN", format!("{ADMIN}:{ADMIN_PASSWORD}")),
+    ])
+    .await
 }
 
 async fn kill_9(child: &mut Child) {
