@@ -116,7 +116,7 @@ impl Running {
         let _ = self.stop.send(());
         self.task.await??;
         self.housekeeping.abort();
-        self.sync.stop();
+        self.sync.stop().await;
         for g in self.gateways {
             g.stop().await?;
         }

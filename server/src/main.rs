@@ -27,15 +27,21 @@ async fn main() -> anyhow::Result<()> {
     }
     let origin = config.public_origin.clone();
     let running = server::start(config, Arc::new(SystemClock), listener).await?;
-    println!("Lintel is running at {origin} (listening on {})", running.addr);
+    // Written for the operator (stdout, not the log). A closed stdout (a supervisor that
+    // does not read it) must not stop the server: write errors are ignored.
+    let mut greeting = format!("Lintel is running at {origin} (listening on {})\n", running.addr);
     if let Some(code) = &running.bootstrap_code {
-        // Printed for the operator only (stdout, not the log); it works once, for 60 minutes.
-        println!("No SUPER exists yet. Create the first one within 60 minutes with this one-time code:");
-        println!("    {}", code.expose());
-        println!(
-            "    curl -X POST {origin}/v1/bootstrap -H 'Content-Type: application/json' \\\n         -d '{{\"code\":\"{}\",\"username\":\"admin\",\"password\":\"<12 to 128 characters>\"}}'",
+        // It works once, for 60 minutes.
+        greeting.push_str(&format!(
+            "No SUPER exists yet. Create the first one within 60 minutes with this one-time code:\n    {}\n    curl -X POST {origin}/v1/bootstrap -H 'Content-Type: application/json' \\\n         -d '{{\"code\":\"{}\",\"username\":\"admin\",\"password\":\"<12 to 128 characters>\"}}'\n",
+            code.expose(),
             code.expose()
-        );
+        ));
+    }
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = out.write_all(greeting.as_bytes()).and_then(|()| out.flush());
     }
     stop_signal().await?;
     tracing::info!("stopping: requests in flight get {} s to finish", STOP_DEADLINE.as_secs());

@@ -46,6 +46,7 @@ pub const VERIFY_EVERY: Duration = Duration::from_secs(600);
 /// The sync of every site; stopped with the server.
 pub struct Sync {
     sites: Vec<Arc<SiteSync>>,
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Sync {
@@ -58,6 +59,7 @@ impl Sync {
         site_ids: &[i64],
     ) -> anyhow::Result<Self> {
         sqlx::query("UPDATE device_users SET lease_until = NULL WHERE lease_until IS NOT NULL").execute(db).await?;
+        let (closing, _) = tokio::sync::watch::channel(false);
         let mut sites = Vec::new();
         for &site_id in site_ids {
             let Ok(channel) = gateways.channel(site_id) else { continue };
@@ -68,6 +70,7 @@ impl Sync {
                 channel,
                 senders: Mutex::default(),
                 tasks: Mutex::default(),
+                closing: closing.subscribe(),
             });
             // The devices are known before the server answers its first request (a gateway
             // that does not answer soon is left to the watcher).
@@ -77,17 +80,21 @@ impl Sync {
                 Err(_) => tracing::warn!(site_id, "device gateway: no device list within 5 s of start"),
             }
             let (watched, fanned) = (site.clone(), site.clone());
-            site.spawn(supervised("device watcher", move || watch_devices(watched.clone())));
-            site.spawn(supervised("fan-out", move || fan_out_loop(fanned.clone())));
+            site.spawn(supervised("device watcher", site.closing.clone(), move || watch_devices(watched.clone())));
+            site.spawn(supervised("fan-out", site.closing.clone(), move || fan_out_loop(fanned.clone())));
             sites.push(site);
         }
-        Ok(Self { sites })
+        Ok(Self { sites, closing })
     }
 
-    pub fn stop(&self) {
+    /// Stops every task and waits until they are gone (a send in flight is dropped; its
+    /// claim is void at the next start).
+    pub async fn stop(&self) {
+        self.closing.send_replace(true);
         for site in &self.sites {
-            for task in lock(&site.tasks).drain(..) {
-                task.abort();
+            let tasks: Vec<JoinHandle<()>> = lock(&site.tasks).drain(..).collect();
+            for task in tasks {
+                let _ = task.await;
             }
         }
     }
@@ -95,7 +102,12 @@ impl Sync {
 
 impl Drop for Sync {
     fn drop(&mut self) {
-        self.stop();
+        self.closing.send_replace(true);
+        for site in &self.sites {
+            for task in lock(&site.tasks).drain(..) {
+                task.abort();
+            }
+        }
     }
 }
 
@@ -107,6 +119,8 @@ struct SiteSync {
     /// By device row.
     senders: Mutex<HashMap<i64, Arc<DeviceSender>>>,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    /// Set when the server stops.
+    closing: tokio::sync::watch::Receiver<bool>,
 }
 
 /// What the site's tasks tell one device's sender.
@@ -153,7 +167,9 @@ impl SiteSync {
                 });
                 lock(&self.senders).insert(k.row, s.clone());
                 let (site, sender) = (self.clone(), s.clone());
-                self.spawn(supervised("device sender", move || send_loop(site.clone(), sender.clone())));
+                self.spawn(supervised("device sender", self.closing.clone(), move || {
+                    send_loop(site.clone(), sender.clone())
+                }));
                 s
             }
         };
@@ -192,14 +208,14 @@ impl DeviceSender {
     }
 }
 
-/// Runs a task for as long as the server runs: a panic (a bug) is logged and the task
-/// starts again a second later, so no device is left without its sender.
-async fn supervised<F, Fut>(what: &'static str, task: F)
+/// Runs a task until the server stops: a panic (a bug) is logged and the task starts
+/// again a second later, so no device is left without its sender.
+async fn supervised<F, Fut>(what: &'static str, mut closing: tokio::sync::watch::Receiver<bool>, task: F)
 where
     F: Fn() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
 {
-    /// Stopping the supervisor stops the task it watches.
+    /// A supervisor dropped without a stop (the runtime ends) stops its task too.
     struct AbortOnDrop(tokio::task::AbortHandle);
     impl Drop for AbortOnDrop {
         fn drop(&mut self) {
@@ -207,13 +223,19 @@ where
         }
     }
     loop {
-        let running = tokio::spawn(task());
+        let mut running = tokio::spawn(task());
         let _stop_with_me = AbortOnDrop(running.abort_handle());
-        match running.await {
-            // Stopped (the server stops): so does the supervisor.
-            Err(e) if e.is_cancelled() => return,
-            Err(_) => tracing::error!(task = what, "sync: a task panicked; starting it again"),
-            Ok(()) => tracing::error!(task = what, "sync: a task ended; starting it again"),
+        tokio::select! {
+            ended = &mut running => match ended {
+                Err(e) if e.is_cancelled() => return,
+                Err(_) => tracing::error!(task = what, "sync: a task panicked; starting it again"),
+                Ok(()) => tracing::error!(task = what, "sync: a task ended; starting it again"),
+            },
+            () = async { drop(closing.wait_for(|closing| *closing).await) } => {
+                running.abort();
+                let _ = running.await;
+                return;
+            }
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }

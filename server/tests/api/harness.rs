@@ -217,5 +217,7 @@ pub async fn spawn_lintel(vars: &[(&str, String)]) -> (tokio::process::Child, St
             break rest.trim_end_matches(')').to_owned();
         }
     };
+    // The rest is read too, so the server never writes to a closed pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     (child, format!("http://{address}"))
 }
