@@ -381,12 +381,14 @@ async fn release(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Result<
     Ok(())
 }
 
-/// People an unanswered enroll may have reached: held in some version (0), so a later
-/// removal is sent to be sure (removing someone absent is done at once).
+/// People an unanswered enroll may have reached: held in some version (0), and work owed
+/// either way (sent again if still wanted, removed if not, as a removal decided while the
+/// enroll was in flight found nothing held). Removing someone absent is done at once.
 async fn maybe_held(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Result<()> {
     for chunk in claimed.chunks(IN_LIST_CHUNK) {
-        let mut q: QueryBuilder<crate::db::Backend> =
-            QueryBuilder::new("UPDATE device_users SET held_version = COALESCE(held_version, 0) WHERE device_row = ");
+        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
+            "UPDATE device_users SET held_version = COALESCE(held_version, 0), pending = TRUE WHERE device_row = ",
+        );
         q.push_bind(device_row).push(" AND user_row");
         push_in_list(&mut q, chunk.iter().map(|c| c.user_row));
         q.build().execute(db).await?;
