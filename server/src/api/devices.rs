@@ -70,18 +70,9 @@ pub async fn diff(
     Path(device_id): Path<u32>,
 ) -> ApiResult<Json<DeviceDiff>> {
     let site_id = account.site_id;
-    let device: Option<(i64, Option<Vec<u8>>)> =
-        sqlx::query_as("SELECT id, capability FROM devices WHERE site_id = $1 AND device_id = $2")
-            .bind(site_id)
-            .bind(i64::from(device_id))
-            .fetch_optional(&app.db)
-            .await?;
-    let (row, capability) =
-        device.ok_or_else(|| ApiError::not_found(format!("device_id: no device {device_id} in this site")))?;
-    let capacity = capability
-        .as_deref()
-        .and_then(|c| <proto::gsdk::device::CapabilityInfo as prost::Message>::decode(c).ok())
-        .map(|c| crate::sync::device_list::Capacity::from_capability(&c));
+    let (row, capacity) = state::device(&app.db, site_id, device_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("device_id: no device {device_id} in this site")))?;
     let channel = app.gateways.channel(site_id)?;
     let found = crate::sync::verify::compare(&app.db, &channel, site_id, row, device_id, capacity, true)
         .await

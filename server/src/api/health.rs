@@ -64,21 +64,9 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 
-/// The sync worker's figures, read at each scrape (partial indexes keep them cheap; they
-/// must be fresh to alert on a stuck device).
+/// The sync worker's figures (`crate::sync::state::figures`), read fresh at each scrape.
 async fn sync_metrics(state: &AppState, now: i64, out: &mut String) -> sqlx::Result<()> {
-    let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&state.db).await?;
-    let revoking: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM device_users WHERE NOT want AND held_version IS NOT NULL")
-            .fetch_one(&state.db)
-            .await?;
-    let devices: Vec<(i64, i64, bool, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT d.site_id, d.device_id, d.connected, COUNT(du.user_row), MIN(du.want_changed_at)
-         FROM devices d LEFT JOIN device_users du ON du.device_row = d.id AND du.pending
-         GROUP BY d.id, d.site_id, d.device_id, d.connected ORDER BY d.site_id, d.device_id",
-    )
-    .fetch_all(&state.db)
-    .await?;
+    let crate::sync::state::Figures { outbox, revoking, devices } = crate::sync::state::figures(&state.db).await?;
     let _ = writeln!(
         out,
         "# HELP lintel_sync_outbox Changes not yet turned into device work.
@@ -93,13 +81,15 @@ lintel_sync_revocations_pending {revoking}"
     );
     let _ = writeln!(out, "# HELP lintel_device_connected Whether the gateway reports the device connected.");
     let _ = writeln!(out, "# TYPE lintel_device_connected gauge");
-    for (site, device, connected, _, _) in &devices {
+    for d in &devices {
+        let (site, device) = (d.site_id, d.device_id);
         let _ =
-            writeln!(out, "lintel_device_connected{{site=\"{site}\",device=\"{device}\"}} {}", u8::from(*connected));
+            writeln!(out, "lintel_device_connected{{site=\"{site}\",device=\"{device}\"}} {}", u8::from(d.connected));
     }
     let _ = writeln!(out, "# HELP lintel_device_pending People whose change waits for the device.");
     let _ = writeln!(out, "# TYPE lintel_device_pending gauge");
-    for (site, device, _, pending, _) in &devices {
+    for d in &devices {
+        let (site, device, pending) = (d.site_id, d.device_id, d.pending);
         let _ = writeln!(out, "lintel_device_pending{{site=\"{site}\",device=\"{device}\"}} {pending}");
     }
     let _ = writeln!(
@@ -107,8 +97,9 @@ lintel_sync_revocations_pending {revoking}"
         "# HELP lintel_device_oldest_pending_seconds Age of the oldest change waiting for the device (0: none)."
     );
     let _ = writeln!(out, "# TYPE lintel_device_oldest_pending_seconds gauge");
-    for (site, device, _, _, oldest) in &devices {
-        let age = oldest.map_or(0, |t| (now - t).max(0));
+    for d in &devices {
+        let (site, device) = (d.site_id, d.device_id);
+        let age = d.oldest.map_or(0, |t| (now - t).max(0));
         let _ = writeln!(out, "lintel_device_oldest_pending_seconds{{site=\"{site}\",device=\"{device}\"}} {age}");
     }
     Ok(())

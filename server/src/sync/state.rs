@@ -1,6 +1,7 @@
 //! The sync state as the API shows it: each device against the directory, one person on
 //! each device, the revocations some device still holds; and a device's resync.
 
+use super::device_list::Capacity;
 use crate::clock::rfc3339;
 use crate::db::Db;
 use prost::Message;
@@ -188,12 +189,7 @@ pub async fn revocations(db: &Db, site_id: i64, now: i64, limit: i64) -> sqlx::R
 /// Sends a device everything again: every record it must hold, every removal it may not
 /// have made. Answers how many people were queued (None: no such device in the site).
 pub async fn resync(db: &Db, site_id: i64, device_id: u32, now: i64) -> sqlx::Result<Option<u64>> {
-    let row: Option<i64> = sqlx::query_scalar("SELECT id FROM devices WHERE site_id = $1 AND device_id = $2")
-        .bind(site_id)
-        .bind(i64::from(device_id))
-        .fetch_optional(db)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
+    let Some((row, _)) = device(db, site_id, device_id).await? else { return Ok(None) };
     super::fan_out::fill_device(db, site_id, row, now).await?;
     let queued = sqlx::query(
         "UPDATE device_users SET pending = TRUE, error = NULL, full = FALSE,
@@ -205,4 +201,54 @@ pub async fn resync(db: &Db, site_id: i64, device_id: u32, now: i64) -> sqlx::Re
     .await?
     .rows_affected();
     Ok(Some(queued))
+}
+
+/// A device of the site: its row and, once its capabilities were read, what it can hold.
+pub async fn device(db: &Db, site_id: i64, device_id: u32) -> sqlx::Result<Option<(i64, Option<Capacity>)>> {
+    let found: Option<(i64, Option<Vec<u8>>)> =
+        sqlx::query_as("SELECT id, capability FROM devices WHERE site_id = $1 AND device_id = $2")
+            .bind(site_id)
+            .bind(i64::from(device_id))
+            .fetch_optional(db)
+            .await?;
+    Ok(found.map(|(row, capability)| {
+        let capacity =
+            capability.as_deref().and_then(|c| CapabilityInfo::decode(c).ok()).map(|c| Capacity::from_capability(&c));
+        (row, capacity)
+    }))
+}
+
+/// The figures `/metrics` shows of the sync.
+pub struct Figures {
+    /// Changes not yet turned into device work.
+    pub outbox: i64,
+    /// (device, person) pairs held though no longer wanted.
+    pub revoking: i64,
+    pub devices: Vec<DeviceFigures>,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct DeviceFigures {
+    pub site_id: i64,
+    pub device_id: i64,
+    pub connected: bool,
+    pub pending: i64,
+    /// When the oldest pending change was decided.
+    pub oldest: Option<i64>,
+}
+
+/// Read at each scrape: partial indexes keep them cheap, and a stuck device must show now.
+pub async fn figures(db: &Db) -> sqlx::Result<Figures> {
+    let outbox = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(db).await?;
+    let revoking = sqlx::query_scalar("SELECT COUNT(*) FROM device_users WHERE NOT want AND held_version IS NOT NULL")
+        .fetch_one(db)
+        .await?;
+    let devices = sqlx::query_as(
+        "SELECT d.site_id, d.device_id, d.connected, COUNT(du.user_row) AS pending, MIN(du.want_changed_at) AS oldest
+         FROM devices d LEFT JOIN device_users du ON du.device_row = d.id AND du.pending
+         GROUP BY d.id, d.site_id, d.device_id, d.connected ORDER BY d.site_id, d.device_id",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(Figures { outbox, revoking, devices })
 }
