@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod domain;
+pub mod grpc_web;
 pub mod multi_error;
 mod redacted_debug;
 

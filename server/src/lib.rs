@@ -1,5 +1,5 @@
-//! Lintel's server: sign-in, sessions and tokens, the REST API, audit, and (in later
-//! issues) the directory, device sync and the gRPC-web bridge.
+//! Lintel's server: sign-in, sessions and tokens, the REST API, audit, the directory,
+//! device sync and the gRPC-web bridge.
 
 pub mod access_groups;
 pub mod api;
@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod authz;
 pub mod bootstrap;
+pub mod bridge;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -30,7 +31,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use std::net::SocketAddr;
@@ -54,7 +55,16 @@ pub fn router(state: AppState) -> Router {
     let files = web::app_files::service(&state.config.app_dir);
     routes
         .route_layer(middleware::from_fn(authz::enforce))
-        .fallback(move |req| web::app_files::fallback(files.clone(), req))
+        .fallback(move |State(state): State<AppState>, req: Request| {
+            let files = files.clone();
+            async move {
+                if bridge::is_bridged(&req) {
+                    bridge::serve(state, req).await
+                } else {
+                    web::app_files::fallback(files, req).await
+                }
+            }
+        })
         .method_not_allowed_fallback(method_not_allowed)
         // The CSRF check runs after (inside) the caller's identification: it depends on how
         // the caller authenticated.
@@ -74,7 +84,20 @@ fn cors(config: &Config) -> CorsLayer {
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
-        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            HeaderName::from_static("x-grpc-web"),
+            HeaderName::from_static("x-user-agent"),
+            HeaderName::from_static("grpc-timeout"),
+        ])
+        // grpc-web clients read the call's outcome from these.
+        .expose_headers([
+            HeaderName::from_static("grpc-status"),
+            HeaderName::from_static("grpc-message"),
+            HeaderName::from_static("grpc-status-details-bin"),
+        ])
         .max_age(std::time::Duration::from_secs(600))
 }
 

@@ -99,6 +99,7 @@ actions! {
     UserMobileRevoke = "user.mobile.revoke", "A mobile credential was revoked.";
     UsersImport = "users.import", "A CSV import ran (or was dry-run).";
     DeviceResync = "device.resync", "Everything a device holds was queued to be sent again.";
+    DeviceCall = "device.call", "A write sent to devices through the gRPC-web bridge (method, devices, user IDs, outcome).";
     AccessGroupCreate = "access_group.create", "An access group was made.";
     AccessGroupUpdate = "access_group.update", "An access group's name or devices changed.";
     AccessGroupDelete = "access_group.delete", "An access group was deleted (its members lost it).";

@@ -10,6 +10,7 @@ mod app_files;
 mod authorization;
 mod biostar_login;
 mod bootstrap;
+mod bridge;
 mod credentials;
 mod edge;
 mod hardening;
