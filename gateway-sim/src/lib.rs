@@ -66,7 +66,8 @@ pub async fn serve(
     if let Some(tls) = tls {
         server = server.tls_config(ServerTlsConfig::new().identity(Identity::from_pem(tls.cert, tls.key)))?;
     }
-    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    // TCP_NODELAY: an answer must not wait for the client's delayed ACK (40 ms on Linux).
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let routes = routes(&sim);
     let shutdown = async move {
         shutdown.await;

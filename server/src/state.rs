@@ -26,6 +26,8 @@ pub struct Inner {
     pub exports: Arc<tokio::sync::Semaphore>,
     /// Imports running now, for their progress.
     pub imports: Arc<crate::directory::import_progress::Running>,
+    /// The bridge's short-lived copy of each site's devices.
+    pub site_devices: crate::bridge::site_devices::SiteDevices,
 }
 
 /// What `/metrics` shows: request counters by status class, and gauges refreshed by
@@ -56,6 +58,7 @@ impl AppState {
             started_at,
             exports: Arc::new(tokio::sync::Semaphore::new(crate::web::csv_stream::MAX_CONCURRENT)),
             imports: Arc::default(),
+            site_devices: Default::default(),
         }))
     }
 

@@ -10,6 +10,8 @@
 //! - `cargo xtask bench directory`: the directory at 100,000 people; prints figures.
 //! - `cargo xtask bench sync`: from commit to door, 10,000 people and 4 simulated devices;
 //!   prints figures.
+//! - `cargo xtask bench bridge`: a grpc-web call through the bridge against the same call
+//!   made straight to the gateway (p50 ratio); prints figures.
 //! - `cargo xtask bench app`: the console's bundle size, time to an interactive sign-in and
 //!   to a page of people among 100,000, in headless Chromium; prints figures.
 //! - `cargo xtask e2e [playwright options]`: the console's end-to-end tests in Chromium.
@@ -34,6 +36,7 @@ fn main() -> Result<()> {
         ["bench", "gateway"] => cargo(&["bench", "-p", "gateway-sim", "--bench", "gateway"]),
         ["bench", "directory"] => cargo(&["bench", "-p", "server", "--bench", "directory"]),
         ["bench", "sync"] => cargo(&["bench", "-p", "server", "--bench", "sync"]),
+        ["bench", "bridge"] => cargo(&["bench", "-p", "server", "--bench", "bridge"]),
         ["bench", "app"] => {
             ensure_wasm_target()?;
             end2end::bench(&root()?)
@@ -46,7 +49,7 @@ fn main() -> Result<()> {
             end2end::run(&root()?, rest)
         }
         _ => bail!(
-            "usage: cargo xtask test | run | app | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory | bench sync"
+            "usage: cargo xtask test | run | app | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory | bench sync | bench bridge"
         ),
     }
 }

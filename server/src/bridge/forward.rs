@@ -10,9 +10,6 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use axum::http::StatusCode;
 use prost::Message;
-use proto::domain::DeviceRules;
-use proto::gsdk::device::CapabilityInfo;
-use std::collections::HashMap;
 use std::sync::Arc;
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic::codegen::{Bytes, http};
@@ -86,7 +83,10 @@ impl Call {
         if devices.is_empty() {
             return Ok(());
         }
-        let site = site_devices(&self.state, site_id).await?;
+        let site = self.state.site_devices.get(&self.state.db, site_id).await.map_err(|e| {
+            tracing::error!(error = %e, "bridge: reading the site's devices failed");
+            Status::internal("the server could not read this site's devices")
+        })?;
         for (i, id) in devices.iter().enumerate() {
             let at = if field == "deviceIDs" { format!("deviceIDs[{i}]") } else { field.to_owned() };
             let Some(rules) = site.get(id) else {
@@ -124,27 +124,6 @@ impl Call {
             tracing::error!(error = %e, path, "a bridged write reached the gateway but its audit row failed");
         }
     }
-}
-
-/// The site's devices with the rules of those whose capabilities were read.
-async fn site_devices(state: &AppState, site_id: i64) -> Result<HashMap<u32, Option<DeviceRules>>, Status> {
-    let rows: Vec<(i64, Option<Vec<u8>>)> =
-        sqlx::query_as("SELECT device_id, capability FROM devices WHERE site_id = $1")
-            .bind(site_id)
-            .fetch_all(&state.db)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "bridge: reading the site's devices failed");
-                Status::internal("the server could not read this site's devices")
-            })?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, cap)| {
-            let rules =
-                cap.and_then(|c| CapabilityInfo::decode(c.as_slice()).ok()).map(|c| DeviceRules::from_capability(&c));
-            Some((u32::try_from(id).ok()?, rules))
-        })
-        .collect())
 }
 
 /// The edge's refusal as a gRPC status: 401 is UNAUTHENTICATED, any other PERMISSION_DENIED.

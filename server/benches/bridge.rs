@@ -1,0 +1,186 @@
+//! `cargo xtask bench bridge`: what a call through the gRPC-web bridge costs against the
+//! same call made straight to the gateway. The server runs in-process, its gateway is a
+//! simulator on its own loopback port (as a remote gateway would be) with one device
+//! holding 1,000 users. Each call is made 1,000 times one after the other, each way, after
+//! a warm-up; prints the medians and their ratio (SPEC: ≤ 1.25). Asserts nothing about time.
+//!
+//! Through the bridge: grpc-web over HTTP/1.1 with a bearer token (the session is looked up,
+//! the rule and the site's devices checked, the request validated, then forwarded).
+//! Directly: a tonic client over HTTP/2 to the simulator.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use gateway_sim::{DeviceConfig, Model, SimConfig};
+use prost::Message;
+use proto::grpc_web;
+use proto::gsdk::device::{GetCapabilityInfoRequest, GetCapabilityInfoResponse};
+use proto::gsdk::user::{EnrollRequest, GetListRequest, GetListResponse, GetRequest, GetResponse, UserHdr, UserInfo};
+use std::time::{Duration, Instant};
+use support::ms;
+use tonic::codegen::http::uri::PathAndQuery;
+use tonic::transport::Channel;
+
+const DEVICE: u32 = 700_000_001;
+const USERS: u32 = 1_000;
+const WARM_UP: usize = 100;
+const CALLS: usize = 1_000;
+const DEVICE_LATENCY_MS: u64 = 2;
+
+fn one_device() -> SimConfig {
+    SimConfig {
+        devices: vec![DeviceConfig {
+            id: DEVICE,
+            model: Model::Biostation3,
+            name: "Door".into(),
+            ip: "10.0.0.1".into(),
+            capacity: None,
+            alphanumeric_ids: false,
+        }],
+    }
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+async fn direct<Req: Message + Clone + 'static, Resp: Message + Default + 'static>(
+    channel: &Channel,
+    path: &'static str,
+    request: &Req,
+) -> Duration {
+    let mut client = tonic::client::Grpc::new(channel.clone()).max_decoding_message_size(64 << 20);
+    let mut times = Vec::with_capacity(CALLS);
+    for i in 0..WARM_UP + CALLS {
+        let started = Instant::now();
+        client.ready().await.unwrap();
+        let codec = tonic_prost::ProstCodec::<Req, Resp>::default();
+        client.unary(tonic::Request::new(request.clone()), PathAndQuery::from_static(path), codec).await.unwrap();
+        if i >= WARM_UP {
+            times.push(started.elapsed());
+        }
+    }
+    median(times)
+}
+
+async fn bridged<Req: Message, Resp: Message + Default>(api: &support::Api, path: &str, request: &Req) -> Duration {
+    let body = grpc_web::frame(request);
+    let mut times = Vec::with_capacity(CALLS);
+    for i in 0..WARM_UP + CALLS {
+        let started = Instant::now();
+        let r = api
+            .http
+            .post(format!("{}{path}", api.base))
+            .bearer_auth(&api.token)
+            .header("content-type", grpc_web::CONTENT_TYPE)
+            .header("x-grpc-web", "1")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let bytes = r.bytes().await.unwrap();
+        let lookup = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        grpc_web::read_answer::<Resp>(status, lookup, &bytes).unwrap();
+        if i >= WARM_UP {
+            times.push(started.elapsed());
+        }
+    }
+    median(times)
+}
+
+/// A signed-in REST call that does next to nothing: HTTP/1.1 and the caller's lookup.
+async fn rest_baseline(api: &support::Api) -> Duration {
+    let mut times = Vec::with_capacity(CALLS);
+    for i in 0..WARM_UP + CALLS {
+        let started = Instant::now();
+        let r = api.http.get(format!("{}/v1/session", api.base)).bearer_auth(&api.token).send().await.unwrap();
+        assert!(r.status().is_success());
+        r.bytes().await.unwrap();
+        if i >= WARM_UP {
+            times.push(started.elapsed());
+        }
+    }
+    median(times)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let sim = gateway_sim::Simulator::open(&one_device(), &dir.path().join("sim"))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let gateway = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(gateway_sim::serve(sim.clone(), listener, None, std::future::pending()));
+    let config = dir.path().join("lintel.toml");
+    std::fs::write(&config, format!("[[site]]\nname = \"Bench\"\ngateway = \"{gateway}\"\n"))?;
+    let data = dir.path().join("data");
+    let (running, api) = support::start(&data, &[("LINTEL_CONFIG", config.display().to_string())]).await?;
+    let channel = Channel::from_shared(gateway)?.connect().await?;
+
+    let users: Vec<UserInfo> = (1..=USERS)
+        .map(|i| UserInfo {
+            hdr: Some(UserHdr { id: i.to_string(), ..Default::default() }),
+            name: format!("Person {i}"),
+            ..Default::default()
+        })
+        .collect();
+    let mut client = proto::gsdk::user::user_client::UserClient::new(channel.clone());
+    client.enroll(EnrollRequest { device_id: DEVICE, users, overwrite: true }).await?;
+
+    let page = GetRequest { device_id: DEVICE, user_i_ds: (1..=50).map(|i| i.to_string()).collect() };
+    let figures = [
+        (
+            "Device.GetCapabilityInfo (a small answer)",
+            direct::<_, GetCapabilityInfoResponse>(
+                &channel,
+                "/gsdk.device.Device/GetCapabilityInfo",
+                &GetCapabilityInfoRequest { device_id: DEVICE },
+            )
+            .await,
+            bridged::<_, GetCapabilityInfoResponse>(
+                &api,
+                "/gsdk.device.Device/GetCapabilityInfo",
+                &GetCapabilityInfoRequest { device_id: DEVICE },
+            )
+            .await,
+        ),
+        (
+            "User.Get of 50 users (a page of the console's list)",
+            direct::<_, GetResponse>(&channel, "/gsdk.user.User/Get", &page).await,
+            bridged::<_, GetResponse>(&api, "/gsdk.user.User/Get", &page).await,
+        ),
+        (
+            "User.GetList of 1,000 users",
+            direct::<_, GetListResponse>(&channel, "/gsdk.user.User/GetList", &GetListRequest { device_id: DEVICE })
+                .await,
+            bridged::<_, GetListResponse>(&api, "/gsdk.user.User/GetList", &GetListRequest { device_id: DEVICE }).await,
+        ),
+    ];
+    println!("bench bridge: p50 of {CALLS} calls each (after {WARM_UP} warm-up), through the bridge against directly");
+    for (name, direct, bridged) in figures {
+        let ratio = bridged.as_secs_f64() / direct.as_secs_f64();
+        println!("  {name}: direct {}, bridge {}, ratio {ratio:.2} (target ≤ 1.25)", ms(direct), ms(bridged));
+    }
+    println!(
+        "  (of which the REST edge alone, GET /v1/session with the same token: {})",
+        ms(rest_baseline(&api).await)
+    );
+
+    // A device on a network takes a few milliseconds to answer; the bridge's cost stays the same.
+    sim.set_latency(None, Duration::from_millis(DEVICE_LATENCY_MS)).unwrap();
+    let capability = GetCapabilityInfoRequest { device_id: DEVICE };
+    let path = "/gsdk.device.Device/GetCapabilityInfo";
+    let direct = direct::<_, GetCapabilityInfoResponse>(&channel, path, &capability).await;
+    let bridged = bridged::<_, GetCapabilityInfoResponse>(&api, path, &capability).await;
+    let ratio = bridged.as_secs_f64() / direct.as_secs_f64();
+    println!(
+        "  Device.GetCapabilityInfo, device answering in {DEVICE_LATENCY_MS} ms: direct {}, bridge {}, ratio {ratio:.2} (target ≤ 1.25)",
+        ms(direct),
+        ms(bridged)
+    );
+    running.stop().await?;
+    Ok(())
+}
