@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// The header (value `1`) the server requires on every cookie-authenticated write.
-const CSRF_HEADER: &str = "x-lintel-csrf";
+pub const CSRF_HEADER: &str = "x-lintel-csrf";
 
 thread_local! {
     /// What a 401 means to the console, set once by the session: it ended. Every call
@@ -19,6 +19,11 @@ thread_local! {
 /// Runs `hook` whenever the server answers 401.
 pub fn on_signed_out(hook: impl Fn() + 'static) {
     ON_SIGNED_OUT.with(|h| *h.borrow_mut() = Some(Box::new(hook)));
+}
+
+/// The session ended (the server said so): the console signs out.
+pub fn signed_out() {
+    ON_SIGNED_OUT.with(|h| h.borrow().as_ref().map(|hook| hook()));
 }
 
 /// Why a call failed, as the console shows it.
@@ -34,7 +39,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn unreachable() -> Self {
+    pub fn unreachable() -> Self {
         Self {
             status: 0,
             code: "unreachable".into(),
@@ -44,7 +49,7 @@ impl Failure {
         }
     }
 
-    fn unreadable(status: u16) -> Self {
+    pub fn unreadable(status: u16) -> Self {
         Self {
             status,
             code: "unreadable".into(),
@@ -157,7 +162,7 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, Failure> {
 async fn refusal(response: Response) -> Failure {
     let status = response.status();
     if status == 401 {
-        ON_SIGNED_OUT.with(|h| h.borrow().as_ref().map(|hook| hook()));
+        signed_out();
     }
     let retry_after = response.headers().get("retry-after").and_then(|v| v.trim().parse().ok());
     match response.json::<ErrorBody>().await {

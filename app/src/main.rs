@@ -2,6 +2,7 @@
 //! the session; every page talks to `/v1` through `api`.
 
 mod api;
+mod bridge;
 mod components;
 mod pages;
 mod routes;

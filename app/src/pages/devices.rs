@@ -1,11 +1,12 @@
 //! The site's devices: connection and sync state at a glance (refreshed every few seconds,
-//! so a resync's progress shows), a resync, and a comparison of one device with the
-//! directory, read from the device itself.
+//! so a resync's progress shows), a resync, a device's own user list (through the gRPC-web
+//! bridge) and a comparison of one device with the directory, read from the device itself.
 
 use crate::api::{self, Method};
 use crate::components::loaded::Loaded;
 use crate::components::outcome::Outcome;
 use crate::components::when::When;
+use super::device_users::DeviceUsers;
 use leptos::prelude::*;
 use proto::api::device::{DeviceDiff, DeviceList, DeviceView, DiffPart, Resync, SyncState};
 use std::time::Duration;
@@ -26,7 +27,7 @@ fn state_words(d: &DeviceView) -> String {
 }
 
 /// 500000 as "500,000".
-fn grouped(n: u64) -> String {
+pub fn grouped(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -76,7 +77,9 @@ pub fn Devices() -> impl IntoView {
             reload();
         });
     };
+    let held = RwSignal::new(None::<u32>);
     let compare = move |id: u32| {
+        held.set(None);
         compared.set(Some(id));
         diff.load(async move { api::get::<DeviceDiff>(&format!("/v1/devices/{id}/diff"), None).await });
     };
@@ -112,6 +115,7 @@ pub fn Devices() -> impl IntoView {
                                     <td class="num">{if d.sync.full { format!("{} (full)", d.sync.refused) } else { d.sync.refused.to_string() }}</td>
                                     <td>{match d.sync.verified_at.clone() { Some(at) => view! { <When at /> }.into_any(), None => "not yet".into_any() }}</td>
                                     <td><div class="actions">
+                                        <button type="button" aria-label=format!("Users held by device {id}") on:click=move |_| { compared.set(None); held.set(Some(id)); }>"Users"</button>
                                         <button type="button" aria-label=format!("Compare device {id} with the directory") on:click=move |_| compare(id)>"Compare"</button>
                                         <button type="button" aria-label=format!("Resync device {id}") on:click=move |_| resync(id)>"Resync"</button>
                                     </div></td>
@@ -123,6 +127,7 @@ pub fn Devices() -> impl IntoView {
             }.into_any()
         })}
         <Outcome message=outcome />
+        {move || held.get().map(|device_id| view! { <DeviceUsers device_id /> })}
         {move || compared.get().map(|id| view! {
             <section aria-labelledby="diff-title">
                 <h2 id="diff-title">{format!("Device {id} against the directory")}</h2>

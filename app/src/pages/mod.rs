@@ -3,6 +3,7 @@
 pub mod access_groups;
 pub mod admins;
 pub mod audit;
+pub mod device_users;
 pub mod devices;
 pub mod import;
 pub mod my_account;

@@ -1,4 +1,5 @@
 //! What the benchmarks share: a server in-process on loopback and a site token for it.
+#![allow(dead_code)] // each benchmark uses a part of it
 
 use serde_json::{Value, json};
 use server::clock::SystemClock;
