@@ -3,6 +3,7 @@
 // import. One server for the file (started by `cargo xtask e2e`); the tests run in order.
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
+import { setOnline } from "./sim_control";
 
 const code = process.env.LINTEL_BOOTSTRAP_CODE ?? "";
 const base = process.env.LINTEL_URL ?? "";
@@ -422,6 +423,49 @@ test("the devices page shows each device in sync, its people, and a comparison w
   await expect(devices.getByRole("row", { name: /BioStation 3 \(544300001\)/ })).toContainText(/Holds the current record|on its way/);
   await page.goto("/revocations");
   await expect(page.getByRole("heading", { name: "Revocations" })).toBeVisible();
+});
+
+test("a person added in the console is on each device's own user list, read through the bridge", async () => {
+  await page.goto("/people/new");
+  await page.getByLabel("Name (required)").fill("Grace Hopper");
+  await page.getByLabel("User ID", { exact: true }).fill("4242001");
+  await page.getByLabel("Card number").fill("7700001"); // with a credential she is ACTIVE, so sent
+  await page.getByRole("button", { name: "Add person" }).click();
+  await expect(page.getByRole("heading", { name: /Grace Hopper/ })).toBeVisible();
+  await page.goto("/devices");
+  for (const device of ["544300001", "543200002", "102030003"]) {
+    await page.getByRole("button", { name: `Users held by device ${device}` }).click();
+    const held = page.getByRole("region", { name: `Held by device ${device}` });
+    await held.getByLabel("Filter by user ID").fill("4242001");
+    // The sync may still be on its way: read the device again until it holds her.
+    await expect(async () => {
+      await held.getByRole("button", { name: "Read again" }).click();
+      await expect(held.getByRole("row", { name: /4242001/ })).toContainText("Grace Hopper", { timeout: 1_000 });
+    }).toPass({ timeout: 15_000 });
+  }
+});
+
+test("a device taken offline shows offline and what waits for it, then catches up when back", async () => {
+  await page.goto("/devices");
+  const room = page.getByRole("row", { name: /543200002/ });
+  await expect(room.getByText("In sync")).toBeVisible({ timeout: 15_000 });
+  await setOnline(543200002, false);
+  try {
+    await expect(room).toContainText("Offline", { timeout: 15_000 });
+    const r = await page.request.post("/v1/users", {
+      headers: { "x-lintel-csrf": "1", origin: base },
+      data: { name: "Offline Olga", user_id: "4242002", cards: [{ number: "7700002" }] },
+    });
+    expect(r.status()).toBe(201);
+    await expect(room.getByText("Offline, 1 waiting")).toBeVisible({ timeout: 15_000 });
+  } finally {
+    await setOnline(543200002, true);
+  }
+  await expect(room.getByText("In sync")).toBeVisible({ timeout: 15_000 });
+  await page.getByRole("button", { name: "Users held by device 543200002" }).click();
+  const held = page.getByRole("region", { name: "Held by device 543200002" });
+  await held.getByLabel("Filter by user ID").fill("4242002");
+  await expect(held.getByRole("row", { name: /4242002/ })).toContainText("Offline Olga");
 });
 
 test("a guest is promoted to USER from their page", async () => {

@@ -1,7 +1,8 @@
 //! `cargo xtask e2e`: the console in Debian's Chromium (never a downloaded browser),
-//! driven by Playwright from npm, against the real server with its embedded gateway
-//! simulator on a fresh data directory. The server binds 127.0.0.1:0 and prints its port
-//! and the first-run bootstrap code, which the tests use.
+//! driven by Playwright from npm, against the real server on a fresh data directory. Its
+//! gateway is the simulator in a process of its own, so the tests can reach its control
+//! service (to take a device offline). Both bind 127.0.0.1:0 and print where they listen;
+//! the server also prints the first-run bootstrap code, which the tests use.
 
 use anyhow::{Context, Result, bail};
 use std::io::{BufRead, BufReader};
@@ -10,7 +11,7 @@ use std::process::{Child, Command, Stdio};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-/// A `lintel` started for a run; killed when dropped, however the run ends.
+/// A process started for a run; killed when dropped, however the run ends.
 pub struct Server {
     child: Child,
     pub url: String,
@@ -28,12 +29,15 @@ impl Drop for Server {
 /// Starts `binary` on 127.0.0.1:0 with the built console and a fresh data directory;
 /// `admin` (`username:password`) creates the first SUPER, otherwise the bootstrap code is
 /// read from the server's output.
-pub fn start(binary: &Path, app: &Path, data: &Path, admin: Option<&str>) -> Result<Server> {
-    if data.exists() {
-        std::fs::remove_dir_all(data)?;
-    }
+/// `gateway`, if given, is the URL of the site's gateway (otherwise the embedded one).
+pub fn start(binary: &Path, app: &Path, data: &Path, admin: Option<&str>, gateway: Option<&str>) -> Result<Server> {
     std::fs::create_dir_all(data)?;
     let mut cmd = Command::new(binary);
+    if let Some(url) = gateway {
+        let config = data.join("lintel.toml");
+        std::fs::write(&config, format!("[[site]]\nname = \"Demo site\"\ngateway = \"{url}\"\n"))?;
+        cmd.env("LINTEL_CONFIG", config);
+    }
     cmd.env("LINTEL_DATA_DIR", data)
         .env("LINTEL_LISTEN", "127.0.0.1:0")
         .env("LINTEL_APP_DIR", app)
@@ -68,6 +72,32 @@ pub fn start(binary: &Path, app: &Path, data: &Path, admin: Option<&str>) -> Res
     Ok(server)
 }
 
+/// The gateway simulator on 127.0.0.1:0 with its default devices, its data in `data`.
+pub fn start_gateway(binary: &Path, data: &Path) -> Result<Server> {
+    let mut child = Command::new(binary)
+        .args(["--listen", "127.0.0.1:0", "--data"])
+        .arg(data)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {}", binary.display()))?;
+    let stdout = child.stdout.take().context("the simulator's output")?;
+    let mut server = Server { child, url: String::new(), code: None };
+    let mut lines = BufReader::new(stdout).lines();
+    for line in lines.by_ref() {
+        if let Some(url) = line?.split("listening on ").nth(1) {
+            server.url = url.split(|c: char| c.is_whitespace() || c == '\x1b').next().unwrap_or_default().to_owned();
+            break;
+        }
+    }
+    if server.url.is_empty() {
+        bail!("the gateway simulator stopped before printing its address");
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    Ok(server)
+}
+
 /// Installs Playwright (and axe-core) from the lockfile when missing; never a browser.
 pub fn npm_ci(dir: &Path) -> Result<()> {
     if !Path::new(CHROMIUM).exists() {
@@ -85,10 +115,15 @@ pub fn run(root: &Path, args: &[&str]) -> Result<()> {
     let dir = root.join("end2end");
     npm_ci(&dir)?;
     let app = crate::app_bundle::build(root)?;
-    crate::cargo(&["build", "-p", "server", "--bin", "lintel"])?;
-    let binary = root.join("target").join("debug").join("lintel");
-    let server = start(&binary, &app, &root.join("target").join("e2e-data"), None)?;
-    eprintln!("xtask: console at {}", server.url);
+    crate::cargo(&["build", "-p", "server", "--bin", "lintel", "-p", "gateway-sim", "--bin", "gateway-sim"])?;
+    let target = root.join("target");
+    let data = target.join("e2e-data");
+    if data.exists() {
+        std::fs::remove_dir_all(&data)?;
+    }
+    let gateway = start_gateway(&target.join("debug").join("gateway-sim"), &data.join("gateway"))?;
+    let server = start(&target.join("debug").join("lintel"), &app, &data, None, Some(&gateway.url))?;
+    eprintln!("xtask: console at {}, gateway at {}", server.url, gateway.url);
     let mut playwright = Command::new("npx");
     playwright
         .args(["playwright", "test"])
@@ -96,9 +131,11 @@ pub fn run(root: &Path, args: &[&str]) -> Result<()> {
         .current_dir(&dir)
         .env("LINTEL_URL", &server.url)
         .env("LINTEL_BOOTSTRAP_CODE", server.code.as_deref().unwrap_or_default())
+        .env("LINTEL_GATEWAY_URL", &gateway.url)
         .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
     let result = crate::status(&mut playwright);
     drop(server);
+    drop(gateway);
     result
 }
 
@@ -111,7 +148,11 @@ pub fn bench(root: &Path) -> Result<()> {
     crate::cargo(&["build", "--release", "-p", "server", "--bin", "lintel"])?;
     let binary = root.join("target").join("release").join("lintel");
     let admin = "bench:bench admin long password";
-    let server = start(&binary, &app, &root.join("target").join("bench-app-data"), Some(admin))?;
+    let data = root.join("target").join("bench-app-data");
+    if data.exists() {
+        std::fs::remove_dir_all(&data)?;
+    }
+    let server = start(&binary, &app, &data, Some(admin), None)?;
     let mut node = Command::new("node");
     node.arg("bench/app.mjs").current_dir(&dir).env("LINTEL_URL", &server.url).env("LINTEL_ADMIN", admin);
     let result = crate::status(&mut node);
