@@ -8,7 +8,10 @@ use gloo_net::http::Request;
 use proto::grpc_web::{self, CallError};
 
 /// One unary call to `path` (`/gsdk.user.User/GetList`, …).
-pub async fn call<Req: prost::Message, Resp: prost::Message + Default>(path: &str, request: &Req) -> Result<Resp, Failure> {
+pub async fn call<Req: prost::Message, Resp: prost::Message + Default>(
+    path: &str,
+    request: &Req,
+) -> Result<Resp, Failure> {
     let body = js_sys::Uint8Array::from(grpc_web::frame(request).as_slice());
     let request = Request::post(path)
         .header("Content-Type", grpc_web::CONTENT_TYPE)
@@ -29,7 +32,8 @@ fn refusal(status: u16, e: CallError) -> Failure {
     }
     let message = match e.multi_errors() {
         Some(m) => {
-            let devices: Vec<String> = m.device_errors.iter().map(|d| format!("device {}: {}", d.device_id, d.msg)).collect();
+            let devices: Vec<String> =
+                m.device_errors.iter().map(|d| format!("device {}: {}", d.device_id, d.msg)).collect();
             format!("{} ({})", e.message, devices.join("; "))
         }
         None => e.message.clone(),

@@ -23,7 +23,8 @@ pub fn DeviceUsers(device_id: u32) -> impl IntoView {
     let page = RwSignal::new(0usize);
     let read = move || {
         list.load(async move {
-            let answer: GetListResponse = bridge::call("/gsdk.user.User/GetList", &GetListRequest { device_id }).await?;
+            let answer: GetListResponse =
+                bridge::call("/gsdk.user.User/GetList", &GetListRequest { device_id }).await?;
             let mut hdrs = answer.hdrs;
             hdrs.sort_by(by_id);
             Ok(hdrs)
@@ -36,7 +37,8 @@ pub fn DeviceUsers(device_id: u32) -> impl IntoView {
         list.value.with(|v| match v {
             Some(Ok(hdrs)) => {
                 let matching: Vec<&UserHdr> = hdrs.iter().filter(|h| h.id.contains(&wanted)).collect();
-                let page: Vec<UserHdr> = matching.iter().skip(page.get() * PAGE).take(PAGE).map(|h| (*h).clone()).collect();
+                let page: Vec<UserHdr> =
+                    matching.iter().skip(page.get() * PAGE).take(PAGE).map(|h| (*h).clone()).collect();
                 (matching.len(), page)
             }
             _ => (0, Vec::new()),

@@ -2,11 +2,11 @@
 //! so a resync's progress shows), a resync, a device's own user list (through the gRPC-web
 //! bridge) and a comparison of one device with the directory, read from the device itself.
 
+use super::device_users::DeviceUsers;
 use crate::api::{self, Method};
 use crate::components::loaded::Loaded;
 use crate::components::outcome::Outcome;
 use crate::components::when::When;
-use super::device_users::DeviceUsers;
 use leptos::prelude::*;
 use proto::api::device::{DeviceDiff, DeviceList, DeviceView, DiffPart, Resync, SyncState};
 use std::time::Duration;

@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_navigate};
 use proto::api::batch::{BulkOutcome, BulkRequest};
+use proto::api::device::DoorSync;
 use proto::api::user::{DEFAULT_PAGE, SortBy, SortOrder, UserCount, UserPage, UserQuery, UserView};
 use std::collections::BTreeSet;
 
@@ -258,6 +259,7 @@ pub fn People() -> impl IntoView {
                                 {header(SortBy::UserId, "User ID")}
                                 {header(SortBy::Email, "Email")}
                                 <th scope="col">"Status"</th>
+                                <th scope="col">"Doors"</th>
                                 <th scope="col" class="num">"Cards"</th>
                                 {header(SortBy::UpdatedAt, "Updated")}
                             </tr>
@@ -303,10 +305,30 @@ fn row(u: UserView, selected: RwSignal<BTreeSet<i64>>, everyone: RwSignal<bool>)
             <td>{u.user_id.clone()}</td>
             <td>{u.fields.email.clone().unwrap_or_default()}</td>
             <td><StatusBadge status=u.status /></td>
+            <td>{doors(u.doors.unwrap_or_default())}</td>
             <td class="num">{u.credentials.cards}</td>
             <td><When at=u.updated_at.clone() /></td>
         </tr>
     }
+}
+
+/// Where the record stands at the doors, in a word: refused, waiting for an offline device,
+/// on its way, or in sync (never more than the devices confirmed).
+fn doors(d: DoorSync) -> impl IntoView {
+    let (class, words) = if d.failing > 0 {
+        ("badge failing", format!("Refused by {}", devices(d.failing)))
+    } else if d.offline > 0 {
+        ("badge suspended", format!("{} offline", devices(d.offline)))
+    } else if d.pending > 0 {
+        ("badge pending", format!("{} pending", devices(d.pending)))
+    } else {
+        ("muted", "In sync".to_owned())
+    };
+    view! { <span class=class title=d.reason.unwrap_or_default()>{words}</span> }
+}
+
+fn devices(n: u32) -> String {
+    if n == 1 { "1 device".to_owned() } else { format!("{n} devices") }
 }
 
 /// Why the table is empty, and the next step.

@@ -176,3 +176,16 @@ pub struct DiffEntry {
     /// What differs (`name`, `cards`…), or why the person is missing or extra.
     pub detail: String,
 }
+
+/// Where a person's record stands at the doors, as a list shows it (`GET /v1/users`): how
+/// many devices still wait for a change, refused it, or are offline with it waiting. All
+/// zero: every device agrees with the directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DoorSync {
+    pub pending: u32,
+    pub failing: u32,
+    pub offline: u32,
+    /// A device's reason, when one refused the record.
+    pub reason: Option<String>,
+}

@@ -54,6 +54,9 @@ pub struct UserView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cards: Option<Vec<CardView>>,
     pub import_tag: Option<String>,
+    /// In lists only: where the record stands at the doors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub doors: Option<super::device::DoorSync>,
     /// Changes with every write; send it back as `If-Match` to refuse a stale overwrite.
     pub version: i64,
     pub created_at: String,

@@ -89,10 +89,22 @@ pub async fn account(db: &crate::db::Db, user_row: i64) -> sqlx::Result<Option<A
     .fetch_optional(db)
     .await?;
     Ok(row.and_then(|(site_id, site_name, user_id, rank, status)| {
-        let may_sign_in = Status::parse(&status).is_some_and(Status::may_sign_in);
-        let rank = Rank::parse(&rank)?;
-        may_sign_in.then_some(Account { user_row, site_id, site_name, user_id, rank })
+        usable_account(user_row, site_id, site_name, user_id, &rank, &status)
     }))
+}
+
+/// The account, if its person may still sign in and its rank reads.
+fn usable_account(
+    user_row: i64,
+    site_id: i64,
+    site_name: String,
+    user_id: String,
+    rank: &str,
+    status: &str,
+) -> Option<Account> {
+    let may_sign_in = Status::parse(status).is_some_and(Status::may_sign_in);
+    let rank = Rank::parse(rank)?;
+    may_sign_in.then_some(Account { user_row, site_id, site_name, user_id, rank })
 }
 
 /// Whether `account_id` is a usable site account of `login_id` (404 naming the field if not).
@@ -141,14 +153,14 @@ async fn identify(state: &AppState, headers: &HeaderMap) -> sqlx::Result<Option<
         return Ok(None);
     };
     let Some(session) = session::find(&state.db, kind, &secret, now).await? else { return Ok(None) };
-    let username: String = sqlx::query_scalar("SELECT username FROM logins WHERE id = $1")
-        .bind(session.login_id)
-        .fetch_one(&state.db)
-        .await?;
-    let account = match session.user_row {
-        Some(row) => account(&state.db, row).await?,
-        None => None,
+    let a = session.account;
+    let account = match (session.user_row, a.site_id, a.site_name, a.user_id, a.rank, a.status) {
+        (Some(row), Some(site_id), Some(site_name), Some(user_id), Some(rank), Some(status)) => {
+            usable_account(row, site_id, site_name, user_id, &rank, &status)
+        }
+        _ => None,
     };
+    let username = session.username;
     let via = match kind {
         Kind::Cookie => Via::Cookie { session_id: session.id },
         Kind::Bearer => Via::Bearer { session_id: session.id },

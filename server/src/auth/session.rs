@@ -37,6 +37,21 @@ pub struct Session {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub expires_at: i64,
+    /// The login's username.
+    pub username: String,
+    /// The site account it acts as, read in the same query: (site_id, site name, user_id,
+    /// rank, status), when that person still exists.
+    #[sqlx(flatten)]
+    pub account: AccountRow,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AccountRow {
+    pub site_id: Option<i64>,
+    pub site_name: Option<String>,
+    pub user_id: Option<String>,
+    pub rank: Option<String>,
+    pub status: Option<String>,
 }
 
 pub async fn create(
@@ -112,10 +127,16 @@ pub async fn purge(db: &Db, now: i64) -> sqlx::Result<u64> {
     Ok(done.rows_affected())
 }
 
-/// The live session a secret opens, if any; refreshes its idle timer.
+/// The live session a secret opens, if any, with its login's name and site account (one
+/// query: it runs on every request); refreshes its idle timer.
 pub async fn find(db: &Db, kind: Kind, secret: &Secret, now: i64) -> sqlx::Result<Option<Session>> {
     let session: Option<Session> = sqlx::query_as(
-        "SELECT s.id, s.kind, s.login_id, s.user_row, s.created_at, s.last_seen_at, s.expires_at FROM sessions s
+        "SELECT s.id, s.kind, s.login_id, s.user_row, s.created_at, s.last_seen_at, s.expires_at, l.username,
+                u.site_id, st.name AS site_name, u.user_id, u.rank, u.status
+         FROM sessions s
+         JOIN logins l ON l.id = s.login_id
+         LEFT JOIN users u ON u.id = s.user_row AND u.deleted_at IS NULL
+         LEFT JOIN sites st ON st.id = u.site_id
          LEFT JOIN sessions p ON p.id = s.parent_id
          WHERE s.token_hash = $1 AND s.kind = $2 AND s.revoked_at IS NULL
          AND (s.parent_id IS NULL OR p.revoked_at IS NULL)",

@@ -190,7 +190,11 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
     let mut rows: Vec<PersonRow> = b.build_query_as().fetch_all(&mut *db).await?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let users = views(db, &rows).await?;
+    let mut users = views(db, &rows).await?;
+    let mut doors = crate::sync::state::doors(&mut *db, users.iter().map(|u| u.id)).await?;
+    for u in &mut users {
+        u.doors = Some(doors.remove(&u.id).unwrap_or_default());
+    }
     Ok(UserPage { has_more, next_offset: has_more.then(|| offset + u64::from(limit)), users })
 }
 

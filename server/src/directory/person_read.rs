@@ -109,6 +109,7 @@ impl PersonRow {
                 mobile: self.mobile.clone(),
             },
             cards,
+            doors: None,
             import_tag: self.import_tag.clone(),
             version: self.version,
             created_at: rfc3339(self.created_at),

@@ -6,9 +6,10 @@ use crate::clock::rfc3339;
 use crate::db::Db;
 use prost::Message;
 use proto::api::device::{
-    DeviceList, DeviceSync, DeviceView, PersonDevices, PersonOnDevice, Revocation, RevocationList, SyncState,
+    DeviceList, DeviceSync, DeviceView, DoorSync, PersonDevices, PersonOnDevice, Revocation, RevocationList, SyncState,
 };
 use proto::gsdk::device::CapabilityInfo;
+use std::collections::HashMap;
 
 #[derive(sqlx::FromRow)]
 struct DeviceRow {
@@ -132,6 +133,34 @@ pub async fn person(db: &Db, site_id: i64, user_row: i64) -> sqlx::Result<Option
         })
         .collect();
     Ok(Some(PersonDevices { version, devices }))
+}
+
+/// Where each of `people` (user rows) stands at the doors: one query for a page of a list.
+/// Work owed to a connected device is pending, to a disconnected one offline; a refusal
+/// is failing whatever the connection.
+pub async fn doors(
+    db: &mut crate::db::Conn,
+    people: impl IntoIterator<Item = i64>,
+) -> sqlx::Result<HashMap<i64, DoorSync>> {
+    let mut q = sqlx::QueryBuilder::new(
+        "SELECT du.user_row,
+                SUM(du.error IS NULL AND du.pending AND d.connected),
+                SUM(du.error IS NOT NULL),
+                SUM(du.error IS NULL AND du.pending AND NOT d.connected),
+                MIN(du.error)
+         FROM device_users du JOIN devices d ON d.id = du.device_row
+         WHERE (du.pending OR du.error IS NOT NULL) AND du.user_row",
+    );
+    crate::db::push_in_list(&mut q, people);
+    q.push(" GROUP BY du.user_row");
+    let rows: Vec<(i64, i64, i64, i64, Option<String>)> = q.build_query_as().fetch_all(&mut *db).await?;
+    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(rows
+        .into_iter()
+        .map(|(row, pending, failing, offline, reason)| {
+            (row, DoorSync { pending: count(pending), failing: count(failing), offline: count(offline), reason })
+        })
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]

@@ -400,6 +400,7 @@ async fn the_sync_state_shows_an_offline_device_and_the_revocation_it_still_hold
     let mine = get_json(&s, &t, &format!("/v1/users/{id}/devices")).await;
     let on_server_room = mine["devices"].as_array().unwrap().iter().find(|d| d["device_id"] == SERVER_ROOM).unwrap();
     assert_eq!((on_server_room["wanted"].as_bool(), on_server_room["pending"].as_bool()), (Some(false), Some(true)));
+    assert_eq!(doors(&s, &t, "6001").await, json!({"pending": 0, "failing": 0, "offline": 1, "reason": null}));
 
     s.set_online(SERVER_ROOM, true).await;
     until_json(&s, &t, "/v1/revocations", Duration::from_secs(10), |v| v["revocations"].as_array().unwrap().is_empty())
@@ -408,6 +409,14 @@ async fn the_sync_state_shows_an_offline_device_and_the_revocation_it_still_hold
         v["devices"].as_array().unwrap().iter().all(|d| d["sync"]["state"] == "in_sync" && d["sync"]["held"] == 0)
     })
     .await;
+    assert_eq!(doors(&s, &t, "6001").await, json!({"pending": 0, "failing": 0, "offline": 0, "reason": null}));
+}
+
+/// The people list's summary of where one person stands at the doors.
+async fn doors(s: &TestServer, t: &str, user_id: &str) -> serde_json::Value {
+    let page = get_json(s, t, "/v1/users?limit=200").await;
+    let person = page["users"].as_array().unwrap().iter().find(|u| u["user_id"] == user_id).unwrap();
+    person["doors"].clone()
 }
 
 #[tokio::test]
@@ -427,6 +436,9 @@ async fn a_resync_sends_a_device_everything_again_and_a_person_the_device_cannot
     let refused: Vec<_> = mine["devices"].as_array().unwrap().iter().filter(|d| !d["error"].is_null()).collect();
     assert_eq!(refused.len(), 2, "{mine}");
     assert!(refused[0]["error"].as_str().unwrap().contains("hdr.ID"), "{mine}");
+    let summary = doors(&s, &t, "ann-7002").await;
+    assert_eq!((summary["failing"].as_u64(), summary["pending"].as_u64()), (Some(2), Some(0)), "{summary}");
+    assert!(summary["reason"].as_str().unwrap().contains("hdr.ID"), "{summary}");
     let list = get_json(&s, &t, "/v1/devices").await;
     assert_eq!(device(&list, SERVER_ROOM)["sync"]["refused"], 1);
 
