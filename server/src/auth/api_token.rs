@@ -20,7 +20,7 @@ const LAST_USED_EVERY_SECS: i64 = 60;
 /// A live token of a service account that may act (its status lets it sign in).
 static IDENTIFY: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT t.id, t.name, t.scopes, t.user_row, t.site_id, s.name, u.user_id, t.last_used_at
+        "SELECT t.id AS token_id, t.name, t.scopes, t.user_row, t.site_id, s.name AS site_name, u.user_id, t.last_used_at
          FROM api_tokens t JOIN sites s ON s.id = t.site_id JOIN users u ON u.id = t.user_row
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2
          AND u.deleted_at IS NULL AND u.status IN {}",
@@ -28,14 +28,26 @@ static IDENTIFY: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+#[derive(sqlx::FromRow)]
+struct LiveToken {
+    token_id: i64,
+    name: String,
+    scopes: String,
+    user_row: i64,
+    site_id: i64,
+    site_name: String,
+    user_id: String,
+    last_used_at: Option<i64>,
+}
+
 pub async fn identify(db: &Db, secret: &Secret, now: i64) -> sqlx::Result<Option<Caller>> {
-    let row: Option<(i64, String, String, i64, i64, String, String, Option<i64>)> =
+    let row: Option<LiveToken> =
         sqlx::query_as(IDENTIFY.as_str()).bind(secret.hash()).bind(now).fetch_optional(db).await?;
-    let Some((token_id, name, scopes, user_row, site_id, site_name, user_id, last_used)) = row else {
+    let Some(LiveToken { token_id, name, scopes, user_row, site_id, site_name, user_id, last_used_at }) = row else {
         return Ok(None);
     };
     // "Last used" to the minute: a script's every call need not be a database write.
-    if last_used.is_none_or(|at| now - at >= LAST_USED_EVERY_SECS) {
+    if last_used_at.is_none_or(|at| now - at >= LAST_USED_EVERY_SECS) {
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(now)
             .bind(token_id)
