@@ -4,17 +4,16 @@
 
 use super::checks::Bridged;
 use super::methods::Access;
+use super::passthrough::{Answer, Inbound, Outbound};
 use crate::audit::{self, Action, Entry};
 use crate::auth::caller::Caller;
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::http::StatusCode;
-use prost::Message;
 use std::sync::Arc;
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic::codegen::{Bytes, http};
 use tonic::{Code, Status};
-use tonic_prost::ProstCodec;
 
 pub type HttpRequest = http::Request<tonic::body::Body>;
 pub type HttpResponse = http::Response<tonic::body::Body>;
@@ -32,7 +31,7 @@ pub struct Call {
     pub source_ip: String,
 }
 
-pub async fn forward<Req: Bridged, Resp: Message + Default + Send + 'static>(
+pub async fn forward<Req: Bridged>(
     call: Arc<Call>,
     path: &'static str,
     access: Access,
@@ -40,20 +39,15 @@ pub async fn forward<Req: Bridged, Resp: Message + Default + Send + 'static>(
 ) -> HttpResponse {
     let service = tower::service_fn(move |request: tonic::Request<Req>| {
         let call = call.clone();
-        async move { call.run::<Req, Resp>(path, access, request.into_inner()).await.map(tonic::Response::new) }
+        async move { call.run::<Req>(path, access, request.into_inner()).await.map(tonic::Response::new) }
     });
-    let mut grpc = tonic::server::Grpc::new(ProstCodec::<Resp, Req>::default())
+    let mut grpc = tonic::server::Grpc::new(Inbound::<Req>::default())
         .apply_max_message_size_config(Some(MAX_REQUEST_BYTES), Some(MAX_RESPONSE_BYTES));
     grpc.unary(service, request).await
 }
 
 impl Call {
-    async fn run<Req: Bridged, Resp: Message + Default + Send + 'static>(
-        &self,
-        path: &'static str,
-        access: Access,
-        request: Req,
-    ) -> Result<Resp, Status> {
+    async fn run<Req: Bridged>(&self, path: &'static str, access: Access, request: Req) -> Result<Answer, Status> {
         crate::authz::check(access.rule(), self.caller.as_deref()).map_err(refused)?;
         let (caller, site_id) = match self.caller.as_deref() {
             Some(c) => (c, c.site_id().ok_or_else(|| refused(crate::authz::choose_site()))?),
@@ -65,7 +59,7 @@ impl Call {
         let mut client = tonic::client::Grpc::new(channel).max_decoding_message_size(MAX_RESPONSE_BYTES);
         client.ready().await.map_err(|e| Status::unavailable(format!("the device gateway cannot be reached: {e}")))?;
         let answer = client
-            .unary(tonic::Request::new(request), PathAndQuery::from_static(path), ProstCodec::<Req, Resp>::default())
+            .unary(tonic::Request::new(request), PathAndQuery::from_static(path), Outbound::<Req>::default())
             .await
             .map(tonic::Response::into_inner)
             // A fresh status keeps code, message and details, not the gateway's own headers.

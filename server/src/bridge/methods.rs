@@ -1,6 +1,6 @@
 //! The bridge's one table: every gateway method a browser or script may call through the
-//! server, with its rule and its message types. A method missing from it is refused with
-//! PERMISSION_DENIED, whatever service it belongs to.
+//! server, with its rule and its request type (answers pass through as they came). A
+//! method missing from it is refused with PERMISSION_DENIED, whatever service it belongs to.
 
 use super::forward::{Call, HttpRequest, HttpResponse, forward};
 use crate::authz::Rule;
@@ -29,7 +29,7 @@ impl Access {
 }
 
 macro_rules! bridged {
-    ($($path:literal => $access:ident, $req:ty, $resp:ty;)*) => {
+    ($($path:literal => $access:ident, $req:ty;)*) => {
         /// (gRPC path, access) for every bridged method.
         pub const TABLE: &[(&str, Access)] = &[$(($path, Access::$access),)*];
 
@@ -38,7 +38,7 @@ macro_rules! bridged {
             -> Option<BoxFuture<HttpResponse, std::convert::Infallible>> {
             match path {
                 $($path => Some(Box::pin(async move {
-                    Ok(forward::<$req, $resp>(call, $path, Access::$access, request).await)
+                    Ok(forward::<$req>(call, $path, Access::$access, request).await)
                 })),)*
                 _ => None,
             }
@@ -47,39 +47,39 @@ macro_rules! bridged {
 }
 
 bridged! {
-    "/gsdk.connect.Connect/GetDeviceList" => Read, connect::GetDeviceListRequest, connect::GetDeviceListResponse;
-    "/gsdk.device.Device/GetInfo" => Read, device::GetInfoRequest, device::GetInfoResponse;
-    "/gsdk.device.Device/GetCapabilityInfo" => Read, device::GetCapabilityInfoRequest, device::GetCapabilityInfoResponse;
-    "/gsdk.card.Card/Scan" => Read, card::ScanRequest, card::ScanResponse;
-    "/gsdk.finger.Finger/Scan" => Read, finger::ScanRequest, finger::ScanResponse;
-    "/gsdk.face.Face/Scan" => Read, face::ScanRequest, face::ScanResponse;
-    "/gsdk.user.User/GetList" => Read, user::GetListRequest, user::GetListResponse;
-    "/gsdk.user.User/Get" => Read, user::GetRequest, user::GetResponse;
-    "/gsdk.user.User/GetPartial" => Read, user::GetPartialRequest, user::GetPartialResponse;
-    "/gsdk.user.User/GetCard" => Read, user::GetCardRequest, user::GetCardResponse;
-    "/gsdk.user.User/GetFinger" => Read, user::GetFingerRequest, user::GetFingerResponse;
-    "/gsdk.user.User/GetFace" => Read, user::GetFaceRequest, user::GetFaceResponse;
-    "/gsdk.user.User/GetAccessGroup" => Read, user::GetAccessGroupRequest, user::GetAccessGroupResponse;
-    "/gsdk.user.User/GetJobCode" => Read, user::GetJobCodeRequest, user::GetJobCodeResponse;
-    "/gsdk.user.User/GetPINHash" => Read, user::GetPinHashRequest, user::GetPinHashResponse;
-    "/gsdk.user.User/GetPINHashWithKey" => Read, user::GetPinHashWithKeyRequest, user::GetPinHashResponse;
-    "/gsdk.user.User/GetStatistic" => Read, user::GetStatisticRequest, user::GetStatisticResponse;
-    "/gsdk.user.User/Enroll" => Write, user::EnrollRequest, user::EnrollResponse;
-    "/gsdk.user.User/EnrollMulti" => Write, user::EnrollMultiRequest, user::EnrollMultiResponse;
-    "/gsdk.user.User/Update" => Write, user::UpdateRequest, user::UpdateResponse;
-    "/gsdk.user.User/UpdateMulti" => Write, user::UpdateMultiRequest, user::UpdateMultiResponse;
-    "/gsdk.user.User/Delete" => Write, user::DeleteRequest, user::DeleteResponse;
-    "/gsdk.user.User/DeleteMulti" => Write, user::DeleteMultiRequest, user::DeleteMultiResponse;
-    "/gsdk.user.User/DeleteAll" => Write, user::DeleteAllRequest, user::DeleteAllResponse;
-    "/gsdk.user.User/DeleteAllMulti" => Write, user::DeleteAllMultiRequest, user::DeleteAllMultiResponse;
-    "/gsdk.user.User/SetCard" => Write, user::SetCardRequest, user::SetCardResponse;
-    "/gsdk.user.User/SetCardMulti" => Write, user::SetCardMultiRequest, user::SetCardMultiResponse;
-    "/gsdk.user.User/SetFinger" => Write, user::SetFingerRequest, user::SetFingerResponse;
-    "/gsdk.user.User/SetFingerMulti" => Write, user::SetFingerMultiRequest, user::SetFingerMultiResponse;
-    "/gsdk.user.User/SetFace" => Write, user::SetFaceRequest, user::SetFaceResponse;
-    "/gsdk.user.User/SetFaceMulti" => Write, user::SetFaceMultiRequest, user::SetFaceMultiResponse;
-    "/gsdk.user.User/SetAccessGroup" => Write, user::SetAccessGroupRequest, user::SetAccessGroupResponse;
-    "/gsdk.user.User/SetAccessGroupMulti" => Write, user::SetAccessGroupMultiRequest, user::SetAccessGroupMultiResponse;
-    "/gsdk.user.User/SetJobCode" => Write, user::SetJobCodeRequest, user::SetJobCodeResponse;
-    "/gsdk.user.User/SetJobCodeMulti" => Write, user::SetJobCodeMultiRequest, user::SetJobCodeMultiResponse;
+    "/gsdk.connect.Connect/GetDeviceList" => Read, connect::GetDeviceListRequest;
+    "/gsdk.device.Device/GetInfo" => Read, device::GetInfoRequest;
+    "/gsdk.device.Device/GetCapabilityInfo" => Read, device::GetCapabilityInfoRequest;
+    "/gsdk.card.Card/Scan" => Read, card::ScanRequest;
+    "/gsdk.finger.Finger/Scan" => Read, finger::ScanRequest;
+    "/gsdk.face.Face/Scan" => Read, face::ScanRequest;
+    "/gsdk.user.User/GetList" => Read, user::GetListRequest;
+    "/gsdk.user.User/Get" => Read, user::GetRequest;
+    "/gsdk.user.User/GetPartial" => Read, user::GetPartialRequest;
+    "/gsdk.user.User/GetCard" => Read, user::GetCardRequest;
+    "/gsdk.user.User/GetFinger" => Read, user::GetFingerRequest;
+    "/gsdk.user.User/GetFace" => Read, user::GetFaceRequest;
+    "/gsdk.user.User/GetAccessGroup" => Read, user::GetAccessGroupRequest;
+    "/gsdk.user.User/GetJobCode" => Read, user::GetJobCodeRequest;
+    "/gsdk.user.User/GetPINHash" => Read, user::GetPinHashRequest;
+    "/gsdk.user.User/GetPINHashWithKey" => Read, user::GetPinHashWithKeyRequest;
+    "/gsdk.user.User/GetStatistic" => Read, user::GetStatisticRequest;
+    "/gsdk.user.User/Enroll" => Write, user::EnrollRequest;
+    "/gsdk.user.User/EnrollMulti" => Write, user::EnrollMultiRequest;
+    "/gsdk.user.User/Update" => Write, user::UpdateRequest;
+    "/gsdk.user.User/UpdateMulti" => Write, user::UpdateMultiRequest;
+    "/gsdk.user.User/Delete" => Write, user::DeleteRequest;
+    "/gsdk.user.User/DeleteMulti" => Write, user::DeleteMultiRequest;
+    "/gsdk.user.User/DeleteAll" => Write, user::DeleteAllRequest;
+    "/gsdk.user.User/DeleteAllMulti" => Write, user::DeleteAllMultiRequest;
+    "/gsdk.user.User/SetCard" => Write, user::SetCardRequest;
+    "/gsdk.user.User/SetCardMulti" => Write, user::SetCardMultiRequest;
+    "/gsdk.user.User/SetFinger" => Write, user::SetFingerRequest;
+    "/gsdk.user.User/SetFingerMulti" => Write, user::SetFingerMultiRequest;
+    "/gsdk.user.User/SetFace" => Write, user::SetFaceRequest;
+    "/gsdk.user.User/SetFaceMulti" => Write, user::SetFaceMultiRequest;
+    "/gsdk.user.User/SetAccessGroup" => Write, user::SetAccessGroupRequest;
+    "/gsdk.user.User/SetAccessGroupMulti" => Write, user::SetAccessGroupMultiRequest;
+    "/gsdk.user.User/SetJobCode" => Write, user::SetJobCodeRequest;
+    "/gsdk.user.User/SetJobCodeMulti" => Write, user::SetJobCodeMultiRequest;
 }

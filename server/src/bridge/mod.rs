@@ -8,6 +8,7 @@
 pub mod checks;
 pub mod forward;
 pub mod methods;
+pub mod passthrough;
 pub mod site_devices;
 
 use crate::auth::caller::{Caller, SourceIp};
