@@ -13,6 +13,7 @@ mod bootstrap;
 mod bridge;
 mod credentials;
 mod edge;
+mod gateway_tls;
 mod hardening;
 mod import_export;
 mod lifecycle;
