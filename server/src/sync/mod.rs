@@ -16,6 +16,7 @@ pub mod fan_out;
 pub mod records;
 pub mod sender;
 pub mod state;
+pub mod update_mask;
 pub mod verify;
 
 use crate::clock::Clock;

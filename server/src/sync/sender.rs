@@ -1,5 +1,6 @@
 //! One device's pending work, sent in batches: removals first (`DeleteMulti`), then the
-//! records it must hold (`EnrollMulti` with overwrite). Work is claimed with a lease before
+//! records it must hold (`EnrollMulti` with overwrite, or `UpdateMulti` keeping the
+//! fingerprints, faces and photo the device already holds: [`super::update_mask`]). Work is claimed with a lease before
 //! it is sent, so another process sharing the database leaves it alone, and a claim that
 //! dies with its process is taken up again when the lease runs out. Both calls are
 //! idempotent: resending after a lost answer changes nothing, and removing someone the
@@ -12,11 +13,12 @@
 
 use super::device_list::Capacity;
 use super::records::{self, Versioned};
+use super::update_mask;
 use crate::db::{Db, IN_LIST_CHUNK, push_in_list};
 use prost::Message;
 use proto::gsdk::user::UserInfo;
 use proto::gsdk::user::user_client::UserClient;
-use proto::gsdk::user::{DeleteMultiRequest, EnrollMultiRequest};
+use proto::gsdk::user::{DeleteMultiRequest, EnrollMultiRequest, UpdateMultiRequest};
 use proto::multi_error::multi_errors;
 use sqlx::QueryBuilder;
 use tonic::Code;
@@ -70,8 +72,19 @@ enum Verdict {
 }
 
 enum Work {
-    Remove { claimed: Claimed, user_id: String },
-    Hold { claimed: Claimed, version: i64, info: Box<UserInfo> },
+    Remove {
+        claimed: Claimed,
+        user_id: String,
+    },
+    Hold {
+        claimed: Claimed,
+        version: i64,
+        info: Box<UserInfo>,
+        /// The digest of its fingerprints, faces and photo.
+        heavy: [u8; 32],
+        /// Sent as an update that keeps them (the device holds them already).
+        update: bool,
+    },
 }
 
 impl Work {
@@ -121,23 +134,10 @@ async fn send_claimed(t: &Target<'_>, mut claimed: Vec<Claimed>, now: i64) -> an
         reopen_full(t.db, t.device_row, t.capacity.max_users).await?;
     }
     if !holds.is_empty() {
-        let work = prepare_holds(t, holds).await?;
-        let mut batch = Vec::new();
-        let mut bytes = 0;
-        let mut batches = Vec::new();
-        for w in work {
-            let size = match &w {
-                Work::Hold { info, .. } => info.encoded_len(),
-                Work::Remove { .. } => 0,
-            };
-            if !batch.is_empty() && bytes + size > MAX_BATCH_BYTES {
-                batches.push(std::mem::take(&mut batch));
-                bytes = 0;
-            }
-            bytes += size;
-            batch.push(w);
-        }
-        batches.push(batch);
+        let (updates, enrolls): (Vec<Work>, Vec<Work>) =
+            prepare_holds(t, holds).await?.into_iter().partition(|w| matches!(w, Work::Hold { update: true, .. }));
+        let mut batches = batches_of(updates);
+        batches.extend(batches_of(enrolls));
         let mut batches = batches.into_iter();
         for batch in batches.by_ref() {
             if let Err(reason) = send_all(t, batch, now).await? {
@@ -150,11 +150,36 @@ async fn send_claimed(t: &Target<'_>, mut claimed: Vec<Claimed>, now: i64) -> an
     Ok(Round::Sent)
 }
 
+/// Work of one kind cut into calls of at most [`MAX_BATCH_BYTES`] as sent.
+fn batches_of(work: Vec<Work>) -> Vec<Vec<Work>> {
+    let mut batches = Vec::new();
+    let mut batch = Vec::new();
+    let mut bytes = 0;
+    for w in work {
+        let size = match &w {
+            Work::Hold { info, update: true, .. } => update_mask::as_update(info).encoded_len(),
+            Work::Hold { info, .. } => info.encoded_len(),
+            Work::Remove { .. } => 0,
+        };
+        if !batch.is_empty() && bytes + size > MAX_BATCH_BYTES {
+            batches.push(std::mem::take(&mut batch));
+            bytes = 0;
+        }
+        bytes += size;
+        batch.push(w);
+    }
+    if !batch.is_empty() {
+        batches.push(batch);
+    }
+    batches
+}
+
 /// The records to send, fitted to the device; people it cannot hold get its reason now,
 /// and people no longer meant for it (a change not yet decided) are left to that change.
 async fn prepare_holds(t: &Target<'_>, holds: Vec<Claimed>) -> anyhow::Result<Vec<Work>> {
     let rows: Vec<i64> = holds.iter().map(|c| c.user_row).collect();
     let mut loaded = records::load(t.db, &rows).await?;
+    let held = update_mask::held(t.db, t.device_row, &rows).await?;
     let mut room = free_places(t, &holds).await?;
     let mut work = Vec::with_capacity(holds.len());
     let mut later = Vec::new();
@@ -177,7 +202,13 @@ async fn prepare_holds(t: &Target<'_>, holds: Vec<Claimed>) -> anyhow::Result<Ve
             room -= 1;
         }
         match record.for_device(&t.capacity.rules) {
-            Ok(info) => work.push(Work::Hold { claimed, version, info: Box::new(info) }),
+            Ok(info) => {
+                let heavy = update_mask::heavy_digest(&info);
+                let update = claimed.held_version.is_some_and(|v| v > 0)
+                    && update_mask::has_heavy(&info)
+                    && held.get(&claimed.user_row).is_some_and(|h| h.as_slice() == heavy);
+                work.push(Work::Hold { claimed, version, info: Box::new(info), heavy, update })
+            }
             Err(e) => refuse(t.db, t.device_row, &claimed, &e.to_string(), false).await?,
         }
     }
@@ -218,9 +249,19 @@ async fn send_all(t: &Target<'_>, work: Vec<Work>, now: i64) -> anyhow::Result<R
                 release(t.db, t.device_row, &rest).await?;
                 return Ok(Err(reason));
             }
+            // An update the device will not take (it lost the person, say) goes again as a
+            // whole record; only that one's refusal counts.
+            Verdict::Refused { .. } if batch.len() == 1 && matches!(batch[0], Work::Hold { update: true, .. }) => {
+                if let Some(Work::Hold { claimed, version, info, heavy, .. }) = batch.pop() {
+                    stack.push(vec![Work::Hold { claimed, version, info, heavy, update: false }]);
+                }
+            }
             // Capacity is the device's, not a person's: the people it holds already are
             // updated, the new ones wait for room.
-            Verdict::Refused { reason, full: true } if batch.iter().any(|w| w.claimed().held_version.is_some()) => {
+            Verdict::Refused { reason, full: true }
+                if batch.iter().any(|w| w.claimed().held_version.is_some())
+                    && batch.iter().any(|w| w.claimed().held_version.is_none()) =>
+            {
                 let (known, new): (Vec<Work>, Vec<Work>) =
                     batch.into_iter().partition(|w| w.claimed().held_version.is_some());
                 for w in &new {
@@ -245,6 +286,7 @@ async fn send(t: &Target<'_>, batch: &[Work]) -> Verdict {
     let mut client = UserClient::new(t.channel.clone());
     let device_ids = vec![t.device_id];
     let removing = matches!(batch.first(), Some(Work::Remove { .. }));
+    let updating = matches!(batch.first(), Some(Work::Hold { update: true, .. }));
     let answer = if removing {
         let user_ids = batch
             .iter()
@@ -254,6 +296,15 @@ async fn send(t: &Target<'_>, batch: &[Work]) -> Verdict {
             })
             .collect();
         client.delete_multi(DeleteMultiRequest { device_i_ds: device_ids, user_i_ds: user_ids }).await.map(drop)
+    } else if updating {
+        let users = batch
+            .iter()
+            .filter_map(|w| match w {
+                Work::Hold { info, .. } => Some(update_mask::as_update(info)),
+                Work::Remove { .. } => None,
+            })
+            .collect();
+        client.update_multi(UpdateMultiRequest { device_i_ds: device_ids, users }).await.map(drop)
     } else {
         let users = batch
             .iter()
@@ -266,13 +317,13 @@ async fn send(t: &Target<'_>, batch: &[Work]) -> Verdict {
     };
     match answer {
         Ok(()) => Verdict::Done,
-        Err(status) => verdict(&status, t.device_id, removing),
+        Err(status) => verdict(&status, t.device_id, removing, updating),
     }
 }
 
 /// What a failed call means for this device: its own entry of the MultiErrorResponse when
 /// the gateway sent one, else the call's status.
-fn verdict(status: &tonic::Status, device_id: u32, removing: bool) -> Verdict {
+fn verdict(status: &tonic::Status, device_id: u32, removing: bool, updating: bool) -> Verdict {
     let own = multi_errors(status)
         .and_then(|m| m.device_errors.into_iter().find(|e| e.device_id == device_id))
         .map(|e| (Code::from_i32(e.code), e.msg));
@@ -280,6 +331,8 @@ fn verdict(status: &tonic::Status, device_id: u32, removing: bool) -> Verdict {
     match code {
         // Someone the device does not hold is as removed as can be.
         Code::NotFound if removing => Verdict::Done,
+        // An update of someone the device lost: sent again as a whole record.
+        Code::NotFound if updating => Verdict::Refused { reason: message, full: false },
         Code::InvalidArgument | Code::FailedPrecondition | Code::AlreadyExists | Code::OutOfRange => {
             Verdict::Refused { reason: message, full: false }
         }
@@ -321,16 +374,17 @@ async fn acknowledge(db: &Db, device_row: i64, batch: &[Work], now: i64) -> sqlx
     let mut removed = Vec::new();
     for w in batch {
         match w {
-            Work::Hold { claimed, version, .. } => {
+            Work::Hold { claimed, version, heavy, .. } => {
                 sqlx::query(
                     "UPDATE device_users SET held_version = $1, acked_at = $2, lease_until = NULL, error = NULL,
-                         full = FALSE, pending = (NOT want OR want_version > $1)
+                         full = FALSE, pending = (NOT want OR want_version > $1), held_heavy = $5
                      WHERE device_row = $3 AND user_row = $4",
                 )
                 .bind(version)
                 .bind(now)
                 .bind(device_row)
                 .bind(claimed.user_row)
+                .bind(heavy.as_slice())
                 .execute(&mut *tx)
                 .await?;
             }
@@ -339,7 +393,7 @@ async fn acknowledge(db: &Db, device_row: i64, batch: &[Work], now: i64) -> sqlx
     }
     for chunk in removed.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<crate::db::Backend> =
-            QueryBuilder::new("UPDATE device_users SET held_version = NULL, acked_at = ");
+            QueryBuilder::new("UPDATE device_users SET held_version = NULL, held_heavy = NULL, acked_at = ");
         q.push_bind(now).push(", lease_until = NULL, error = NULL, full = FALSE, pending = want WHERE device_row = ");
         q.push_bind(device_row).push(" AND user_row");
         push_in_list(&mut q, chunk.iter().copied());

@@ -589,3 +589,72 @@ async fn in_groups_mode_people_go_only_to_their_groups_devices_and_follow_the_gr
     assert_eq!(r.status(), StatusCode::OK);
     s.until_devices_hold(&DEVICES, &among, &among, Duration::from_secs(5)).await;
 }
+
+/// Waits (at most 5 s) until the device's record of `user_id` meets `done`; answers it.
+async fn until_record(
+    s: &TestServer,
+    device_id: u32,
+    user_id: &str,
+    done: impl Fn(&proto::gsdk::user::UserInfo) -> bool,
+) -> proto::gsdk::user::UserInfo {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let got = UserClient::new(s.gateway()).get(GetRequest { device_id, user_i_ds: vec![user_id.into()] }).await;
+        let user = got.as_ref().ok().and_then(|r| r.get_ref().users.first().cloned());
+        if let Some(user) = user.as_ref().filter(|u| done(u)) {
+            return user.clone();
+        }
+        let seen = user.map(|u| (u.name, u.fingers.iter().map(|f| f.templates[0][0]).collect::<Vec<_>>()));
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "device {device_id}: {user_id} never got there: {seen:?} {:?}",
+            got.err()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_change_that_leaves_the_fingerprints_alone_is_sent_as_an_update_that_keeps_them() {
+    use base64::Engine;
+    use proto::gsdk::user::{SetFingerRequest, UserFinger};
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let person = created(&s, &t, json!({"user_id": "8001", "name": "Fay", "cards": [{"number": "8001"}]})).await;
+    let id = person["id"].as_i64().unwrap();
+    let template = base64::engine::general_purpose::STANDARD.encode([7u8; 300]);
+    let r = s
+        .request(Method::PUT, &format!("/v1/users/{id}/fingerprints"))
+        .bearer_auth(&t)
+        .json(&json!({"fingerprints": [{"templates": [template, template]}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let held = until_record(&s, MAIN_ENTRANCE, "8001", |u| u.fingers.len() == 1).await;
+
+    // Behind Lintel's back, the device's copy of her fingerprint changes. A rename sent as an
+    // update keeps it (a whole record would have sent the directory's templates again).
+    let mut finger = held.fingers[0].clone();
+    finger.templates = vec![vec![9; 300], vec![9; 300]];
+    let user_fingers = vec![UserFinger { user_id: "8001".into(), fingers: vec![finger] }];
+    UserClient::new(s.gateway()).set_finger(SetFingerRequest { device_id: MAIN_ENTRANCE, user_fingers }).await.unwrap();
+    let rename = |name: &'static str| {
+        s.request(Method::PATCH, &format!("/v1/users/{id}")).bearer_auth(&t).json(&json!({"name": name})).send()
+    };
+    assert_eq!(rename("Fay Renamed").await.unwrap().status(), StatusCode::OK);
+    let renamed = until_record(&s, MAIN_ENTRANCE, "8001", |u| u.name == "Fay Renamed").await;
+    assert_eq!(renamed.fingers[0].templates[0], vec![9; 300], "the update kept the device's templates");
+
+    // The device lost her: the update is refused (NOT_FOUND) and the whole record goes instead.
+    UserClient::new(s.gateway())
+        .delete(DeleteRequest { device_id: MAIN_ENTRANCE, user_i_ds: vec!["8001".into()] })
+        .await
+        .unwrap();
+    assert_eq!(rename("Fay Again").await.unwrap().status(), StatusCode::OK);
+    let back = until_record(&s, MAIN_ENTRANCE, "8001", |u| u.name == "Fay Again").await;
+    assert_eq!(back.fingers[0].templates[0], vec![7; 300], "the whole record, the directory's templates");
+    let mine = get_json(&s, &t, &format!("/v1/users/{id}/devices")).await;
+    let entrance = mine["devices"].as_array().unwrap().iter().find(|d| d["device_id"] == MAIN_ENTRANCE).unwrap();
+    assert!(entrance["error"].is_null() && !entrance["pending"].as_bool().unwrap(), "{mine}");
+}
