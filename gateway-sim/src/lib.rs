@@ -62,7 +62,9 @@ pub async fn serve(
     tls: Option<TlsPem>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> anyhow::Result<()> {
-    let mut server = Server::builder();
+    // grpc-web over HTTP/1.1 as well as gRPC: benchmarks compare a call through Lintel's
+    // bridge with the same grpc-web call made here directly.
+    let mut server = Server::builder().accept_http1(true);
     if let Some(tls) = tls {
         server = server.tls_config(ServerTlsConfig::new().identity(Identity::from_pem(tls.cert, tls.key)))?;
     }
@@ -73,6 +75,10 @@ pub async fn serve(
         shutdown.await;
         sim.close_streams();
     };
-    server.add_routes(routes).serve_with_incoming_shutdown(incoming, shutdown).await?;
+    server
+        .layer(tonic_web::GrpcWebLayer::new())
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(incoming, shutdown)
+        .await?;
     Ok(())
 }

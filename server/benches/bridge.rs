@@ -5,8 +5,9 @@
 //! a warm-up; prints the medians and their ratio (SPEC: ≤ 1.25). Asserts nothing about time.
 //!
 //! Through the bridge: grpc-web over HTTP/1.1 with a bearer token (the session is looked up,
-//! the rule and the site's devices checked, the request validated, then forwarded).
-//! Directly: a tonic client over HTTP/2 to the simulator.
+//! the rule and the site's devices checked, the request validated, then forwarded over
+//! gRPC). Directly, two ways: the same grpc-web call made to the simulator (which also
+//! speaks grpc-web), and a tonic client over HTTP/2.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -65,15 +66,23 @@ async fn direct<Req: Message + Clone + 'static, Resp: Message + Default + 'stati
     median(times)
 }
 
-async fn bridged<Req: Message, Resp: Message + Default>(api: &support::Api, path: &str, request: &Req) -> Duration {
+/// A grpc-web call to `base` (the bridge with `token`, or the simulator itself).
+async fn grpc_web<Req: Message, Resp: Message + Default>(
+    http: &reqwest::Client,
+    base: &str,
+    token: Option<&str>,
+    path: &str,
+    request: &Req,
+) -> Duration {
     let body = grpc_web::frame(request);
     let mut times = Vec::with_capacity(CALLS);
     for i in 0..WARM_UP + CALLS {
         let started = Instant::now();
-        let r = api
-            .http
-            .post(format!("{}{path}", api.base))
-            .bearer_auth(&api.token)
+        let mut call = http.post(format!("{base}{path}"));
+        if let Some(token) = token {
+            call = call.bearer_auth(token);
+        }
+        let r = call
             .header("content-type", grpc_web::CONTENT_TYPE)
             .header("x-grpc-web", "1")
             .body(body.clone())
@@ -90,6 +99,37 @@ async fn bridged<Req: Message, Resp: Message + Default>(api: &support::Api, path
         }
     }
     median(times)
+}
+
+const CAPABILITY: &str = "/gsdk.device.Device/GetCapabilityInfo";
+
+struct Targets<'a> {
+    api: &'a support::Api,
+    gateway: &'a str,
+    channel: &'a Channel,
+}
+
+impl Targets<'_> {
+    /// One call three ways: through the bridge, as grpc-web to the simulator, as gRPC to it.
+    async fn compare<Req: Message + Clone + 'static, Resp: Message + Default + 'static>(
+        &self,
+        name: &str,
+        path: &'static str,
+        request: &Req,
+    ) {
+        let bridge = grpc_web::<Req, Resp>(&self.api.http, &self.api.base, Some(&self.api.token), path, request).await;
+        let web = grpc_web::<Req, Resp>(&self.api.http, self.gateway, None, path, request).await;
+        let grpc = direct::<Req, Resp>(self.channel, path, request).await;
+        let ratio = |direct: Duration| bridge.as_secs_f64() / direct.as_secs_f64();
+        println!(
+            "  {name}: bridge {}; directly as grpc-web {} (ratio {:.2}), as gRPC {} (ratio {:.2})",
+            ms(bridge),
+            ms(web),
+            ratio(web),
+            ms(grpc),
+            ratio(grpc)
+        );
+    }
 }
 
 /// A signed-in REST call that does next to nothing: HTTP/1.1 and the caller's lookup.
@@ -118,7 +158,7 @@ async fn main() -> anyhow::Result<()> {
     std::fs::write(&config, format!("[[site]]\nname = \"Bench\"\ngateway = \"{gateway}\"\n"))?;
     let data = dir.path().join("data");
     let (running, api) = support::start(&data, &[("LINTEL_CONFIG", config.display().to_string())]).await?;
-    let channel = Channel::from_shared(gateway)?.connect().await?;
+    let channel = Channel::from_shared(gateway.clone())?.connect().await?;
 
     let users: Vec<UserInfo> = (1..=USERS)
         .map(|i| UserInfo {
@@ -131,56 +171,22 @@ async fn main() -> anyhow::Result<()> {
     client.enroll(EnrollRequest { device_id: DEVICE, users, overwrite: true }).await?;
 
     let page = GetRequest { device_id: DEVICE, user_i_ds: (1..=50).map(|i| i.to_string()).collect() };
-    let figures = [
-        (
-            "Device.GetCapabilityInfo (a small answer)",
-            direct::<_, GetCapabilityInfoResponse>(
-                &channel,
-                "/gsdk.device.Device/GetCapabilityInfo",
-                &GetCapabilityInfoRequest { device_id: DEVICE },
-            )
-            .await,
-            bridged::<_, GetCapabilityInfoResponse>(
-                &api,
-                "/gsdk.device.Device/GetCapabilityInfo",
-                &GetCapabilityInfoRequest { device_id: DEVICE },
-            )
-            .await,
-        ),
-        (
-            "User.Get of 50 users (a page of the console's list)",
-            direct::<_, GetResponse>(&channel, "/gsdk.user.User/Get", &page).await,
-            bridged::<_, GetResponse>(&api, "/gsdk.user.User/Get", &page).await,
-        ),
-        (
-            "User.GetList of 1,000 users",
-            direct::<_, GetListResponse>(&channel, "/gsdk.user.User/GetList", &GetListRequest { device_id: DEVICE })
-                .await,
-            bridged::<_, GetListResponse>(&api, "/gsdk.user.User/GetList", &GetListRequest { device_id: DEVICE }).await,
-        ),
-    ];
-    println!("bench bridge: p50 of {CALLS} calls each (after {WARM_UP} warm-up), through the bridge against directly");
-    for (name, direct, bridged) in figures {
-        let ratio = bridged.as_secs_f64() / direct.as_secs_f64();
-        println!("  {name}: direct {}, bridge {}, ratio {ratio:.2} (target ≤ 1.25)", ms(direct), ms(bridged));
-    }
+    let capability = GetCapabilityInfoRequest { device_id: DEVICE };
+    let list = GetListRequest { device_id: DEVICE };
+    let to = Targets { api: &api, gateway: &gateway, channel: &channel };
     println!(
-        "  (of which the REST edge alone, GET /v1/session with the same token: {})",
-        ms(rest_baseline(&api).await)
+        "bench bridge: p50 of {CALLS} calls each (after {WARM_UP} warm-up); ratio = bridge / directly (target ≤ 1.25)"
     );
-
+    to.compare::<_, GetCapabilityInfoResponse>("Device.GetCapabilityInfo (a small answer)", CAPABILITY, &capability)
+        .await;
+    to.compare::<_, GetResponse>("User.Get of 50 users (a page of the console's list)", "/gsdk.user.User/Get", &page)
+        .await;
+    to.compare::<_, GetListResponse>("User.GetList of 1,000 users", "/gsdk.user.User/GetList", &list).await;
+    println!("  (the REST edge alone, GET /v1/session with the same token: {})", ms(rest_baseline(&api).await));
     // A device on a network takes a few milliseconds to answer; the bridge's cost stays the same.
     sim.set_latency(None, Duration::from_millis(DEVICE_LATENCY_MS)).unwrap();
-    let capability = GetCapabilityInfoRequest { device_id: DEVICE };
-    let path = "/gsdk.device.Device/GetCapabilityInfo";
-    let direct = direct::<_, GetCapabilityInfoResponse>(&channel, path, &capability).await;
-    let bridged = bridged::<_, GetCapabilityInfoResponse>(&api, path, &capability).await;
-    let ratio = bridged.as_secs_f64() / direct.as_secs_f64();
-    println!(
-        "  Device.GetCapabilityInfo, device answering in {DEVICE_LATENCY_MS} ms: direct {}, bridge {}, ratio {ratio:.2} (target ≤ 1.25)",
-        ms(direct),
-        ms(bridged)
-    );
+    let name = format!("Device.GetCapabilityInfo, the device answering in {DEVICE_LATENCY_MS} ms");
+    to.compare::<_, GetCapabilityInfoResponse>(&name, CAPABILITY, &capability).await;
     running.stop().await?;
     Ok(())
 }
