@@ -296,24 +296,21 @@ async fn send(t: &Target<'_>, batch: &[Work]) -> Verdict {
             })
             .collect();
         client.delete_multi(DeleteMultiRequest { device_i_ds: device_ids, user_i_ds: user_ids }).await.map(drop)
-    } else if updating {
-        let users = batch
-            .iter()
-            .filter_map(|w| match w {
-                Work::Hold { info, .. } => Some(update_mask::as_update(info)),
-                Work::Remove { .. } => None,
-            })
-            .collect();
-        client.update_multi(UpdateMultiRequest { device_i_ds: device_ids, users }).await.map(drop)
     } else {
+        // A batch is all updates or all whole records (see batches_of).
         let users = batch
             .iter()
             .filter_map(|w| match w {
+                Work::Hold { info, update: true, .. } => Some(update_mask::as_update(info)),
                 Work::Hold { info, .. } => Some(UserInfo::clone(info)),
                 Work::Remove { .. } => None,
             })
             .collect();
-        client.enroll_multi(EnrollMultiRequest { device_i_ds: device_ids, users, overwrite: true }).await.map(drop)
+        if updating {
+            client.update_multi(UpdateMultiRequest { device_i_ds: device_ids, users }).await.map(drop)
+        } else {
+            client.enroll_multi(EnrollMultiRequest { device_i_ds: device_ids, users, overwrite: true }).await.map(drop)
+        }
     };
     match answer {
         Ok(()) => Verdict::Done,
