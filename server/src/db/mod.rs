@@ -41,9 +41,36 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
     if let Some(dir) = options.get_filename().parent() {
         std::fs::create_dir_all(dir)?;
     }
+    let file = options.get_filename().display().to_string();
     let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-    sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+    let migrator = sqlx::migrate!("./migrations/sqlite");
+    refuse_newer(&pool, &migrator, &file).await?;
+    migrator.run(&pool).await?;
     Ok(pool)
+}
+
+/// A database written by a newer Lintel (a downgrade, or a backup from a newer version) is
+/// refused before anything touches it, with what to do, rather than sqlx's "migration N was
+/// previously applied but is missing".
+async fn refuse_newer(pool: &Db, migrator: &sqlx::migrate::Migrator, file: &str) -> anyhow::Result<()> {
+    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+    let tracked: Option<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+            .fetch_optional(pool)
+            .await?;
+    if tracked.is_none() {
+        return Ok(()); // a new database
+    }
+    let applied: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(pool).await?;
+    match applied {
+        Some(applied) if applied > known => anyhow::bail!(
+            "the database {file} has schema version {applied}, newer than this Lintel knows (up to {known}): \
+             it was written by a newer version. Run that version or a later one, or restore a backup taken \
+             before the upgrade; this version will not open it"
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Whether the database answers a query.
@@ -106,9 +133,6 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    /// A data directory made before the migrations moved under `migrations/sqlite/` (and
-    /// before 0004) opens and is brought up to date: sqlx keys migrations by version and
-    /// checksum, not by path.
     #[tokio::test]
     async fn unique_violations_name_table_and_column() {
         let db = SqlitePool::connect("sqlite::memory:").await.unwrap();
@@ -120,6 +144,27 @@ mod tests {
         assert_eq!(unique_violation_key(&e), None);
     }
 
+    #[tokio::test]
+    async fn a_database_of_a_newer_version_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("lintel.db").display());
+        let db = open(&url).await.unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (9999, 'from the future', TRUE, x'00', 0)",
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+        db.close().await;
+        let e = open(&url).await.unwrap_err().to_string();
+        assert!(e.contains("has schema version 9999, newer than this Lintel knows"), "{e}");
+        assert!(e.contains("restore a backup"), "{e}");
+    }
+
+    /// A data directory made before the migrations moved under `migrations/sqlite/` (and
+    /// before 0004) opens and is brought up to date: sqlx keys migrations by version and
+    /// checksum, not by path.
     #[tokio::test]
     async fn a_database_of_the_earlier_layout_opens_and_migrates() {
         let dir = tempfile::tempdir().unwrap();
