@@ -8,6 +8,7 @@
 //! app_dir = "./target/app"                    # the built console
 //! database_url = "sqlite://./data/lintel.db"   # default: <data_dir>/lintel.db
 //! cors_origins = ["https://hr.example.com"]
+//! trusted_proxies = ["10.0.0.2", "fd00::/8"]  # may set X-Forwarded-For
 //!
 //! [[site]]
 //! name = "Head office"
@@ -16,6 +17,7 @@
 //! time_zone = "Europe/Berlin"
 //! ```
 
+use crate::web::client_ip::Cidr;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
@@ -34,6 +36,8 @@ pub struct Config {
     pub database_url: String,
     /// Other origins allowed to call the API with CORS (never `*`, never `null`).
     pub cors_origins: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (nobody else's is believed).
+    pub trusted_proxies: Vec<crate::web::client_ip::Cidr>,
     pub sites: Vec<SiteConfig>,
     /// `username:password` of a first SUPER created at start when there is none (demos, tests).
     pub bootstrap_admin: Option<BootstrapAdmin>,
@@ -90,6 +94,8 @@ struct FileConfig {
     database_url: Option<String>,
     #[serde(default)]
     cors_origins: Vec<String>,
+    #[serde(default)]
+    trusted_proxies: Vec<String>,
     #[serde(default, rename = "site")]
     sites: Vec<FileSite>,
 }
@@ -154,6 +160,16 @@ impl Config {
             }
         }
 
+        let mut trusted_proxies = Vec::new();
+        for (i, p) in file.trusted_proxies.iter().enumerate() {
+            trusted_proxies.push(Cidr::parse(p).map_err(|e| bad(&format!("trusted_proxies[{i}]"), e))?);
+        }
+        if let Some(list) = var("LINTEL_TRUSTED_PROXIES") {
+            for p in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                trusted_proxies.push(Cidr::parse(p).map_err(|e| bad("LINTEL_TRUSTED_PROXIES", e))?);
+            }
+        }
+
         let sites = if file.sites.is_empty() {
             vec![SiteConfig { name: "Demo site".into(), gateway: Gateway::Embedded, time_zone: "UTC".into() }]
         } else {
@@ -182,7 +198,17 @@ impl Config {
             }
         };
 
-        Ok(Self { listen, public_origin, data_dir, app_dir, database_url, cors_origins, sites, bootstrap_admin })
+        Ok(Self {
+            listen,
+            public_origin,
+            data_dir,
+            app_dir,
+            database_url,
+            cors_origins,
+            trusted_proxies,
+            sites,
+            bootstrap_admin,
+        })
     }
 
     /// Whether browsers reach the server over TLS (then the cookie is `__Host-` and Secure).
@@ -260,6 +286,10 @@ mod tests {
         assert_eq!(e.key, "LINTEL_PUBLIC_ORIGIN");
         let e = load(&[("LINTEL_CORS_ORIGINS", "*")]).unwrap_err();
         assert_eq!(e.key, "LINTEL_CORS_ORIGINS");
+        let e = load(&[("LINTEL_TRUSTED_PROXIES", "10.0.0.1, the proxy")]).unwrap_err();
+        assert_eq!(e.key, "LINTEL_TRUSTED_PROXIES");
+        assert!(e.message.contains("\"the proxy\" is not an address"), "{}", e.message);
+        assert_eq!(load(&[("LINTEL_TRUSTED_PROXIES", "10.0.0.0/8, fd00::/8")]).unwrap().trusted_proxies.len(), 2);
         let e = load(&[("LINTEL_BOOTSTRAP_ADMIN", "admin:short")]).unwrap_err();
         assert_eq!(e.key, "LINTEL_BOOTSTRAP_ADMIN");
         assert!(!e.to_string().contains("short"), "the password must not be echoed: {e}");

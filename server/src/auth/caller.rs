@@ -75,7 +75,7 @@ impl Caller {
     }
 }
 
-/// The client's address, as seen on the connection.
+/// The client's address: the connection's peer, or the client a trusted proxy names.
 #[derive(Debug, Clone)]
 pub struct SourceIp(pub String);
 
@@ -173,7 +173,9 @@ pub async fn identify_caller(State(state): State<AppState>, mut request: Request
     let ip = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .map(|ConnectInfo(addr)| {
+            crate::web::client_ip::client_ip(addr.ip(), request.headers(), &state.config.trusted_proxies).to_string()
+        })
         .unwrap_or_else(|| "unknown".into());
     let caller = match identify(&state, request.headers()).await {
         Ok(caller) => caller,

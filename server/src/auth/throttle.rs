@@ -5,7 +5,8 @@
 //!   from the sixth failure on, a growing wait (2, 4, 8 … up to 300 s) since the last one.
 //!   A burst of parallel wrong passwords for one account thus gets at most
 //!   [`ACCOUNT_BURST`] answers of 401; the rest are 429.
-//! - Per IP: at most 30 failed attempts in 10 minutes, in memory (bounded).
+//! - Per IP (an IPv6 client's /64): at most 30 failed attempts in 10 minutes, in memory
+//!   (bounded).
 //!
 //! Both answer 429 with Retry-After. Times come from the injected clock.
 
@@ -23,6 +24,19 @@ pub const IP_WINDOW_SECS: i64 = 600;
 /// Addresses remembered at most; beyond it, addresses not yet blocked are forgotten first.
 pub const IP_MAX_TRACKED: usize = 100_000;
 
+/// What the per-IP limit counts by: an IPv4 address, or an IPv6 address's /64 (one
+/// subscriber's network: a client changing addresses within it is still one client).
+pub fn ip_key(ip: &str) -> String {
+    match ip.parse::<std::net::IpAddr>().map(|a| a.to_canonical()) {
+        Ok(std::net::IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{}/64", std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        Ok(v4) => v4.to_string(),
+        Err(_) => ip.to_owned(),
+    }
+}
+
 #[derive(Default)]
 pub struct Throttle {
     by_ip: Mutex<HashMap<String, VecDeque<i64>>>,
@@ -31,6 +45,7 @@ pub struct Throttle {
 impl Throttle {
     /// Counts an attempt from `ip`, or says how many seconds it must wait.
     pub fn ip_attempt(&self, ip: &str, now: i64) -> Result<(), u64> {
+        let ip = &ip_key(ip);
         let mut map = self.by_ip.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= IP_MAX_TRACKED && !map.contains_key(ip) {
             forget_some(&mut map, now);
@@ -49,6 +64,7 @@ impl Throttle {
 
     /// Takes back the attempt counted at `at` (it succeeded); earlier failures stay.
     pub fn ip_succeeded(&self, ip: &str, at: i64) {
+        let ip = &ip_key(ip);
         let mut map = self.by_ip.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(attempts) = map.get_mut(ip) {
             if let Some(i) = attempts.iter().rposition(|t| *t == at) {
@@ -137,6 +153,21 @@ mod tests {
         assert!(t.ip_attempt("10.0.0.1", 100).is_ok(), "one success frees one slot");
         assert!(t.ip_attempt("10.0.0.1", 100).is_err(), "but keeps the other failures");
         assert!(t.ip_attempt("10.0.0.1", 100 + IP_WINDOW_SECS).is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64() {
+        assert_eq!(ip_key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_eq!(ip_key("2001:db8:1:2:ffff:1:2:3"), ip_key("2001:db8:1:2::1"));
+        assert_ne!(ip_key("2001:db8:1:3::1"), ip_key("2001:db8:1:2::1"));
+        assert_eq!(ip_key("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(ip_key("192.0.2.1"), "192.0.2.1");
+        let t = Throttle::default();
+        for i in 0..IP_MAX_FAILURES {
+            assert!(t.ip_attempt(&format!("2001:db8:1:2::{i:x}"), 100).is_ok());
+        }
+        assert!(t.ip_attempt("2001:db8:1:2::ffff", 100).is_err(), "a new address in the same /64 waits too");
+        assert!(t.ip_attempt("2001:db8:1:3::1", 100).is_ok());
     }
 
     #[test]

@@ -65,3 +65,52 @@ async fn per_ip_limit() {
     s.clock.advance(server::auth::throttle::IP_WINDOW_SECS);
     assert_eq!(attempt(&s, ADMIN, ADMIN_PASSWORD).await.status(), StatusCode::OK);
 }
+
+/// A wrong password sent with `X-Forwarded-For: forwarded`.
+async fn forwarded_attempt(s: &TestServer, username: &str, forwarded: &str) -> StatusCode {
+    s.request(Method::POST, "/v1/login")
+        .header("x-forwarded-for", forwarded)
+        .json(&json!({"username": username, "password": "wrong password guess"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Where the audit says the latest failed sign-in came from.
+async fn last_failure_source(s: &TestServer) -> String {
+    sqlx::query_scalar("SELECT source_ip FROM audit WHERE outcome = 'failure' ORDER BY id DESC LIMIT 1")
+        .fetch_one(s.db())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn forwarded_for_from_an_untrusted_peer_is_ignored() {
+    let s = TestServer::start().await;
+    for i in 0..server::auth::throttle::IP_MAX_FAILURES {
+        let status = forwarded_attempt(&s, &format!("guess{i}"), &format!("198.51.100.{i}")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(forwarded_attempt(&s, "someone", "198.51.100.200").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(last_failure_source(&s).await, "127.0.0.1");
+}
+
+#[tokio::test]
+async fn forwarded_for_from_a_trusted_proxy_names_the_client_for_throttling_and_audit() {
+    let s = TestServer::start_with(Options {
+        vars: vec![("LINTEL_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8".into())],
+        ..Default::default()
+    })
+    .await;
+    // What a client puts on the left is not believed; the proxy appended the real address.
+    for i in 0..server::auth::throttle::IP_MAX_FAILURES {
+        let status = forwarded_attempt(&s, &format!("guess{i}"), &format!("1.2.3.{i}, 198.51.100.7")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(last_failure_source(&s).await, "198.51.100.7");
+    assert_eq!(forwarded_attempt(&s, "someone", "198.51.100.7").await, StatusCode::TOO_MANY_REQUESTS);
+    // Another client behind the same proxy (through a second, trusted hop) is not locked out.
+    assert_eq!(forwarded_attempt(&s, "someone", "198.51.100.8, 10.1.1.1").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(last_failure_source(&s).await, "198.51.100.8");
+}
