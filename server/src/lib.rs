@@ -6,6 +6,7 @@ pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod authz;
+pub mod backup;
 pub mod bootstrap;
 pub mod bridge;
 pub mod clock;
@@ -131,6 +132,8 @@ pub struct Running {
     housekeeping: tokio::task::JoinHandle<()>,
     sync: sync::Sync,
     gateways: Vec<embedded_gateway::EmbeddedGateway>,
+    /// Held while the server runs (a restore waits for it).
+    _lock: backup::ServerLock,
 }
 
 impl Running {
@@ -150,6 +153,7 @@ impl Running {
 /// Opens the database, syncs sites, starts embedded gateways, makes sure a first SUPER
 /// can be created, and serves on `listener`.
 pub async fn start(config: Config, clock: Arc<dyn Clock>, listener: TcpListener) -> anyhow::Result<Running> {
+    let lock = backup::lock(&config.database_url)?;
     let db = db::open(&config.database_url).await?;
     let now = clock.now();
     let sites = sites::sync(&db, &config.sites, now).await?;
@@ -210,7 +214,7 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, listener: TcpListener)
             })
             .await
     });
-    Ok(Running { addr, state, bootstrap_code, stop, task, housekeeping, sync, gateways })
+    Ok(Running { addr, state, bootstrap_code, stop, task, housekeeping, sync, gateways, _lock: lock })
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
 //! `lintel [serve]`: configuration from `LINTEL_CONFIG` and `LINTEL_*` variables.
 //! `lintel openapi`: prints the OpenAPI document.
+//! `lintel backup <file>`: a consistent copy of the database, taken while the server runs.
+//! `lintel restore <file>`: puts a backup in place (the server stopped).
 
 use server::clock::SystemClock;
 use server::config::Config;
@@ -16,7 +18,22 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", server::openapi::json());
             return Ok(());
         }
-        Some(other) => anyhow::bail!("unknown command {other:?}; usage: lintel [serve | openapi]"),
+        Some(command @ ("backup" | "restore")) => {
+            let file = std::env::args().nth(2).map(std::path::PathBuf::from);
+            let file = file.ok_or_else(|| anyhow::anyhow!("usage: lintel {command} <file>"))?;
+            let config = Config::from_env()?;
+            if command == "backup" {
+                let made = server::backup::backup(&config.database_url, &file).await?;
+                println!("backup written to {}: {} people, {} bytes", file.display(), made.people, made.bytes);
+            } else {
+                let people = server::backup::restore(&config.database_url, &file).await?;
+                println!("restored {} ({people} people); start the server", file.display());
+            }
+            return Ok(());
+        }
+        Some(other) => {
+            anyhow::bail!("unknown command {other:?}; usage: lintel [serve | openapi | backup <file> | restore <file>]")
+        }
     }
     let mut config = Config::from_env()?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;

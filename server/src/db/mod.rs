@@ -44,16 +44,21 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
     let file = options.get_filename().display().to_string();
     let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
     let migrator = sqlx::migrate!("./migrations/sqlite");
-    refuse_newer(&pool, &migrator, &file).await?;
+    refuse_newer(&pool, &file).await?;
     migrator.run(&pool).await?;
     Ok(pool)
+}
+
+/// The newest schema version this binary knows.
+pub fn newest_schema() -> i64 {
+    sqlx::migrate!("./migrations/sqlite").iter().map(|m| m.version).max().unwrap_or(0)
 }
 
 /// A database written by a newer Lintel (a downgrade, or a backup from a newer version) is
 /// refused before anything touches it, with what to do, rather than sqlx's "migration N was
 /// previously applied but is missing".
-async fn refuse_newer(pool: &Db, migrator: &sqlx::migrate::Migrator, file: &str) -> anyhow::Result<()> {
-    let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+async fn refuse_newer(pool: &Db, file: &str) -> anyhow::Result<()> {
+    let known = newest_schema();
     let tracked: Option<String> =
         sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
             .fetch_optional(pool)

@@ -8,6 +8,7 @@ mod admins;
 mod api_tokens;
 mod app_files;
 mod authorization;
+mod backup;
 mod biostar_login;
 mod bootstrap;
 mod bridge;
