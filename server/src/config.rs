@@ -8,7 +8,9 @@
 //! app_dir = "./target/app"                    # the built console
 //! database_url = "sqlite://./data/lintel.db"   # default: <data_dir>/lintel.db
 //! cors_origins = ["https://hr.example.com"]
-//! trusted_proxies = ["10.0.0.2", "fd00::/8"]  # may set X-Forwarded-For
+//! trusted_proxies = ["10.0.0.2", "fd00::/8"]  # may set X-Forwarded-For / -Proto
+//! tls_cert = "/etc/lintel/cert.pem"            # serve HTTPS (reloaded on SIGHUP or change)
+//! tls_key = "/etc/lintel/key.pem"
 //!
 //! [[site]]
 //! name = "Head office"
@@ -38,9 +40,17 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Reverse proxies whose `X-Forwarded-For` names the client (nobody else's is believed).
     pub trusted_proxies: Vec<crate::web::client_ip::Cidr>,
+    /// Serve HTTPS with this certificate chain and key (PEM files).
+    pub tls: Option<TlsFiles>,
     pub sites: Vec<SiteConfig>,
     /// `username:password` of a first SUPER created at start when there is none (demos, tests).
     pub bootstrap_admin: Option<BootstrapAdmin>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,6 +106,8 @@ struct FileConfig {
     cors_origins: Vec<String>,
     #[serde(default)]
     trusted_proxies: Vec<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     #[serde(default, rename = "site")]
     sites: Vec<FileSite>,
 }
@@ -144,11 +156,35 @@ impl Config {
             return Err(bad(key, "only sqlite: URLs are supported by this build (PostgreSQL is the scale-out path)"));
         }
 
+        let tls_cert = var("LINTEL_TLS_CERT").map(|v| ("LINTEL_TLS_CERT", PathBuf::from(v)));
+        let tls_key = var("LINTEL_TLS_KEY").map(|v| ("LINTEL_TLS_KEY", PathBuf::from(v)));
+        let tls = match (
+            tls_cert.or(file.tls_cert.map(|p| ("tls_cert", p))),
+            tls_key.or(file.tls_key.map(|p| ("tls_key", p))),
+        ) {
+            (None, None) => None,
+            (Some((key, _)), None) | (None, Some((key, _))) => {
+                return Err(bad(key, "HTTPS needs both a certificate (LINTEL_TLS_CERT) and its key (LINTEL_TLS_KEY)"));
+            }
+            (Some((cert_key, cert)), Some((key_key, key))) => {
+                for (name, path) in [(cert_key, &cert), (key_key, &key)] {
+                    if !path.is_file() {
+                        return Err(bad(name, format!("{} is not a readable file", path.display())));
+                    }
+                }
+                Some(TlsFiles { cert, key })
+            }
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+
         let (origin_key, public_origin) = match var("LINTEL_PUBLIC_ORIGIN") {
             Some(v) => ("LINTEL_PUBLIC_ORIGIN", v),
-            None => ("public_origin", file.public_origin.unwrap_or_else(|| format!("http://{listen}"))),
+            None => ("public_origin", file.public_origin.unwrap_or_else(|| format!("{scheme}://{listen}"))),
         };
         let public_origin = origin(origin_key, &public_origin)?;
+        if tls.is_some() && !public_origin.starts_with("https://") {
+            return Err(bad(origin_key, "must be https://… when Lintel serves HTTPS itself"));
+        }
 
         let mut cors_origins = Vec::new();
         for (i, o) in file.cors_origins.iter().enumerate() {
@@ -206,14 +242,24 @@ impl Config {
             database_url,
             cors_origins,
             trusted_proxies,
+            tls,
             sites,
             bootstrap_admin,
         })
     }
 
-    /// Whether browsers reach the server over TLS (then the cookie is `__Host-` and Secure).
+    /// Whether browsers reach the server over TLS, directly or through a proxy (then the
+    /// cookie is `__Host-` and Secure, and HSTS is sent).
     pub fn is_https(&self) -> bool {
         self.public_origin.starts_with("https://")
+    }
+
+    /// The origin a server listening on port 0 has once bound, when the origin was left to
+    /// its default (tests, parallel runs).
+    pub fn origin_once_bound(&self, bound: SocketAddr) -> Option<String> {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        (self.listen.port() == 0 && self.public_origin == format!("{scheme}://{}", self.listen))
+            .then(|| format!("{scheme}://{bound}"))
     }
 }
 
@@ -295,6 +341,24 @@ mod tests {
         assert!(!e.to_string().contains("short"), "the password must not be echoed: {e}");
         let e = load(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert_eq!(e.key, "DATABASE_URL");
+        let e = load(&[("LINTEL_TLS_CERT", "/etc/hostname")]).unwrap_err();
+        assert_eq!(e.key, "LINTEL_TLS_CERT");
+        assert!(e.message.contains("LINTEL_TLS_KEY"), "{}", e.message);
+        let e = load(&[("LINTEL_TLS_CERT", "/etc/hostname"), ("LINTEL_TLS_KEY", "/no/such/key.pem")]).unwrap_err();
+        assert_eq!(e.key, "LINTEL_TLS_KEY");
+    }
+
+    #[test]
+    fn serving_https_defaults_the_origin_to_https_and_refuses_an_http_one() {
+        let both = [("LINTEL_TLS_CERT", "/etc/hostname"), ("LINTEL_TLS_KEY", "/etc/hostname")];
+        let c = load(&both).unwrap();
+        assert_eq!(c.public_origin, "https://127.0.0.1:8080");
+        assert!(c.is_https());
+        let mut with_http = both.to_vec();
+        with_http.push(("LINTEL_PUBLIC_ORIGIN", "http://lintel.example.com"));
+        assert_eq!(load(&with_http).unwrap_err().key, "LINTEL_PUBLIC_ORIGIN");
+        let c = load(&[("LINTEL_LISTEN", "127.0.0.1:0")]).unwrap();
+        assert_eq!(c.origin_once_bound("127.0.0.1:4321".parse().unwrap()).as_deref(), Some("http://127.0.0.1:4321"));
     }
 
     #[test]

@@ -17,8 +17,10 @@ pub mod embedded_gateway;
 pub mod error;
 pub mod gateways;
 pub mod housekeeping;
+pub mod https;
 pub mod openapi;
 pub mod openapi_edge;
+pub mod probe;
 pub mod ranks;
 pub mod sites;
 pub mod state;
@@ -74,6 +76,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(&state.config))
         .layer(middleware::from_fn_with_state(state.clone(), count_responses))
+        .layer(middleware::from_fn_with_state(state.clone(), web::forwarded_proto::redirect_plain_http))
         .layer(CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn(move |req, next| web::headers::security_headers(https, req, next)))
         .with_state(state)
@@ -130,6 +133,8 @@ pub struct Running {
     stop: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     housekeeping: tokio::task::JoinHandle<()>,
+    /// Reloads the HTTPS certificate (when Lintel serves HTTPS itself).
+    cert_watch: Option<tokio::task::JoinHandle<()>>,
     sync: sync::Sync,
     gateways: Vec<embedded_gateway::EmbeddedGateway>,
     /// Held while the server runs (a restore waits for it).
@@ -142,6 +147,9 @@ impl Running {
         let _ = self.stop.send(());
         self.task.await??;
         self.housekeeping.abort();
+        if let Some(watch) = self.cert_watch {
+            watch.abort();
+        }
         self.sync.stop().await;
         for g in self.gateways {
             g.stop().await?;
@@ -198,8 +206,26 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, listener: TcpListener)
     let site_ids: Vec<i64> = sites.iter().map(|s| s.id).collect();
     let sync = sync::Sync::start(&state.db, state.clock.clone(), &state.gateways, &site_ids).await?;
     let addr = listener.local_addr()?;
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();
+    let (task, cert_watch) = match &state.config.tls {
+        Some(files) => {
+            let certs = https::certs::Certs::load(&files.cert, &files.key)?;
+            let tls = https::server_config(certs.clone())?;
+            let task = tokio::spawn(https::serve(listener, router(state.clone()), tls, stopped));
+            (task, Some(certs.watch()))
+        }
+        None => (serve_plain(listener, router(state.clone()), stopped), None),
+    };
+    Ok(Running { addr, state, bootstrap_code, stop, task, housekeeping, cert_watch, sync, gateways, _lock: lock })
+}
+
+/// Plain HTTP (on loopback, or behind a reverse proxy that terminates TLS).
+fn serve_plain(
+    listener: TcpListener,
+    app: Router,
+    stopped: oneshot::Receiver<()>,
+) -> tokio::task::JoinHandle<std::io::Result<()>> {
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
     // Small answers go out at once: without TCP_NODELAY a short write after another can wait
     // for the client's delayed ACK (40 ms on Linux).
     let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
@@ -207,14 +233,13 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>, listener: TcpListener)
             tracing::warn!(error = %e, "TCP_NODELAY could not be set");
         }
     });
-    let task = tokio::spawn(async move {
+    tokio::spawn(async move {
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
             })
             .await
-    });
-    Ok(Running { addr, state, bootstrap_code, stop, task, housekeeping, sync, gateways, _lock: lock })
+    })
 }
 
 #[cfg(test)]

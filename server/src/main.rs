@@ -2,6 +2,7 @@
 //! `lintel openapi`: prints the OpenAPI document.
 //! `lintel backup <file>`: a consistent copy of the database, taken while the server runs.
 //! `lintel restore <file>`: puts a backup in place (the server stopped).
+//! `lintel health`: asks the running server's `/healthz` (the image's health check).
 
 use server::clock::SystemClock;
 use server::config::Config;
@@ -9,11 +10,10 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
+    logging()?;
     match std::env::args().nth(1).as_deref() {
         None | Some("serve") => {}
+        Some("health") => return server::probe::check(&Config::from_env()?),
         Some("openapi") => {
             println!("{}", server::openapi::json());
             return Ok(());
@@ -32,15 +32,17 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Some(other) => {
-            anyhow::bail!("unknown command {other:?}; usage: lintel [serve | openapi | backup <file> | restore <file>]")
+            anyhow::bail!(
+                "unknown command {other:?}; usage: lintel [serve | openapi | health | backup <file> | restore <file>]"
+            )
         }
     }
     let mut config = Config::from_env()?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     // Listening on port 0 (tests, parallel runs): the default origin is the port chosen.
     let bound = listener.local_addr()?;
-    if config.listen.port() == 0 && config.public_origin == format!("http://{}", config.listen) {
-        config.public_origin = format!("http://{bound}");
+    if let Some(origin) = config.origin_once_bound(bound) {
+        config.public_origin = origin;
     }
     let origin = config.public_origin.clone();
     let running = server::start(config, Arc::new(SystemClock), listener).await?;
@@ -69,6 +71,21 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The log goes to stderr, filtered by `RUST_LOG` (default `info`), as text or, with
+/// `LINTEL_LOG_FORMAT=json`, one JSON object per line for a log collector.
+fn logging() -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    // Colours only for a person at a terminal, never in a container's or a service's log.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi);
+    match std::env::var("LINTEL_LOG_FORMAT").as_deref() {
+        Err(_) | Ok("" | "text") => builder.init(),
+        Ok("json") => builder.json().flatten_event(true).with_current_span(false).init(),
+        Ok(other) => anyhow::bail!("configuration: LINTEL_LOG_FORMAT: {other:?} is not text or json"),
+    }
+    Ok(())
 }
 
 /// How long a stop waits for requests in flight (container runtimes kill after ~10 s).

@@ -5,6 +5,9 @@
 //! - `cargo xtask run`: builds the console and starts the server with its embedded
 //!   gateway on 127.0.0.1:8080 (data in `./data`).
 //! - `cargo xtask app`: builds the console into `target/app`.
+//! - `cargo xtask dist`: the static server and the console, in `target/dist`.
+//! - `cargo xtask image`: the container image (`Containerfile`) from `target/dist`, with
+//!   docker, podman or buildah; `cargo xtask test` smoke-tests it when buildah is installed.
 //! - `cargo xtask openapi`: rewrites the committed OpenAPI document.
 //! - `cargo xtask bench gateway`: the simulator's benchmark; prints figures.
 //! - `cargo xtask bench directory`: the directory at 100,000 people; prints figures.
@@ -19,7 +22,9 @@
 //!   a fresh server; `cargo xtask test` runs a short version.
 
 mod app_bundle;
+mod dist;
 mod end2end;
+mod image;
 
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
@@ -42,6 +47,8 @@ fn main() -> Result<()> {
             end2end::bench(&root()?)
         }
         ["app"] => app_bundle::build(&root()?).map(drop),
+        ["dist"] => dist::build(&root()?).map(drop),
+        ["image"] => image::build(&root()?).map(drop),
         ["openapi"] => openapi(),
         ["fuzz", rest @ ..] => fuzz(rest),
         ["e2e", rest @ ..] => {
@@ -49,7 +56,7 @@ fn main() -> Result<()> {
             end2end::run(&root()?, rest)
         }
         _ => bail!(
-            "usage: cargo xtask test | run | app | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory | bench sync | bench bridge"
+            "usage: cargo xtask test | run | app | dist | image | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory | bench sync | bench bridge"
         ),
     }
 }
@@ -66,6 +73,12 @@ fn test() -> Result<()> {
     // mismatch") — a tool error, not a finding, seen once in a CI run with two workers.
     fuzz(&["--max-examples", "5", "--workers", "1", "--seed", "1"])?;
     end2end::run(&root()?, &[])?;
+    if image::builder() == Some(image::Builder::Buildah) {
+        image::build(&root()?)?;
+        image::smoke(&root()?)?;
+    } else {
+        println!("xtask test: buildah is not installed; the image's smoke test did not run");
+    }
     println!("xtask test: all checks passed");
     Ok(())
 }
@@ -118,13 +131,17 @@ fn fuzz(st_args: &[&str]) -> Result<()> {
     status(&mut cmd)
 }
 
-/// Adds the wasm32 target when it is missing (rustup's auto-install is off on our machines).
 fn ensure_wasm_target() -> Result<()> {
+    ensure_target(WASM_TARGET)
+}
+
+/// Adds a rustup target when it is missing (rustup's auto-install is off on our machines).
+pub fn ensure_target(target: &str) -> Result<()> {
     let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
     match installed {
-        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == WASM_TARGET) => Ok(()),
-        Ok(_) => status(Command::new("rustup").args(["target", "add", WASM_TARGET])),
-        Err(e) => bail!("rustup is needed to add the {WASM_TARGET} target: {e}"),
+        Ok(out) if String::from_utf8_lossy(&out.stdout).lines().any(|l| l.trim() == target) => Ok(()),
+        Ok(_) => status(Command::new("rustup").args(["target", "add", target])),
+        Err(e) => bail!("rustup is needed to add the {target} target: {e}"),
     }
 }
 

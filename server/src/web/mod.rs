@@ -6,5 +6,6 @@ pub mod csrf;
 pub mod csv_stream;
 pub mod etag;
 pub mod extract;
+pub mod forwarded_proto;
 pub mod headers;
 pub mod json;

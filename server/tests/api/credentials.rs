@@ -40,7 +40,8 @@ async fn cards_set_clear_and_drive_the_status() {
     );
     let (_, b) = call(&s, &t, Method::PUT, &path, json!({"cards": []})).await;
     assert_eq!(b["status"], "PENDING", "no credential left: PENDING, and off the devices");
-    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM outbox ORDER BY id").fetch_all(s.db()).await.unwrap();
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM test_outbox_log ORDER BY id").fetch_all(s.db()).await.unwrap();
     assert_eq!(kinds, ["upsert", "remove"]);
 
     let (status, b) = call(

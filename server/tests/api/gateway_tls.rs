@@ -6,18 +6,6 @@ use reqwest::Method;
 use std::path::Path;
 use std::time::Duration;
 
-/// A CA's PEM, and a certificate for `localhost` signed by it (PEM, key PEM).
-fn ca_and_leaf() -> (String, String, String) {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
-    let leaf_key = rcgen::KeyPair::generate().unwrap();
-    let leaf = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap().signed_by(&leaf_key, &issuer).unwrap();
-    (ca.pem(), leaf.pem(), leaf_key.serialize_pem())
-}
-
 /// Lintel with one site whose gateway is at `url`, trusting the CA in `ca_file`.
 async fn lintel(dir: &Path, url: &str, ca_file: &Path) -> TestServer {
     std::fs::create_dir_all(dir).unwrap();
@@ -43,7 +31,7 @@ async fn devices(s: &TestServer) -> usize {
 #[tokio::test]
 async fn a_tls_gateway_is_reached_with_its_ca_and_refused_with_another() {
     let dir = tempfile::tempdir().unwrap();
-    let (ca, cert, key) = ca_and_leaf();
+    let (ca, cert, key) = ca_and_leaf("localhost");
     let sim =
         gateway_sim::Simulator::open(&gateway_sim::SimConfig::default_devices(), &dir.path().join("sim")).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -58,7 +46,7 @@ async fn a_tls_gateway_is_reached_with_its_ca_and_refused_with_another() {
     drop(s);
 
     // Another CA (a certificate it did not sign): nothing gets through.
-    let (other_ca, _, _) = ca_and_leaf();
+    let (other_ca, _, _) = ca_and_leaf("localhost");
     let untrusted = dir.path().join("other-ca.crt");
     std::fs::write(&untrusted, other_ca).unwrap();
     let s = lintel(&dir.path().join("b"), &url, &untrusted).await;

@@ -64,6 +64,7 @@ impl TestServer {
     async fn boot(&mut self, options: &Options) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let running = server::start(self.config(options), Arc::new(self.clock.clone()), listener).await.unwrap();
+        record_outbox(&running.state.db).await;
         self.base = format!("http://{}", running.addr);
         self.running = Some(running);
     }
@@ -220,4 +221,30 @@ pub async fn spawn_lintel(vars: &[(&str, String)]) -> (tokio::process::Child, St
     // The rest is read too, so the server never writes to a closed pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     (child, format!("http://{address}"))
+}
+
+/// A CA's PEM, and a certificate for `name` signed by it (PEM, key PEM).
+pub fn ca_and_leaf(name: &str) -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec![name.into()]).unwrap().signed_by(&leaf_key, &issuer).unwrap();
+    (ca.pem(), leaf.pem(), leaf_key.serialize_pem())
+}
+
+/// Every outbox row ever written, kept in `test_outbox_log` (user_row, user_id, kind): the
+/// sync worker takes rows out of the outbox within 200 ms, so what a request queued is
+/// read from this log, never from the outbox itself.
+async fn record_outbox(db: &sqlx::SqlitePool) {
+    for statement in [
+        "CREATE TABLE IF NOT EXISTS test_outbox_log (id INTEGER PRIMARY KEY, user_row INTEGER, user_id TEXT, kind TEXT)",
+        "CREATE TRIGGER IF NOT EXISTS test_outbox_logged AFTER INSERT ON outbox BEGIN
+             INSERT INTO test_outbox_log (user_row, user_id, kind) VALUES (NEW.user_row, NEW.user_id, NEW.kind);
+         END",
+    ] {
+        sqlx::query(statement).execute(db).await.unwrap();
+    }
 }

@@ -45,7 +45,7 @@ async fn batch_create_reports_per_item() {
     assert_eq!(b["error_details"]["1"]["field"], "users[1].name");
     assert_eq!(b["error_details"]["2"]["field"], "email");
     assert_eq!(b["error_details"]["3"]["field"], "cards[0].number", "the same card as item 0");
-    let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(s.db()).await.unwrap();
+    let outbox: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM test_outbox_log").fetch_one(s.db()).await.unwrap();
     assert_eq!(outbox, 2, "device work for the two ACTIVE people");
     let r = s.request(Method::GET, "/v1/users?search=hree").bearer_auth(&t).send().await.unwrap();
     assert_eq!(body(r).await["users"].as_array().map(Vec::len), Some(0), "item 3 was refused");

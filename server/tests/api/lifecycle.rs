@@ -44,8 +44,10 @@ async fn each_transition_allowed_and_refused() {
     assert_eq!(act(&s, &t, id, "toggle-suspension").await.0, StatusCode::CONFLICT);
     assert_eq!(act(&s, &t, id, "reactivate").await.1["status"], "ACTIVE", "credentials kept: back to ACTIVE");
 
-    let kinds: Vec<String> =
-        sqlx::query_scalar("SELECT kind FROM outbox WHERE user_id = '50' ORDER BY id").fetch_all(s.db()).await.unwrap();
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM test_outbox_log WHERE user_id = '50' ORDER BY id")
+        .fetch_all(s.db())
+        .await
+        .unwrap();
     assert_eq!(
         kinds,
         ["upsert", "remove", "upsert", "remove", "upsert", "remove", "upsert"],
@@ -227,7 +229,7 @@ async fn a_deleted_persons_cards_stay_blocked_until_the_devices_confirm() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED, "the email is free again, and a card no device held is too");
-    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM outbox WHERE user_row = $1 ORDER BY id")
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM test_outbox_log WHERE user_row = $1 ORDER BY id")
         .bind(on_devices["id"].as_i64().unwrap())
         .fetch_all(s.db())
         .await
@@ -297,15 +299,19 @@ async fn bulk_by_filter_reaches_everyone_matching_and_deletes_too() {
     assert_eq!(status, StatusCode::OK, "{b}");
     assert_eq!((b["status"].as_str(), b["results"].as_array().unwrap().len()), (Some("OK"), 4));
     assert_eq!(count("department=Night%20Shift").await, 0, "deleted people leave the listing");
-    let removals: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'remove'").fetch_one(s.db()).await.unwrap();
+    let removals: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM test_outbox_log WHERE kind = 'remove'")
+        .fetch_one(s.db())
+        .await
+        .unwrap();
     assert_eq!(removals, 4, "each was suspended (removed from devices) once; deletion adds no second removal");
     let audited: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM audit WHERE action = 'user.delete'").fetch_one(s.db()).await.unwrap();
     assert_eq!(audited, 4);
     let (_, b) = bulk("/v1/users/delete", json!({"filter": {"department": "Day"}})).await;
     assert_eq!(b["results"].as_array().unwrap().len(), 2, "{b}");
-    let removals: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'remove'").fetch_one(s.db()).await.unwrap();
+    let removals: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM test_outbox_log WHERE kind = 'remove'")
+        .fetch_one(s.db())
+        .await
+        .unwrap();
     assert_eq!(removals, 6, "deleting ACTIVE people removes them from the devices");
 }

@@ -16,6 +16,7 @@ mod credentials;
 mod edge;
 mod gateway_tls;
 mod hardening;
+mod https;
 mod import_export;
 mod lifecycle;
 mod listing;

@@ -114,3 +114,25 @@ async fn forwarded_for_from_a_trusted_proxy_names_the_client_for_throttling_and_
     assert_eq!(forwarded_attempt(&s, "someone", "198.51.100.8, 10.1.1.1").await, StatusCode::UNAUTHORIZED);
     assert_eq!(last_failure_source(&s).await, "198.51.100.8");
 }
+
+#[tokio::test]
+async fn plain_http_reported_by_a_trusted_proxy_is_redirected_to_the_https_origin() {
+    let no_redirects = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let get = |s: &TestServer, proto: &'static str| {
+        no_redirects.get(format!("{}/v1/session?x=1", s.base)).header("x-forwarded-proto", proto).send()
+    };
+    let origin = ("LINTEL_PUBLIC_ORIGIN", "https://lintel.test".to_owned());
+    let behind_proxy = TestServer::start_with(Options {
+        vars: vec![origin.clone(), ("LINTEL_TRUSTED_PROXIES", "127.0.0.1".into())],
+        ..Default::default()
+    })
+    .await;
+    let r = get(&behind_proxy, "http").await.unwrap();
+    assert_eq!(r.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(r.headers()["location"], "https://lintel.test/v1/session?x=1");
+    assert!(r.headers().contains_key("strict-transport-security"));
+    assert_eq!(get(&behind_proxy, "https").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    // From a peer that is not a trusted proxy the header means nothing.
+    let direct = TestServer::start_with(Options { vars: vec![origin], ..Default::default() }).await;
+    assert_eq!(get(&direct, "http").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+}

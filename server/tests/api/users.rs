@@ -23,7 +23,7 @@ async fn error_of(r: reqwest::Response) -> (StatusCode, String, String) {
 }
 
 async fn outbox(s: &TestServer) -> Vec<(String, String)> {
-    sqlx::query_as("SELECT user_id, kind FROM outbox ORDER BY id").fetch_all(s.db()).await.unwrap()
+    sqlx::query_as("SELECT user_id, kind FROM test_outbox_log ORDER BY id").fetch_all(s.db()).await.unwrap()
 }
 
 #[tokio::test]
