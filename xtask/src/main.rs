@@ -7,7 +7,8 @@
 //! - `cargo xtask app`: builds the console into `target/app`.
 //! - `cargo xtask dist`: the static server and the console, in `target/dist`.
 //! - `cargo xtask image`: the container image (`Containerfile`) from `target/dist`, with
-//!   docker, podman or buildah; `cargo xtask test` smoke-tests it when buildah is installed.
+//!   docker, podman or buildah; `cargo xtask image smoke` also runs its smoke test (buildah),
+//!   which `cargo xtask test` does when buildah is installed.
 //! - `cargo xtask openapi`: rewrites the committed OpenAPI document.
 //! - `cargo xtask bench gateway`: the simulator's benchmark; prints figures.
 //! - `cargo xtask bench directory`: the directory at 100,000 people; prints figures.
@@ -49,6 +50,10 @@ fn main() -> Result<()> {
         ["app"] => app_bundle::build(&root()?).map(drop),
         ["dist"] => dist::build(&root()?).map(drop),
         ["image"] => image::build(&root()?).map(drop),
+        ["image", "smoke"] => {
+            image::build(&root()?)?;
+            image::smoke(&root()?)
+        }
         ["openapi"] => openapi(),
         ["fuzz", rest @ ..] => fuzz(rest),
         ["e2e", rest @ ..] => {
@@ -56,7 +61,7 @@ fn main() -> Result<()> {
             end2end::run(&root()?, rest)
         }
         _ => bail!(
-            "usage: cargo xtask test | run | app | dist | image | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory | bench sync | bench bridge"
+            "usage: cargo xtask test | run | app | dist | image [smoke] | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory | bench sync | bench bridge"
         ),
     }
 }
