@@ -1,4 +1,4 @@
-//! `cargo xtask dist`: what the image carries, in `target/dist`: the server as one static
+//! `cargo xtask dist`: what the image carries, in `target/image`: the server as one static
 //! binary (musl, so it runs `FROM scratch`), the built console (with its `.br`/`.gz`
 //! variants), and the empty folders the image needs (`data`, the volume, and `tmp`, where
 //! SQLite spills large sorts).
@@ -25,7 +25,8 @@ pub fn build(root: &Path) -> Result<PathBuf> {
     crate::status(&mut build)?;
     let app = crate::app_bundle::build(root)?;
 
-    let out = root.join("target").join("dist");
+    // Not `target/dist`: cargo keeps the `dist` profile's host build there.
+    let out = root.join("target").join("image");
     if out.exists() {
         fs::remove_dir_all(&out)?;
     }

@@ -1,4 +1,4 @@
-//! `cargo xtask image`: the container image from `Containerfile` and `target/dist`, built
+//! `cargo xtask image`: the container image from `Containerfile` and `target/image`, built
 //! with whichever of docker (with a running engine), podman or buildah is installed; and
 //! the image's smoke test, which `cargo xtask test` runs when buildah is installed.
 //!

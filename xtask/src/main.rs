@@ -5,8 +5,8 @@
 //! - `cargo xtask run`: builds the console and starts the server with its embedded
 //!   gateway on 127.0.0.1:8080 (data in `./data`).
 //! - `cargo xtask app`: builds the console into `target/app`.
-//! - `cargo xtask dist`: the static server and the console, in `target/dist`.
-//! - `cargo xtask image`: the container image (`Containerfile`) from `target/dist`, with
+//! - `cargo xtask dist`: the static server and the console, in `target/image`.
+//! - `cargo xtask image`: the container image (`Containerfile`) from `target/image`, with
 //!   docker, podman or buildah; `cargo xtask image smoke` also runs its smoke test (buildah),
 //!   which `cargo xtask test` does when buildah is installed.
 //! - `cargo xtask openapi`: rewrites the committed OpenAPI document.
