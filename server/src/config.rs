@@ -254,6 +254,22 @@ impl Config {
         self.public_origin.starts_with("https://")
     }
 
+    /// What to tell the operator when browsers on other machines would reach the console
+    /// over plain HTTP: they refuse the (always Secure) session cookie there.
+    pub fn plain_http_warning(&self) -> Option<String> {
+        let host = self.public_origin.strip_prefix("http://")?;
+        let host = host.rsplit_once(':').map_or(host, |(h, _)| h).trim_matches(['[', ']']);
+        let local = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        (!local).then(|| {
+            format!(
+                "the public origin {} is plain HTTP: browsers on other machines will not keep the session cookie \
+                 (it is Secure). Serve HTTPS (LINTEL_TLS_CERT / LINTEL_TLS_KEY) or put a TLS proxy in front and set \
+                 LINTEL_PUBLIC_ORIGIN to its https:// URL",
+                self.public_origin
+            )
+        })
+    }
+
     /// The origin a server listening on port 0 has once bound, when the origin was left to
     /// its default (tests, parallel runs).
     pub fn origin_once_bound(&self, bound: SocketAddr) -> Option<String> {
@@ -359,6 +375,11 @@ mod tests {
         assert_eq!(load(&with_http).unwrap_err().key, "LINTEL_PUBLIC_ORIGIN");
         let c = load(&[("LINTEL_LISTEN", "127.0.0.1:0")]).unwrap();
         assert_eq!(c.origin_once_bound("127.0.0.1:4321".parse().unwrap()).as_deref(), Some("http://127.0.0.1:4321"));
+        assert_eq!(c.plain_http_warning(), None, "loopback");
+        let lan = load(&[("LINTEL_PUBLIC_ORIGIN", "http://10.0.0.9:8080")]).unwrap();
+        assert!(lan.plain_http_warning().unwrap().contains("http://10.0.0.9:8080"));
+        assert_eq!(load(&[("LINTEL_PUBLIC_ORIGIN", "http://[::1]:8080")]).unwrap().plain_http_warning(), None);
+        assert_eq!(load(&[("LINTEL_PUBLIC_ORIGIN", "https://lintel.example.com")]).unwrap().plain_http_warning(), None);
     }
 
     #[test]

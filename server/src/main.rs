@@ -44,6 +44,9 @@ async fn main() -> anyhow::Result<()> {
     if let Some(origin) = config.origin_once_bound(bound) {
         config.public_origin = origin;
     }
+    if let Some(warning) = config.plain_http_warning() {
+        tracing::warn!("{warning}");
+    }
     let origin = config.public_origin.clone();
     let running = server::start(config, Arc::new(SystemClock), listener).await?;
     // Written for the operator (stdout, not the log). A closed stdout (a supervisor that

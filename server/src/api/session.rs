@@ -16,12 +16,12 @@ use axum::response::{IntoResponse, Response};
 use proto::api::session::{SessionView, SignInRequest, SwitchSite};
 use std::sync::Arc;
 
-/// Secure whenever browsers come over TLS (with the `__Host-` name); over plain HTTP (a
-/// laptop, a test) a Secure cookie would be refused by browsers away from localhost.
+/// Always Secure, also over plain HTTP: browsers keep it there only on localhost, so a
+/// console served over plain HTTP to other machines cannot keep a session (the server
+/// warns at start; see `Config::plain_http_warning`).
 fn set_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if state.config.is_https() { "; Secure" } else { "" };
     let cookie =
-        format!("{}={value}; Path=/; HttpOnly{secure}; SameSite=Strict; Max-Age={max_age}", state.cookie_name());
+        format!("{}={value}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age}", state.cookie_name());
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 

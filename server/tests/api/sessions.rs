@@ -17,12 +17,11 @@ async fn cookie_attributes_and_no_token_in_the_body() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let set_cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
-    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+    // Secure even over plain HTTP (only a browser on localhost keeps it there).
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
         assert!(set_cookie.contains(attribute), "{attribute} missing from {set_cookie}");
     }
-    // Browsers come over plain HTTP here (the origin is http://): a Secure cookie would be
-    // refused by them away from localhost.
-    assert!(!set_cookie.contains("Secure") && set_cookie.starts_with("lintel_session="), "{set_cookie}");
+    assert!(set_cookie.starts_with("lintel_session="), "{set_cookie}");
     let value = set_cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
     let random = value.strip_prefix("lts_").unwrap();
     assert_eq!(random.len(), 43, "32 random bytes in base64url");
