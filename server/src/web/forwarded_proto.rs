@@ -13,7 +13,7 @@ use std::net::{IpAddr, SocketAddr};
 
 /// The scheme the nearest proxy says the client used, when that proxy is trusted.
 pub fn forwarded_proto(peer: IpAddr, headers: &HeaderMap, trusted: &[Cidr]) -> Option<String> {
-    if !trusted.iter().any(|c| c.contains(peer)) {
+    if !super::client_ip::is_trusted(peer, trusted) {
         return None;
     }
     // The nearest proxy's value is the last one (a proxy that appends keeps earlier ones).
