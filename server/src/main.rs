@@ -48,6 +48,7 @@ async fn main() -> anyhow::Result<()> {
         tracing::warn!("{warning}");
     }
     let origin = config.public_origin.clone();
+    let stopped = stop_signal()?;
     let running = server::start(config, Arc::new(SystemClock), listener).await?;
     // Written for the operator (stdout, not the log). A closed stdout (a supervisor that
     // does not read it) must not stop the server: write errors are ignored.
@@ -65,7 +66,7 @@ async fn main() -> anyhow::Result<()> {
         let mut out = std::io::stdout().lock();
         let _ = out.write_all(greeting.as_bytes()).and_then(|()| out.flush());
     }
-    stop_signal().await?;
+    stopped.await?;
     tracing::info!("stopping: requests in flight get {} s to finish", STOP_DEADLINE.as_secs());
     match tokio::time::timeout(STOP_DEADLINE, running.stop()).await {
         Ok(stopped) => stopped,
@@ -94,16 +95,19 @@ fn logging() -> anyhow::Result<()> {
 /// How long a stop waits for requests in flight (container runtimes kill after ~10 s).
 const STOP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(8);
 
-/// Ctrl-C or SIGTERM (what `docker stop` and systemd send).
-async fn stop_signal() -> std::io::Result<()> {
+/// Ctrl-C or SIGTERM (what `docker stop` and systemd send). SIGTERM is caught from the
+/// moment this is called, so a stop right after start is a clean stop too.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = std::io::Result<()>>> {
     #[cfg(unix)]
     {
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r,
-            _ = term.recv() => Ok(()),
-        }
+        Ok(async move {
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => r,
+                _ = term.recv() => Ok(()),
+            }
+        })
     }
     #[cfg(not(unix))]
-    tokio::signal::ctrl_c().await
+    Ok(tokio::signal::ctrl_c())
 }
