@@ -22,9 +22,13 @@ fn database_file(database_url: &str) -> anyhow::Result<PathBuf> {
 }
 
 /// The lock a running server holds on its database (released when the process ends).
-pub struct ServerLock(#[allow(dead_code)] File);
+/// On PostgreSQL there is none: several servers share the database by design.
+pub struct ServerLock(#[allow(dead_code)] Option<File>);
 
 pub fn lock(database_url: &str) -> anyhow::Result<ServerLock> {
+    if cfg!(feature = "postgres") {
+        return Ok(ServerLock(None));
+    }
     let db = database_file(database_url)?;
     if let Some(dir) = db.parent() {
         std::fs::create_dir_all(dir)?;
@@ -32,7 +36,7 @@ pub fn lock(database_url: &str) -> anyhow::Result<ServerLock> {
     let path = lock_path(&db);
     let file = File::options().create(true).truncate(false).write(true).open(&path)?;
     match file.try_lock() {
-        Ok(()) => Ok(ServerLock(file)),
+        Ok(()) => Ok(ServerLock(Some(file))),
         Err(_) => bail!("{} is in use: another Lintel server runs on this database", db.display()),
     }
 }
@@ -51,6 +55,7 @@ pub struct Summary {
 
 /// A consistent copy of the live database at `to` (which must not exist yet).
 pub async fn backup(database_url: &str, to: &Path) -> anyhow::Result<Summary> {
+    refuse_postgres("backup")?;
     if to.exists() {
         bail!("{} exists already: choose a new file for the backup", to.display());
     }
@@ -89,6 +94,7 @@ pub async fn check(file: &Path) -> anyhow::Result<i64> {
 
 /// Puts the backup `from` in place of the (stopped) server's database.
 pub async fn restore(database_url: &str, from: &Path) -> anyhow::Result<i64> {
+    refuse_postgres("restore")?;
     let people = check(from).await?;
     let _stopped = lock(database_url).context("stop the server before restoring")?;
     let db = database_file(database_url)?;
@@ -110,4 +116,14 @@ pub async fn restore(database_url: &str, from: &Path) -> anyhow::Result<i64> {
         File::open(dir)?.sync_all()?;
     }
     Ok(people)
+}
+
+/// PostgreSQL has its own tools, which also work while every server runs.
+fn refuse_postgres(command: &str) -> anyhow::Result<()> {
+    if cfg!(feature = "postgres") {
+        bail!(
+            "lintel {command} copies SQLite files; on PostgreSQL use pg_dump and pg_restore (see docs/operating.md)"
+        );
+    }
+    Ok(())
 }

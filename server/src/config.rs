@@ -148,12 +148,20 @@ impl Config {
         let data_dir = var("LINTEL_DATA_DIR").map(PathBuf::from).or(file.data_dir).unwrap_or_else(|| "./data".into());
         let app_dir =
             var("LINTEL_APP_DIR").map(PathBuf::from).or(file.app_dir).unwrap_or_else(|| "./target/app".into());
-        let database_url = var("DATABASE_URL")
-            .or(file.database_url)
-            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("lintel.db").display()));
-        if !database_url.starts_with("sqlite:") {
-            let key = if vars.contains_key("DATABASE_URL") { "DATABASE_URL" } else { "database_url" };
-            return Err(bad(key, "only sqlite: URLs are supported by this build (PostgreSQL is the scale-out path)"));
+        let database_key = if vars.contains_key("DATABASE_URL") { "DATABASE_URL" } else { "database_url" };
+        let database_url = match var("DATABASE_URL").or(file.database_url) {
+            Some(url) => url,
+            None if cfg!(feature = "postgres") => {
+                return Err(bad("DATABASE_URL", "this is Lintel's PostgreSQL build: set DATABASE_URL=postgres://…"));
+            }
+            None => format!("sqlite://{}", data_dir.join("lintel.db").display()),
+        };
+        if !database_url.starts_with(crate::db::SCHEME) {
+            let built_for = if cfg!(feature = "postgres") { "PostgreSQL (postgres://…)" } else { "SQLite (sqlite://…)" };
+            return Err(bad(
+                database_key,
+                format!("this server was built for {built_for}; the other database needs the other build (see docs/operating.md)"),
+            ));
         }
 
         let tls_cert = var("LINTEL_TLS_CERT").map(|v| ("LINTEL_TLS_CERT", PathBuf::from(v)));

@@ -2,6 +2,8 @@
 //!
 //! - `cargo xtask test`: every check CI runs (fmt, clippy, all tests, the app for wasm32,
 //!   the short fuzz run, the console's end-to-end tests).
+//! - `cargo xtask test postgres [test filter]`: the server's integration tests on its
+//!   PostgreSQL build, against a throwaway cluster (`cargo xtask test` runs them too).
 //! - `cargo xtask run`: builds the console and starts the server with its embedded
 //!   gateway on 127.0.0.1:8080 (data in `./data`).
 //! - `cargo xtask app`: builds the console into `target/app`.
@@ -26,6 +28,7 @@ mod app_bundle;
 mod dist;
 mod end2end;
 mod image;
+mod postgres;
 
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
@@ -38,6 +41,7 @@ fn main() -> Result<()> {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["test"] => test(),
+        ["test", "postgres", filter @ ..] => test_postgres(filter),
         ["run"] => run(),
         ["bench", "gateway"] => cargo(&["bench", "-p", "gateway-sim", "--bench", "gateway"]),
         ["bench", "directory"] => cargo(&["bench", "-p", "server", "--bench", "directory"]),
@@ -61,7 +65,7 @@ fn main() -> Result<()> {
             end2end::run(&root()?, rest)
         }
         _ => bail!(
-            "usage: cargo xtask test | run | app | dist | image [smoke] | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory | bench sync | bench bridge"
+            "usage: cargo xtask test [postgres [filter]] | run | app | dist | image [smoke] | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory | bench sync | bench bridge"
         ),
     }
 }
@@ -71,7 +75,9 @@ fn test() -> Result<()> {
     cargo(&["fmt", "--all", "--check"])?;
     cargo(&["clippy", "--workspace", "--exclude", "app", "--all-targets", "--", "-D", "warnings"])?;
     cargo(&["clippy", "-p", "app", "--target", WASM_TARGET, "--", "-D", "warnings"])?;
+    cargo(&["clippy", "-p", "server", "--features", "postgres", "--all-targets", "--", "-D", "warnings"])?;
     cargo(&["test", "--workspace", "--exclude", "app"])?;
+    test_postgres(&[])?;
     cargo(&["build", "-p", "app", "--target", WASM_TARGET])?;
     // One worker: hypothesis parses lambda sources with `ast` from several threads at once
     // otherwise, which Python 3.11 sometimes refuses ("AST constructor recursion depth
@@ -92,6 +98,19 @@ fn test() -> Result<()> {
     }
     println!("xtask test: all checks passed");
     Ok(())
+}
+
+/// The server's integration tests on its PostgreSQL build, against a throwaway cluster
+/// (`filter`: cargo test's own arguments, e.g. a test name).
+fn test_postgres(filter: &[&str]) -> Result<()> {
+    let cluster = postgres::Cluster::start(&root()?)?;
+    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo_bin);
+    cmd.args(["test", "-p", "server", "--features", "postgres", "--test", "api", "--"])
+        .args(filter)
+        .env("LINTEL_TEST_POSTGRES", &cluster.url)
+        .current_dir(root()?);
+    status(&mut cmd)
 }
 
 fn run() -> Result<()> {

@@ -1,115 +1,41 @@
-//! The database: SQLite through sqlx (WAL, synchronous=FULL, foreign keys, busy timeout)
-//! with append-only migrations from `server/migrations/sqlite/`.
+//! The database: SQLite (the default build) or PostgreSQL (the `postgres` feature), through
+//! sqlx, each with its own append-only migrations under `server/migrations/<backend>/`
+//! (the same versions in both).
 //!
-//! This module is the only one that names the backend: the rest of the server uses the
-//! aliases below, and the backend-specific pieces (the write lock, IN-list chunking, the
-//! search probe's syntax, unique-violation mapping) are functions here or next to it, so a
-//! second backend (PostgreSQL) changes these few places.
+//! The backend is chosen when the server is built, not per query: the schema relies on
+//! what each does best (booleans, FTS5 or `pg_trgm`, partial indexes) and `sqlx::Any`
+//! would carry neither booleans nor typed binds faithfully. This module is the only one
+//! that names the backend: the rest of the server uses the aliases re-exported here, and
+//! the backend-specific pieces (opening and migrating, the write lock, IN-list chunking,
+//! the search probe, unique-violation mapping) live in `sqlite.rs` / `postgres.rs` behind
+//! the same names.
 
 pub mod search;
+#[cfg(not(feature = "postgres"))]
+mod sqlite;
+#[cfg(not(feature = "postgres"))]
+pub use sqlite::*;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "postgres")]
+pub use postgres::*;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Sqlite, SqlitePool};
-use std::str::FromStr;
-use std::time::Duration;
+use sqlx::QueryBuilder;
 
-/// The database backend.
-pub type Backend = Sqlite;
 /// A pool of connections.
-pub type Pool = SqlitePool;
+pub type Pool = sqlx::Pool<Backend>;
 /// The pool, as handlers hold it.
 pub type Db = Pool;
-/// One connection (or an open transaction, which derefs to one).
-pub type Conn = sqlx::SqliteConnection;
 /// A transaction from [`write`] or `begin`.
 pub type Tx = sqlx::Transaction<'static, Backend>;
-/// Bound arguments of a query.
-pub type Args<'q> = sqlx::sqlite::SqliteArguments<'q>;
 
 /// Anything a query runs on: the pool, a connection or a transaction.
 pub trait Executor<'e>: sqlx::Executor<'e, Database = Backend> {}
 impl<'e, T: sqlx::Executor<'e, Database = Backend>> Executor<'e> for T {}
 
-pub async fn open(url: &str) -> anyhow::Result<Db> {
-    let options = SqliteConnectOptions::from_str(url)
-        .map_err(|e| anyhow::anyhow!("database_url: {e}"))?
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
-        .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
-    if let Some(dir) = options.get_filename().parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let file = options.get_filename().display().to_string();
-    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-    let migrator = sqlx::migrate!("./migrations/sqlite");
-    refuse_newer(&pool, &file).await?;
-    migrator.run(&pool).await?;
-    Ok(pool)
-}
-
-/// The newest schema version this binary knows.
-pub fn newest_schema() -> i64 {
-    sqlx::migrate!("./migrations/sqlite").iter().map(|m| m.version).max().unwrap_or(0)
-}
-
-/// A database written by a newer Lintel (a downgrade, or a backup from a newer version) is
-/// refused before anything touches it, with what to do, rather than sqlx's "migration N was
-/// previously applied but is missing".
-async fn refuse_newer(pool: &Db, file: &str) -> anyhow::Result<()> {
-    let known = newest_schema();
-    let tracked: Option<String> =
-        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
-            .fetch_optional(pool)
-            .await?;
-    if tracked.is_none() {
-        return Ok(()); // a new database
-    }
-    let applied: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(pool).await?;
-    match applied {
-        Some(applied) if applied > known => anyhow::bail!(
-            "the database {file} has schema version {applied}, newer than this Lintel knows (up to {known}): \
-             it was written by a newer version. Run that version or a later one, or restore a backup taken \
-             before the upgrade; this version will not open it"
-        ),
-        _ => Ok(()),
-    }
-}
-
 /// Whether the database answers a query.
 pub async fn ping(db: &Db) -> sqlx::Result<()> {
     sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(db).await.map(drop)
-}
-
-/// A transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so a read early in
-/// it cannot go stale before its first write. On PostgreSQL this is a plain `BEGIN`.
-pub async fn write(db: &Db) -> sqlx::Result<Tx> {
-    db.begin_with("BEGIN IMMEDIATE").await
-}
-
-/// The unique rule a failed write broke, as `table.column` (the last column of the index:
-/// `users.email` for `UNIQUE (site_id, email)`), or `None` if it was no unique violation.
-/// SQLite names the columns, not the index, in its message (`UNIQUE constraint failed:
-/// users.site_id, users.email`); PostgreSQL's constraint names map to the same keys.
-pub fn unique_violation_key(e: &sqlx::Error) -> Option<String> {
-    let sqlx::Error::Database(db) = e else { return None };
-    if !db.is_unique_violation() {
-        return None;
-    }
-    let columns = db.message().split_once("failed: ").map(|(_, c)| c)?;
-    columns.rsplit(", ").next().map(|c| c.trim().to_owned())
-}
-
-/// Values per `IN (…)` list: SQLite refuses a statement of more than 32,766 variables, so
-/// a long list (an export of 100,000 people) goes in chunks of this many.
-pub const IN_LIST_CHUNK: usize = 500;
-
-/// `column` written so that the planner does not pick an index on it (SQLite's unary `+`):
-/// for a query whose rows are better found by another index or the primary key.
-pub fn without_index(column: &str) -> String {
-    format!("+{column}")
 }
 
 /// The statuses a rule of [`proto::domain::Status`] admits, as an SQL list
@@ -121,9 +47,9 @@ pub fn status_list(keep: fn(proto::domain::Status) -> bool) -> String {
 }
 
 /// Appends ` IN (…)` binding each of `values` (at most [`IN_LIST_CHUNK`] of them).
-pub fn push_in_list<'q, T>(q: &mut QueryBuilder<'q, Sqlite>, values: impl IntoIterator<Item = T>)
+pub fn push_in_list<'q, T>(q: &mut QueryBuilder<'q, Backend>, values: impl IntoIterator<Item = T>)
 where
-    T: 'q + sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite>,
+    T: 'q + sqlx::Encode<'q, Backend> + sqlx::Type<Backend>,
 {
     q.push(" IN (");
     let mut list = q.separated(", ");
@@ -133,67 +59,19 @@ where
     q.push(")");
 }
 
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[tokio::test]
-    async fn unique_violations_name_table_and_column() {
-        let db = SqlitePool::connect("sqlite::memory:").await.unwrap();
-        sqlx::query("CREATE TABLE t (site INTEGER, email TEXT, UNIQUE (site, email))").execute(&db).await.unwrap();
-        sqlx::query("INSERT INTO t VALUES (1, 'a')").execute(&db).await.unwrap();
-        let e = sqlx::query("INSERT INTO t VALUES (1, 'a')").execute(&db).await.unwrap_err();
-        assert_eq!(unique_violation_key(&e).as_deref(), Some("t.email"));
-        let e = sqlx::query("INSERT INTO nowhere VALUES (1)").execute(&db).await.unwrap_err();
-        assert_eq!(unique_violation_key(&e), None);
-    }
-
-    #[tokio::test]
-    async fn a_database_of_a_newer_version_is_refused_with_what_to_do() {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("lintel.db").display());
-        let db = open(&url).await.unwrap();
-        sqlx::query(
-            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
-             VALUES (9999, 'from the future', TRUE, x'00', 0)",
-        )
-        .execute(&db)
-        .await
-        .unwrap();
-        db.close().await;
-        let e = open(&url).await.unwrap_err().to_string();
-        assert!(e.contains("has schema version 9999, newer than this Lintel knows"), "{e}");
-        assert!(e.contains("restore a backup"), "{e}");
-    }
-
-    /// A data directory made before the migrations moved under `migrations/sqlite/` (and
-    /// before 0004) opens and is brought up to date: sqlx keys migrations by version and
-    /// checksum, not by path.
-    #[tokio::test]
-    async fn a_database_of_the_earlier_layout_opens_and_migrates() {
-        let dir = tempfile::tempdir().unwrap();
-        let earlier = dir.path().join("migrations");
-        std::fs::create_dir(&earlier).unwrap();
-        let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-        for name in ["0001_core.sql", "0002_directory.sql", "0003_search_hashsize.sql"] {
-            std::fs::copy(here.join(name), earlier.join(name)).unwrap();
-        }
-        let url = format!("sqlite://{}", dir.path().join("lintel.db").display());
-        let options = SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true);
-        let old = SqlitePool::connect_with(options).await.unwrap();
-        sqlx::migrate::Migrator::new(earlier.as_path()).await.unwrap().run(&old).await.unwrap();
-        sqlx::query(
-            "INSERT INTO logins (username, password_hash, password_changed_at, created_at) VALUES ('ann', 'x', 0, 0)",
-        )
-        .execute(&old)
-        .await
-        .unwrap();
-        old.close().await;
-
-        let db = open(&url).await.unwrap();
-        let (name, must_change): (String, bool) =
-            sqlx::query_as("SELECT username, must_change_password FROM logins").fetch_one(&db).await.unwrap();
-        assert_eq!((name.as_str(), must_change), ("ann", false), "the old rows are kept and get the new columns");
+/// A database written by a newer Lintel (a downgrade, or a backup from a newer version) is
+/// refused before anything touches it, with what to do, rather than sqlx's "migration N was
+/// previously applied but is missing". Called only when `_sqlx_migrations` exists.
+async fn refuse_newer(pool: &Db, what: &str) -> anyhow::Result<()> {
+    let known = newest_schema();
+    let applied: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success").fetch_one(pool).await?;
+    match applied {
+        Some(applied) if applied > known => anyhow::bail!(
+            "the database {what} has schema version {applied}, newer than this Lintel knows (up to {known}): \
+             it was written by a newer version. Run that version or a later one, or restore a backup taken \
+             before the upgrade; this version will not open it"
+        ),
+        _ => Ok(()),
     }
 }

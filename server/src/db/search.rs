@@ -1,14 +1,17 @@
-//! The trigram index of people's search text (`users_search`, SQLite FTS5; PostgreSQL will
-//! use `pg_trgm` behind the same two functions). Changes and deletions reach
-//! it by triggers; new people are added here by the code that inserts them, all of one
-//! write in one statement: a per-row insert trigger made a 100,000-row import seconds
-//! slower, and the index writes a segment per statement that it must merge again later.
+//! The trigram index of people's search text: SQLite's FTS5 table `users_search`, or on
+//! PostgreSQL a `pg_trgm` GIN index on `users.search_text`, behind the same two functions.
+//!
+//! On SQLite, changes and deletions reach the index by triggers; new people are added here
+//! by the code that inserts them, all of one write in one statement: a per-row insert
+//! trigger made a 100,000-row import seconds slower, and the index writes a segment per
+//! statement that it must merge again later. PostgreSQL keeps its index by itself.
 
 use super::Conn;
 
 /// Indexes the people with directory IDs `first..=last`, all inserted by the caller in
 /// its open write transaction. Rows get IDs above every existing one (`INTEGER PRIMARY
 /// KEY` without reuse while the write lock is held), so the range holds exactly those.
+#[cfg(not(feature = "postgres"))]
 pub async fn add(tx: &mut Conn, first: i64, last: i64) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO users_search (rowid, search_text)
@@ -21,9 +24,16 @@ pub async fn add(tx: &mut Conn, first: i64, last: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// PostgreSQL indexes rows as they are written.
+#[cfg(feature = "postgres")]
+pub async fn add(_tx: &mut Conn, _first: i64, _last: i64) -> sqlx::Result<()> {
+    Ok(())
+}
+
 /// The IDs of up to `limit` people whose search text contains `term` (lower-cased, at
 /// least 3 characters: the index is of trigrams). A quoted phrase of trigrams is a
 /// substring match; `LIKE … ESCAPE` would not use the index.
+#[cfg(not(feature = "postgres"))]
 pub async fn probe(db: &mut Conn, term: &str, limit: i64) -> sqlx::Result<Vec<i64>> {
     let phrase = format!("\"{}\"", term.replace('"', "\"\""));
     sqlx::query_scalar("SELECT rowid FROM users_search WHERE users_search MATCH $1 LIMIT $2")
@@ -31,4 +41,20 @@ pub async fn probe(db: &mut Conn, term: &str, limit: i64) -> sqlx::Result<Vec<i6
         .bind(limit)
         .fetch_all(db)
         .await
+}
+
+/// The same on PostgreSQL: `LIKE` with a bound pattern uses the trigram index as long as
+/// the plan is custom (see `open`).
+#[cfg(feature = "postgres")]
+pub async fn probe(db: &mut Conn, term: &str, limit: i64) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar("SELECT id FROM users WHERE search_text LIKE $1 ESCAPE '\\' LIMIT $2")
+        .bind(format!("%{}%", like_escape(term)))
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}
+
+/// `%` and `_` match themselves in a LIKE pattern built from user text.
+pub fn like_escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

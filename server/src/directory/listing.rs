@@ -14,11 +14,6 @@ fn bad(field: &str, message: String) -> ApiError {
     ApiError::bad_request(format!("{field}: {message}")).with_field(field)
 }
 
-/// `%` and `_` match themselves in a LIKE pattern built from user text.
-fn like_escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
 /// The instant `since` (site time zone) or `since_utc` means, as Unix seconds.
 pub fn since(q: &UserQuery, time_zone: &str) -> ApiResult<Option<i64>> {
     if let Some(text) = &q.since_utc {
@@ -83,7 +78,7 @@ fn check(q: &UserQuery) -> ApiResult<(u32, u64)> {
 /// The LIKE pattern of a search term, if there is one.
 fn search_pattern(q: &UserQuery) -> Option<String> {
     let term = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    Some(format!("%{}%", like_escape(&term.to_lowercase())))
+    Some(format!("%{}%", crate::db::search::like_escape(&term.to_lowercase())))
 }
 
 /// Matches beyond which a search is "common": then walking the sort order and stopping
@@ -123,7 +118,7 @@ fn push_filters(
     }
     if let Some(domain) = &q.email_domain {
         let domain = domain.trim().trim_start_matches('@').to_lowercase();
-        b.push(" AND u.email LIKE ").push_bind(format!("%@{}", like_escape(&domain))).push(" ESCAPE '\\'");
+        b.push(" AND u.email LIKE ").push_bind(format!("%@{}", crate::db::search::like_escape(&domain))).push(" ESCAPE '\\'");
     }
     if let Some(status) = q.status {
         b.push(" AND u.status = ").push_bind(status.as_str());

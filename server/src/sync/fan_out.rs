@@ -79,13 +79,13 @@ async fn decide(tx: &mut crate::db::Conn, mode: SyncMode, people: &[i64], now: i
              want_changed_at = CASE WHEN device_users.want THEN device_users.want_changed_at
                                     ELSE excluded.want_changed_at END,
              pending = (device_users.held_version IS NULL OR device_users.held_version < excluded.want_version),
-             error = NULL, full = FALSE",
+             error = NULL, at_capacity = FALSE",
     );
     q.build().execute(&mut *tx).await?;
 
     let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
         "UPDATE device_users SET want = FALSE, want_version = u.version, pending = (device_users.held_version IS NOT NULL),
-             error = NULL, full = FALSE, want_changed_at = CASE WHEN device_users.want THEN ",
+             error = NULL, at_capacity = FALSE, want_changed_at = CASE WHEN device_users.want THEN ",
     );
     q.push_bind(now).push(
         " ELSE device_users.want_changed_at END

@@ -374,7 +374,7 @@ async fn acknowledge(db: &Db, device_row: i64, batch: &[Work], now: i64) -> sqlx
             Work::Hold { claimed, version, heavy, .. } => {
                 sqlx::query(
                     "UPDATE device_users SET held_version = $1, acked_at = $2, lease_until = NULL, error = NULL,
-                         full = FALSE, pending = (NOT want OR want_version > $1), held_heavy = $5
+                         at_capacity = FALSE, pending = (NOT want OR want_version > $1), held_heavy = $5
                      WHERE device_row = $3 AND user_row = $4",
                 )
                 .bind(version)
@@ -391,7 +391,7 @@ async fn acknowledge(db: &Db, device_row: i64, batch: &[Work], now: i64) -> sqlx
     for chunk in removed.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<crate::db::Backend> =
             QueryBuilder::new("UPDATE device_users SET held_version = NULL, held_heavy = NULL, acked_at = ");
-        q.push_bind(now).push(", lease_until = NULL, error = NULL, full = FALSE, pending = want WHERE device_row = ");
+        q.push_bind(now).push(", lease_until = NULL, error = NULL, at_capacity = FALSE, pending = want WHERE device_row = ");
         q.push_bind(device_row).push(" AND user_row");
         push_in_list(&mut q, chunk.iter().copied());
         q.build().execute(&mut *tx).await?;
@@ -405,7 +405,7 @@ async fn acknowledge(db: &Db, device_row: i64, batch: &[Work], now: i64) -> sqlx
 async fn refuse(db: &Db, device_row: i64, claimed: &Claimed, reason: &str, full: bool) -> sqlx::Result<()> {
     tracing::info!(device_row, user_row = claimed.user_row, reason, "a device refused a person");
     sqlx::query(
-        "UPDATE device_users SET error = $1, full = $2, pending = CASE WHEN want = $3 AND want_version = $4 THEN FALSE
+        "UPDATE device_users SET error = $1, at_capacity = $2, pending = CASE WHEN want = $3 AND want_version = $4 THEN FALSE
              ELSE pending END, lease_until = NULL
          WHERE device_row = $5 AND user_row = $6",
     )
@@ -449,7 +449,7 @@ async fn maybe_held(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Resu
 
 /// After removals, people refused for want of room are tried again, as many as now fit.
 async fn reopen_full(db: &Db, device_row: i64, max_users: u32) -> sqlx::Result<()> {
-    let waiting: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM device_users WHERE device_row = $1 AND full)")
+    let waiting: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM device_users WHERE device_row = $1 AND at_capacity)")
         .bind(device_row)
         .fetch_one(db)
         .await?;
@@ -466,9 +466,9 @@ async fn reopen_full(db: &Db, device_row: i64, max_users: u32) -> sqlx::Result<(
         return Ok(());
     }
     sqlx::query(
-        "UPDATE device_users SET pending = TRUE, error = NULL, full = FALSE
+        "UPDATE device_users SET pending = TRUE, error = NULL, at_capacity = FALSE
          WHERE device_row = $1 AND user_row IN (
-             SELECT user_row FROM device_users WHERE device_row = $1 AND full ORDER BY user_row LIMIT $2)",
+             SELECT user_row FROM device_users WHERE device_row = $1 AND at_capacity ORDER BY user_row LIMIT $2)",
     )
     .bind(device_row)
     .bind(room)

@@ -45,7 +45,7 @@ pub async fn devices(db: &Db, site_id: i64, now: i64) -> sqlx::Result<DeviceList
                 (SELECT MIN(du.want_changed_at) FROM device_users du WHERE du.device_row = d.id AND du.pending)
                     AS oldest_pending,
                 (SELECT COUNT(*) FROM device_users du WHERE du.device_row = d.id AND du.error IS NOT NULL) AS refused,
-                EXISTS (SELECT 1 FROM device_users du WHERE du.device_row = d.id AND du.full) AS full
+                EXISTS (SELECT 1 FROM device_users du WHERE du.device_row = d.id AND du.at_capacity) AS full
          FROM devices d WHERE d.site_id = $1 ORDER BY d.device_id",
     )
     .bind(site_id)
@@ -144,9 +144,9 @@ pub async fn doors(
 ) -> sqlx::Result<HashMap<i64, DoorSync>> {
     let mut q = sqlx::QueryBuilder::new(
         "SELECT du.user_row,
-                SUM(du.error IS NULL AND du.pending AND d.connected),
-                SUM(du.error IS NOT NULL),
-                SUM(du.error IS NULL AND du.pending AND NOT d.connected),
+                COUNT(*) FILTER (WHERE du.error IS NULL AND du.pending AND d.connected),
+                COUNT(*) FILTER (WHERE du.error IS NOT NULL),
+                COUNT(*) FILTER (WHERE du.error IS NULL AND du.pending AND NOT d.connected),
                 MIN(du.error)
          FROM device_users du JOIN devices d ON d.id = du.device_row
          WHERE (du.pending OR du.error IS NOT NULL) AND du.user_row",
@@ -221,7 +221,7 @@ pub async fn resync(db: &Db, site_id: i64, device_id: u32, now: i64) -> sqlx::Re
     let Some((row, _)) = device(db, site_id, device_id).await? else { return Ok(None) };
     super::fan_out::fill_device(db, site_id, row, now).await?;
     let queued = sqlx::query(
-        "UPDATE device_users SET pending = TRUE, error = NULL, full = FALSE,
+        "UPDATE device_users SET pending = TRUE, error = NULL, at_capacity = FALSE,
              held_version = CASE WHEN want THEN 0 ELSE held_version END
          WHERE device_row = $1 AND (want OR held_version IS NOT NULL)",
     )

@@ -21,6 +21,8 @@ pub struct TestServer {
     pub clock: ManualClock,
     pub dir: tempfile::TempDir,
     pub http: reqwest::Client,
+    /// The test's own database on PostgreSQL (SQLite's file lives in `dir`).
+    pub database: Option<TestDatabase>,
 }
 
 pub struct Options {
@@ -42,7 +44,9 @@ impl TestServer {
     pub async fn start_with(options: Options) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let clock = ManualClock::starting_at(T0);
-        let mut server = Self { running: None, base: String::new(), clock, dir, http: reqwest::Client::new() };
+        let database = TestDatabase::create().await;
+        let mut server =
+            Self { running: None, base: String::new(), clock, dir, http: reqwest::Client::new(), database };
         server.boot(&options).await;
         server
     }
@@ -52,6 +56,9 @@ impl TestServer {
         vars.insert("LINTEL_DATA_DIR".into(), self.dir.path().display().to_string());
         vars.insert("LINTEL_LISTEN".into(), "127.0.0.1:0".into());
         vars.insert("LINTEL_PUBLIC_ORIGIN".into(), ORIGIN.into());
+        if let Some(database) = &self.database {
+            vars.insert("DATABASE_URL".into(), database.url.clone());
+        }
         if options.bootstrap_admin {
             vars.insert("LINTEL_BOOTSTRAP_ADMIN".into(), format!("{ADMIN}:{ADMIN_PASSWORD}"));
         }
@@ -169,7 +176,7 @@ impl TestServer {
         &self.running.as_ref().unwrap().state
     }
 
-    pub fn db(&self) -> &sqlx::SqlitePool {
+    pub fn db(&self) -> &server::db::Db {
         &self.running.as_ref().unwrap().state.db
     }
 
@@ -202,6 +209,12 @@ pub async fn spawn_lintel(vars: &[(&str, String)]) -> (tokio::process::Child, St
     use tokio::io::AsyncBufReadExt;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_lintel"));
     command.env("LINTEL_LISTEN", "127.0.0.1:0").env("RUST_LOG", "warn");
+    if !vars.iter().any(|(k, _)| *k == "DATABASE_URL")
+        && let Some(database) = TestDatabase::create().await
+    {
+        // Kept until the cluster goes: the child may outlive this call's caller.
+        command.env("DATABASE_URL", std::mem::ManuallyDrop::new(database).url.clone());
+    }
     for (k, v) in vars {
         command.env(k, v);
     }
@@ -238,13 +251,68 @@ pub fn ca_and_leaf(name: &str) -> (String, String, String) {
 /// Every outbox row ever written, kept in `test_outbox_log` (user_row, user_id, kind): the
 /// sync worker takes rows out of the outbox within 200 ms, so what a request queued is
 /// read from this log, never from the outbox itself.
-async fn record_outbox(db: &sqlx::SqlitePool) {
-    for statement in [
-        "CREATE TABLE IF NOT EXISTS test_outbox_log (id INTEGER PRIMARY KEY, user_row INTEGER, user_id TEXT, kind TEXT)",
-        "CREATE TRIGGER IF NOT EXISTS test_outbox_logged AFTER INSERT ON outbox BEGIN
-             INSERT INTO test_outbox_log (user_row, user_id, kind) VALUES (NEW.user_row, NEW.user_id, NEW.kind);
-         END",
-    ] {
+async fn record_outbox(db: &server::db::Db) {
+    let statements: &[&str] = if cfg!(feature = "postgres") {
+        &[
+            "CREATE TABLE IF NOT EXISTS test_outbox_log
+                 (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, user_row BIGINT, user_id TEXT, kind TEXT)",
+            "CREATE OR REPLACE FUNCTION test_outbox_logged() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 INSERT INTO test_outbox_log (user_row, user_id, kind) VALUES (NEW.user_row, NEW.user_id, NEW.kind);
+                 RETURN NEW;
+             END $$",
+            "CREATE OR REPLACE TRIGGER test_outbox_logged AFTER INSERT ON outbox
+                 FOR EACH ROW EXECUTE FUNCTION test_outbox_logged()",
+        ]
+    } else {
+        &[
+            "CREATE TABLE IF NOT EXISTS test_outbox_log (id INTEGER PRIMARY KEY, user_row INTEGER, user_id TEXT, kind TEXT)",
+            "CREATE TRIGGER IF NOT EXISTS test_outbox_logged AFTER INSERT ON outbox BEGIN
+                 INSERT INTO test_outbox_log (user_row, user_id, kind) VALUES (NEW.user_row, NEW.user_id, NEW.kind);
+             END",
+        ]
+    };
+    for statement in statements {
         sqlx::query(statement).execute(db).await.unwrap();
+    }
+}
+
+/// A database of its own for one test on the PostgreSQL build, made in the cluster that
+/// `LINTEL_TEST_POSTGRES` names (an administrator's URL; `cargo xtask test` starts a
+/// throwaway cluster and sets it) and dropped with the test. `None` on the SQLite build.
+pub struct TestDatabase {
+    pub url: String,
+    admin: String,
+    name: String,
+}
+
+impl TestDatabase {
+    pub async fn create() -> Option<Self> {
+        if !cfg!(feature = "postgres") {
+            return None;
+        }
+        let admin = std::env::var("LINTEL_TEST_POSTGRES").expect(
+            "LINTEL_TEST_POSTGRES: the PostgreSQL build's tests need a cluster (cargo xtask test starts one)",
+        );
+        let name = format!("lintel_test_{:016x}", rand::random::<u64>());
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
+        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+        Some(Self { url: format!("{base}/{name}"), admin, name })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin.clone(), self.name.clone());
+        // Drop runs inside the test's runtime: the database goes on a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await
+            })
+        });
+        let _ = dropped.join();
     }
 }

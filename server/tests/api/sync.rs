@@ -312,7 +312,8 @@ async fn at_100000_people_the_5000_place_device_is_full_and_says_so_while_the_ot
     let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
     loop {
         let counts: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT d.device_id, SUM(du.held_version IS NOT NULL), SUM(du.full), SUM(du.pending)
+            "SELECT d.device_id, COUNT(*) FILTER (WHERE du.held_version IS NOT NULL),
+                    COUNT(*) FILTER (WHERE du.at_capacity), COUNT(*) FILTER (WHERE du.pending)
              FROM devices d JOIN device_users du ON du.device_row = d.id GROUP BY d.device_id ORDER BY d.device_id",
         )
         .fetch_all(s.db())
@@ -330,7 +331,7 @@ async fn at_100000_people_the_5000_place_device_is_full_and_says_so_while_the_ot
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let reason: String = sqlx::query_scalar(
-        "SELECT du.error FROM device_users du JOIN devices d ON d.id = du.device_row WHERE d.device_id = $1 AND du.full LIMIT 1",
+        "SELECT du.error FROM device_users du JOIN devices d ON d.id = du.device_row WHERE d.device_id = $1 AND du.at_capacity LIMIT 1",
     )
     .bind(i64::from(CAR_PARK))
     .fetch_one(s.db())

@@ -1,0 +1,1 @@
+CREATE INDEX users_site_department ON users (site_id, lower(department), id);

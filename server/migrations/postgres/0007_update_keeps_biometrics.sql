@@ -1,0 +1,1 @@
+ALTER TABLE device_users ADD COLUMN held_heavy BYTEA;

@@ -1,0 +1,2 @@
+-- `full` is a reserved word in PostgreSQL: the column gets a name both backends take bare.
+ALTER TABLE device_users RENAME COLUMN full TO at_capacity;

@@ -1,0 +1,84 @@
+//! PostgreSQL: one database shared by several Lintel servers.
+//!
+//! Writes that read, check and then write (the last SUPER, card positions, invitation
+//! states, the per-site counters) were written for SQLite's single writer. Here every
+//! [`write`] transaction takes one transaction-scoped advisory lock first, which gives
+//! the same guarantee across every server on the database: writers take turns, readers
+//! never wait. Under READ COMMITTED each statement after the lock sees everything
+//! committed before it, so a check cannot go stale before its write.
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The database backend.
+pub type Backend = sqlx::Postgres;
+/// One connection (or an open transaction, which derefs to one).
+pub type Conn = sqlx::PgConnection;
+/// Bound arguments of a query.
+pub type Args<'q> = sqlx::postgres::PgArguments;
+
+/// The URL scheme this build opens (`postgres://` or `postgresql://`).
+pub const SCHEME: &str = "postgres";
+
+/// The advisory lock key of [`write`] ("Lintel" in ASCII, so that it does not collide by
+/// chance with another application's keys on a shared cluster).
+const WRITE_LOCK: i64 = 0x4c_696e_7465_6c;
+
+pub async fn open(url: &str) -> anyhow::Result<super::Db> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(|e| anyhow::anyhow!("database_url: {e}"))?
+        // Search binds its pattern: a generic plan (chosen after five executions of a
+        // prepared statement) cannot use the trigram index for `LIKE $1` and scans the
+        // table instead — ten times slower at 100,000 people.
+        .options([("plan_cache_mode", "force_custom_plan"), ("lock_timeout", "10s")]);
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .map_err(|e| anyhow::anyhow!("database_url: cannot connect to PostgreSQL: {e}"))?;
+    // Several servers may start at once: one migrates, the others wait (sqlx's migrator
+    // takes its own advisory lock).
+    let tracked: Option<String> =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations')::text").fetch_one(&pool).await?;
+    if tracked.is_some() {
+        super::refuse_newer(&pool, "on PostgreSQL").await?;
+    }
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The newest schema version this binary knows.
+pub fn newest_schema() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// A transaction holding the database-wide write lock until it ends (see the module).
+pub async fn write(db: &super::Db) -> sqlx::Result<super::Tx> {
+    let mut tx = db.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK).execute(&mut *tx).await?;
+    Ok(tx)
+}
+
+/// The unique rule a failed write broke, as `table.column` (see the SQLite build): the
+/// PostgreSQL migrations name every unique constraint and index that way, so the name is
+/// the key.
+pub fn unique_violation_key(e: &sqlx::Error) -> Option<String> {
+    let sqlx::Error::Database(db) = e else { return None };
+    if !db.is_unique_violation() {
+        return None;
+    }
+    db.constraint().map(str::to_owned)
+}
+
+/// Values per `IN (…)` list, as on SQLite (PostgreSQL would take up to 65,535 binds in a
+/// statement; the same chunks keep the two builds' statements alike).
+pub const IN_LIST_CHUNK: usize = 500;
+
+/// PostgreSQL's planner weighs indexes by their statistics and needs no hint.
+pub fn without_index(column: &str) -> String {
+    column.to_owned()
+}

@@ -1,0 +1,142 @@
+//! SQLite: one file, WAL, synchronous=FULL, foreign keys, a busy timeout; one writer at a
+//! time (`BEGIN IMMEDIATE`), which keeps every read-check-write rule simple.
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The database backend.
+pub type Backend = sqlx::Sqlite;
+/// One connection (or an open transaction, which derefs to one).
+pub type Conn = sqlx::SqliteConnection;
+/// Bound arguments of a query.
+pub type Args<'q> = sqlx::sqlite::SqliteArguments<'q>;
+
+/// The URL scheme this build opens.
+pub const SCHEME: &str = "sqlite:";
+
+pub async fn open(url: &str) -> anyhow::Result<super::Db> {
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| anyhow::anyhow!("database_url: {e}"))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    if let Some(dir) = options.get_filename().parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let file = options.get_filename().display().to_string();
+    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+    let tracked: Option<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
+            .fetch_optional(&pool)
+            .await?;
+    if tracked.is_some() {
+        super::refuse_newer(&pool, &file).await?;
+    }
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The newest schema version this binary knows.
+pub fn newest_schema() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// A transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so a read early in
+/// it cannot go stale before its first write.
+pub async fn write(db: &super::Db) -> sqlx::Result<super::Tx> {
+    db.begin_with("BEGIN IMMEDIATE").await
+}
+
+/// The unique rule a failed write broke, as `table.column` (the last column of the index:
+/// `users.email` for `UNIQUE (site_id, email)`), or `None` if it was no unique violation.
+/// SQLite names the columns, not the index, in its message (`UNIQUE constraint failed:
+/// users.site_id, users.email`).
+pub fn unique_violation_key(e: &sqlx::Error) -> Option<String> {
+    let sqlx::Error::Database(db) = e else { return None };
+    if !db.is_unique_violation() {
+        return None;
+    }
+    let columns = db.message().split_once("failed: ").map(|(_, c)| c)?;
+    columns.rsplit(", ").next().map(|c| c.trim().to_owned())
+}
+
+/// Values per `IN (…)` list: SQLite refuses a statement of more than 32,766 variables, so
+/// a long list (an export of 100,000 people) goes in chunks of this many.
+pub const IN_LIST_CHUNK: usize = 500;
+
+/// `column` written so that the planner does not pick an index on it (SQLite's unary `+`):
+/// for a query whose rows are better found by another index or the primary key.
+pub fn without_index(column: &str) -> String {
+    format!("+{column}")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use sqlx::sqlite::SqlitePool;
+
+    #[tokio::test]
+    async fn unique_violations_name_table_and_column() {
+        let db = SqlitePool::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("CREATE TABLE t (site INTEGER, email TEXT, UNIQUE (site, email))").execute(&db).await.unwrap();
+        sqlx::query("INSERT INTO t VALUES (1, 'a')").execute(&db).await.unwrap();
+        let e = sqlx::query("INSERT INTO t VALUES (1, 'a')").execute(&db).await.unwrap_err();
+        assert_eq!(unique_violation_key(&e).as_deref(), Some("t.email"));
+        let e = sqlx::query("INSERT INTO nowhere VALUES (1)").execute(&db).await.unwrap_err();
+        assert_eq!(unique_violation_key(&e), None);
+    }
+
+    #[tokio::test]
+    async fn a_database_of_a_newer_version_is_refused_with_what_to_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("lintel.db").display());
+        let db = open(&url).await.unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (9999, 'from the future', TRUE, x'00', 0)",
+        )
+        .execute(&db)
+        .await
+        .unwrap();
+        db.close().await;
+        let e = open(&url).await.unwrap_err().to_string();
+        assert!(e.contains("has schema version 9999, newer than this Lintel knows"), "{e}");
+        assert!(e.contains("restore a backup"), "{e}");
+    }
+
+    /// A data directory made before the migrations moved under `migrations/sqlite/` (and
+    /// before 0004) opens and is brought up to date: sqlx keys migrations by version and
+    /// checksum, not by path.
+    #[tokio::test]
+    async fn a_database_of_the_earlier_layout_opens_and_migrates() {
+        let dir = tempfile::tempdir().unwrap();
+        let earlier = dir.path().join("migrations");
+        std::fs::create_dir(&earlier).unwrap();
+        let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        for name in ["0001_core.sql", "0002_directory.sql", "0003_search_hashsize.sql"] {
+            std::fs::copy(here.join(name), earlier.join(name)).unwrap();
+        }
+        let url = format!("sqlite://{}", dir.path().join("lintel.db").display());
+        let options = SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true);
+        let old = SqlitePool::connect_with(options).await.unwrap();
+        sqlx::migrate::Migrator::new(earlier.as_path()).await.unwrap().run(&old).await.unwrap();
+        sqlx::query(
+            "INSERT INTO logins (username, password_hash, password_changed_at, created_at) VALUES ('ann', 'x', 0, 0)",
+        )
+        .execute(&old)
+        .await
+        .unwrap();
+        old.close().await;
+
+        let db = open(&url).await.unwrap();
+        let (name, must_change): (String, bool) =
+            sqlx::query_as("SELECT username, must_change_password FROM logins").fetch_one(&db).await.unwrap();
+        assert_eq!((name.as_str(), must_change), ("ann", false), "the old rows are kept and get the new columns");
+    }
+}
