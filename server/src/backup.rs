@@ -121,9 +121,7 @@ pub async fn restore(database_url: &str, from: &Path) -> anyhow::Result<i64> {
 /// PostgreSQL has its own tools, which also work while every server runs.
 fn refuse_postgres(command: &str) -> anyhow::Result<()> {
     if cfg!(feature = "postgres") {
-        bail!(
-            "lintel {command} copies SQLite files; on PostgreSQL use pg_dump and pg_restore (see docs/operating.md)"
-        );
+        bail!("lintel {command} copies SQLite files; on PostgreSQL use pg_dump and pg_restore (see docs/operating.md)");
     }
     Ok(())
 }

@@ -157,10 +157,13 @@ impl Config {
             None => format!("sqlite://{}", data_dir.join("lintel.db").display()),
         };
         if !database_url.starts_with(crate::db::SCHEME) {
-            let built_for = if cfg!(feature = "postgres") { "PostgreSQL (postgres://…)" } else { "SQLite (sqlite://…)" };
+            let built_for =
+                if cfg!(feature = "postgres") { "PostgreSQL (postgres://…)" } else { "SQLite (sqlite://…)" };
             return Err(bad(
                 database_key,
-                format!("this server was built for {built_for}; the other database needs the other build (see docs/operating.md)"),
+                format!(
+                    "this server was built for {built_for}; the other database needs the other build (see docs/operating.md)"
+                ),
             ));
         }
 

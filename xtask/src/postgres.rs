@@ -76,7 +76,8 @@ impl Cluster {
             .stderr(std::fs::File::create(dir.join("server.log"))?)
             .spawn()
             .context("starting postgres")?;
-        let cluster = Self { server, bin: bin.clone(), dir, url: format!("postgres://postgres@127.0.0.1:{port}/postgres") };
+        let cluster =
+            Self { server, bin: bin.clone(), dir, url: format!("postgres://postgres@127.0.0.1:{port}/postgres") };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             let ready = Command::new(bin.join("pg_isready"))

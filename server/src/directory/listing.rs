@@ -118,7 +118,9 @@ fn push_filters(
     }
     if let Some(domain) = &q.email_domain {
         let domain = domain.trim().trim_start_matches('@').to_lowercase();
-        b.push(" AND u.email LIKE ").push_bind(format!("%@{}", crate::db::search::like_escape(&domain))).push(" ESCAPE '\\'");
+        b.push(" AND u.email LIKE ")
+            .push_bind(format!("%@{}", crate::db::search::like_escape(&domain)))
+            .push(" ESCAPE '\\'");
     }
     if let Some(status) = q.status {
         b.push(" AND u.status = ").push_bind(status.as_str());

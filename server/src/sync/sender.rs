@@ -391,7 +391,8 @@ async fn acknowledge(db: &Db, device_row: i64, batch: &[Work], now: i64) -> sqlx
     for chunk in removed.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<crate::db::Backend> =
             QueryBuilder::new("UPDATE device_users SET held_version = NULL, held_heavy = NULL, acked_at = ");
-        q.push_bind(now).push(", lease_until = NULL, error = NULL, at_capacity = FALSE, pending = want WHERE device_row = ");
+        q.push_bind(now)
+            .push(", lease_until = NULL, error = NULL, at_capacity = FALSE, pending = want WHERE device_row = ");
         q.push_bind(device_row).push(" AND user_row");
         push_in_list(&mut q, chunk.iter().copied());
         q.build().execute(&mut *tx).await?;
@@ -449,10 +450,11 @@ async fn maybe_held(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Resu
 
 /// After removals, people refused for want of room are tried again, as many as now fit.
 async fn reopen_full(db: &Db, device_row: i64, max_users: u32) -> sqlx::Result<()> {
-    let waiting: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM device_users WHERE device_row = $1 AND at_capacity)")
-        .bind(device_row)
-        .fetch_one(db)
-        .await?;
+    let waiting: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM device_users WHERE device_row = $1 AND at_capacity)")
+            .bind(device_row)
+            .fetch_one(db)
+            .await?;
     if !waiting {
         return Ok(());
     }

@@ -209,11 +209,11 @@ pub async fn spawn_lintel(vars: &[(&str, String)]) -> (tokio::process::Child, St
     use tokio::io::AsyncBufReadExt;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_lintel"));
     command.env("LINTEL_LISTEN", "127.0.0.1:0").env("RUST_LOG", "warn");
+    let data_dir = vars.iter().find(|(k, _)| *k == "LINTEL_DATA_DIR").map(|(_, v)| v.as_str()).unwrap_or("");
     if !vars.iter().any(|(k, _)| *k == "DATABASE_URL")
-        && let Some(database) = TestDatabase::create().await
+        && let Some(url) = database_for(data_dir).await
     {
-        // Kept until the cluster goes: the child may outlive this call's caller.
-        command.env("DATABASE_URL", std::mem::ManuallyDrop::new(database).url.clone());
+        command.env("DATABASE_URL", url);
     }
     for (k, v) in vars {
         command.env(k, v);
@@ -291,15 +291,27 @@ impl TestDatabase {
         if !cfg!(feature = "postgres") {
             return None;
         }
-        let admin = std::env::var("LINTEL_TEST_POSTGRES").expect(
-            "LINTEL_TEST_POSTGRES: the PostgreSQL build's tests need a cluster (cargo xtask test starts one)",
-        );
+        let admin = std::env::var("LINTEL_TEST_POSTGRES")
+            .expect("LINTEL_TEST_POSTGRES: the PostgreSQL build's tests need a cluster (cargo xtask test starts one)");
         let name = format!("lintel_test_{:016x}", rand::random::<u64>());
         let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap();
         sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.unwrap();
         let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
         Some(Self { url: format!("{base}/{name}"), admin, name })
     }
+}
+
+/// On the PostgreSQL build, the database of a `lintel` process started on `data_dir`: the
+/// same one each time for the same folder (a restart finds its data), kept until the
+/// cluster goes (the process may outlive its test's values).
+pub async fn database_for(data_dir: &str) -> Option<String> {
+    static MADE: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::new(Vec::new());
+    if let Some((_, url)) = MADE.lock().unwrap().iter().find(|(dir, _)| dir == data_dir) {
+        return Some(url.clone());
+    }
+    let url = std::mem::ManuallyDrop::new(TestDatabase::create().await?).url.clone();
+    MADE.lock().unwrap().push((data_dir.to_owned(), url.clone()));
+    Some(url)
 }
 
 impl Drop for TestDatabase {

@@ -79,7 +79,8 @@ async fn https_with_a_certificate_reloaded_on_sighup() {
     // The image's health check speaks TLS to the same server.
     let health = std::process::Command::new(env!("CARGO_BIN_EXE_lintel"))
         .arg("health")
-        .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
+        .envs(vars.iter().map(|(k, v)| (*k, v.clone())))
+        .envs(crate::harness::database_for(&vars[0].1).await.map(|url| ("DATABASE_URL", url)))
         .env("LINTEL_LISTEN", &addr)
         .output()
         .unwrap();

@@ -8,6 +8,7 @@ mod admins;
 mod api_tokens;
 mod app_files;
 mod authorization;
+#[cfg(not(feature = "postgres"))] // SQLite files; PostgreSQL has pg_dump
 mod backup;
 mod biostar_login;
 mod bootstrap;

@@ -28,7 +28,9 @@ async fn sigterm_stops_the_server_like_ctrl_c() {
 #[tokio::test]
 async fn json_logs_are_one_object_per_line() {
     let dir = tempfile::tempdir().unwrap();
+    let database = crate::harness::database_for(&dir.path().display().to_string()).await;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_lintel"))
+        .envs(database.map(|url| ("DATABASE_URL", url)))
         .env("LINTEL_DATA_DIR", dir.path())
         .env("LINTEL_LISTEN", "127.0.0.1:0")
         .env("LINTEL_LOG_FORMAT", "json")

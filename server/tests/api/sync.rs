@@ -283,7 +283,7 @@ async fn an_edit_made_while_a_send_is_in_flight_reaches_the_devices() {
     ControlClient::new(s.gateway()).set_latency(SetLatencyRequest { device_id: 0, millis: 0 }).await.unwrap();
     s.until_devices_equal_directory(&DEVICES, Duration::from_secs(10)).await;
     let (held, version): (Option<i64>, i64) = sqlx::query_as(
-        "SELECT MIN(du.held_version), u.version FROM device_users du JOIN users u ON u.id = du.user_row WHERE u.id = $1",
+        "SELECT MIN(du.held_version), MIN(u.version) FROM device_users du JOIN users u ON u.id = du.user_row WHERE u.id = $1",
     )
     .bind(id)
     .fetch_one(s.db())
