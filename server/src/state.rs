@@ -1,6 +1,5 @@
 //! What every handler shares.
 
-use crate::auth::throttle::Throttle;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Db;
@@ -17,7 +16,6 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub config: Config,
     pub gateways: Gateways,
-    pub throttle: Throttle,
     /// Argon2 hashing and checking of passwords.
     pub passwords: crate::auth::password::Hasher,
     pub metrics: Metrics,
@@ -52,7 +50,6 @@ impl AppState {
             clock,
             config,
             gateways,
-            throttle: Throttle::default(),
             passwords: Default::default(),
             metrics: Metrics::default(),
             started_at,

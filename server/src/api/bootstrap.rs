@@ -28,12 +28,12 @@ pub async fn bootstrap(
     let username = proto::domain::username::check(&req.username)?;
     password::check_policy(&req.password).map_err(|e| ApiError::from_policy(&e))?;
     // Wrong codes count against the IP like wrong passwords; anything else is taken back.
-    state.throttle.ip_attempt(&ip, now).map_err(ApiError::too_many)?;
+    let attempt = crate::auth::throttle::ip_attempt(&state.db, &ip, now).await?.map_err(ApiError::too_many)?;
     let code = Secret::from_presented(req.code.trim());
     let created =
         create_first_super(&state.db, &state.passwords, Some(&code), &username, &req.password, &ip, now).await;
     if !matches!(created, Err(BootstrapError::BadCode)) {
-        state.throttle.ip_succeeded(&ip, now);
+        crate::auth::throttle::ip_succeeded(&state.db, attempt).await;
     }
     match created {
         Ok(_) => Ok((StatusCode::CREATED, axum::Json(BootstrapResponse { username }))),

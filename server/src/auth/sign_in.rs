@@ -35,15 +35,15 @@ pub async fn check(
         let _ = state.passwords.verify(password, decoy_hash().to_owned()).await;
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, WRONG));
     };
-    state.throttle.ip_attempt(ip, now).map_err(ApiError::too_many)?;
+    let attempt = throttle::ip_attempt(&state.db, ip, now).await?.map_err(ApiError::too_many)?;
     match throttle::account_attempt(&state.db, &key, now).await {
         Ok(Ok(_)) => {}
         Ok(Err(wait)) => {
-            state.throttle.ip_succeeded(ip, now); // refused before any check: not a failure
+            throttle::ip_succeeded(&state.db, attempt).await; // refused before any check: not a failure
             return Err(ApiError::too_many(wait));
         }
         Err(e) => {
-            state.throttle.ip_succeeded(ip, now);
+            throttle::ip_succeeded(&state.db, attempt).await;
             return Err(e.into());
         }
     }
@@ -67,7 +67,7 @@ pub async fn check(
     match found {
         Some((id, username, _, must_change_password)) if may_sign_in => {
             throttle::account_succeeded(&state.db, &key).await?;
-            state.throttle.ip_succeeded(ip, now);
+            throttle::ip_succeeded(&state.db, attempt).await;
             audit::record(&state.db, now, Entry::new(None, &username, ip, action).target(&username)).await?;
             Ok(Login { id, username, must_change_password })
         }
