@@ -82,3 +82,7 @@ pub const IN_LIST_CHUNK: usize = 500;
 pub fn without_index(column: &str) -> String {
     column.to_owned()
 }
+
+/// Appended to a `SELECT` whose rows are about to be claimed: rows another transaction is
+/// claiming are passed over rather than waited for (or claimed twice).
+pub const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";

@@ -67,5 +67,12 @@ pub async fn enqueue_many(tx: &mut crate::db::Conn, site_id: i64, work: &[Work<'
         });
         q.build().execute(&mut *tx).await?;
     }
+    if cfg!(feature = "postgres") && !work.is_empty() {
+        // Delivered when the transaction commits, to every server listening.
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(site_id.to_string()).execute(&mut *tx).await?;
+    }
     Ok(())
 }
+
+/// The PostgreSQL notification channel of outbox writes (the payload is the site's ID).
+pub const CHANNEL: &str = "lintel_outbox";

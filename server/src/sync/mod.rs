@@ -9,10 +9,15 @@
 //! - one **sender per device** drains that device's work ([`sender`]); a device that cannot
 //!   be reached waits with capped, jittered backoff of its own, so it never slows the
 //!   others, and is caught up at once when the gateway reports it back.
+//!
+//! A site's tasks run in one server at a time ([`ownership`]): on PostgreSQL, several
+//! servers share the database and the others stand by, taking the site over when its
+//! server goes.
 
 mod backoff;
 pub mod device_list;
 pub mod fan_out;
+mod ownership;
 pub mod records;
 pub mod sender;
 pub mod state;
@@ -34,8 +39,12 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tonic::transport::Channel;
 
-/// How often the fan-out looks at the outbox when nothing woke it.
+/// How often the fan-out looks at the outbox when nothing woke it. On PostgreSQL the
+/// writing transaction's NOTIFY wakes it; this is the fallback.
+#[cfg(not(feature = "postgres"))]
 const FAN_OUT_EVERY: Duration = Duration::from_millis(200);
+#[cfg(feature = "postgres")]
+const FAN_OUT_EVERY: Duration = Duration::from_secs(1);
 /// How often an idle sender looks for work nobody told it about (another process's).
 const IDLE_EVERY: Duration = Duration::from_secs(1);
 /// How often the device list is read again, besides every reconnection of the stream.
@@ -47,21 +56,23 @@ pub const VERIFY_EVERY: Duration = Duration::from_secs(600);
 /// The sync of every site; stopped with the server.
 pub struct Sync {
     sites: Vec<Arc<SiteSync>>,
+    /// Each site's ownership task (and on PostgreSQL the outbox listener).
+    owners: Mutex<Vec<JoinHandle<()>>>,
     closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Sync {
-    /// Starts each site's tasks. One process owns a SQLite database, so claims left by an
-    /// earlier run of it are void.
+    /// Starts the sync of each site this server owns (all of them on SQLite; on PostgreSQL
+    /// those no other server syncs), and keeps trying for the others.
     pub async fn start(
         db: &Db,
         clock: Arc<dyn Clock>,
         gateways: &crate::gateways::Gateways,
         site_ids: &[i64],
     ) -> anyhow::Result<Self> {
-        sqlx::query("UPDATE device_users SET lease_until = NULL WHERE lease_until IS NOT NULL").execute(db).await?;
         let (closing, _) = tokio::sync::watch::channel(false);
         let mut sites = Vec::new();
+        let mut owners = Vec::new();
         for &site_id in site_ids {
             let Ok(channel) = gateways.channel(site_id) else { continue };
             let site = Arc::new(SiteSync {
@@ -72,38 +83,114 @@ impl Sync {
                 senders: Mutex::default(),
                 tasks: Mutex::default(),
                 closing: closing.subscribe(),
+                outbox_written: Notify::new(),
             });
-            // The devices are known before the server answers its first request (a gateway
-            // that does not answer soon is left to the watcher).
-            match tokio::time::timeout(Duration::from_secs(5), refresh_devices(&site)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::warn!(site_id, error = %e, "device gateway: no device list at start"),
-                Err(_) => tracing::warn!(site_id, "device gateway: no device list within 5 s of start"),
+            let owned = ownership::try_own(db, site_id).await?;
+            if owned.is_some() {
+                site.take_over().await?;
             }
-            let (watched, fanned) = (site.clone(), site.clone());
-            site.spawn(supervised("device watcher", site.closing.clone(), move || watch_devices(watched.clone())));
-            site.spawn(supervised("fan-out", site.closing.clone(), move || fan_out_loop(fanned.clone())));
+            owners.push(tokio::spawn(own(site.clone(), owned)));
             sites.push(site);
         }
-        Ok(Self { sites, closing })
+        #[cfg(feature = "postgres")]
+        owners.push(tokio::spawn(wake_on_notify(db.clone(), sites.clone(), closing.subscribe())));
+        Ok(Self { sites, owners: Mutex::new(owners), closing })
     }
 
     /// Stops every task and waits until they are gone (a send in flight is dropped; its
-    /// claim is void at the next start).
+    /// claim is void when the site is next taken over).
     pub async fn stop(&self) {
         self.closing.send_replace(true);
+        let owners: Vec<JoinHandle<()>> = lock(&self.owners).drain(..).collect();
+        for owner in owners {
+            let _ = owner.await;
+        }
         for site in &self.sites {
-            let tasks: Vec<JoinHandle<()>> = lock(&site.tasks).drain(..).collect();
-            for task in tasks {
-                let _ = task.await;
+            site.stop_tasks().await;
+        }
+    }
+}
+
+/// Syncs the site while this server owns it; when it is lost, stops its tasks and tries
+/// again every few seconds (another server has it meanwhile).
+async fn own(site: Arc<SiteSync>, mut owned: Option<ownership::Ownership>) {
+    let mut closing = site.closing.clone();
+    loop {
+        let step = async {
+            match owned.take() {
+                Some(mut ownership) => {
+                    ownership.lost().await;
+                    tracing::warn!(site = site.site_id, "sync: the site's lock was lost; another server takes over");
+                    site.stop_tasks().await;
+                }
+                #[cfg(feature = "postgres")]
+                None => {
+                    tokio::time::sleep(ownership::RETRY).await;
+                    match ownership::try_own(&site.db, site.site_id).await {
+                        Ok(Some(ownership)) => match site.take_over().await {
+                            Ok(()) => {
+                                tracing::info!(site = site.site_id, "sync: this server now syncs the site");
+                                owned = Some(ownership);
+                            }
+                            Err(e) => {
+                                tracing::warn!(site = site.site_id, error = %e, "sync: taking the site over failed")
+                            }
+                        },
+                        Ok(None) => {}
+                        Err(e) => tracing::warn!(site = site.site_id, error = %e, "sync: trying for the site failed"),
+                    }
+                }
+                #[cfg(not(feature = "postgres"))]
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = step => {}
+            _ = closing.wait_for(|closing| *closing) => return,
+        }
+    }
+}
+
+/// PostgreSQL: a transaction that writes outbox rows notifies `lintel_outbox` with its
+/// site on commit; the site's fan-out wakes at once instead of at its next poll.
+#[cfg(feature = "postgres")]
+async fn wake_on_notify(db: Db, sites: Vec<Arc<SiteSync>>, mut closing: tokio::sync::watch::Receiver<bool>) {
+    let listen = async {
+        loop {
+            let mut listener = match sqlx::postgres::PgListener::connect_with(&db).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "sync: listening for outbox notifications failed");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(crate::directory::outbox::CHANNEL).await {
+                tracing::warn!(error = %e, "sync: listening for outbox notifications failed");
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                continue;
+            }
+            // recv reconnects by itself after a lost connection (polling covers the gap).
+            while let Ok(note) = listener.recv().await {
+                let site_id = note.payload().parse::<i64>().ok();
+                for site in sites.iter().filter(|s| Some(s.site_id) == site_id) {
+                    site.outbox_written.notify_one();
+                }
             }
         }
+    };
+    tokio::select! {
+        () = listen => {}
+        _ = closing.wait_for(|closing| *closing) => {}
     }
 }
 
 impl Drop for Sync {
     fn drop(&mut self) {
         self.closing.send_replace(true);
+        for owner in lock(&self.owners).drain(..) {
+            owner.abort();
+        }
         for site in &self.sites {
             for task in lock(&site.tasks).drain(..) {
                 task.abort();
@@ -122,6 +209,8 @@ struct SiteSync {
     tasks: Mutex<Vec<JoinHandle<()>>>,
     /// Set when the server stops.
     closing: tokio::sync::watch::Receiver<bool>,
+    /// Outbox rows were written for the site (PostgreSQL's NOTIFY).
+    outbox_written: Notify,
 }
 
 /// What the site's tasks tell one device's sender.
@@ -143,6 +232,40 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl SiteSync {
+    /// Starts syncing the site: claims left by its previous owner (this server's earlier
+    /// run, or a server that lost it) are void; the devices are known before anything is
+    /// sent (a gateway that does not answer soon is left to the watcher).
+    async fn take_over(self: &Arc<Self>) -> anyhow::Result<()> {
+        sqlx::query(
+            "UPDATE device_users SET lease_until = NULL
+             WHERE lease_until IS NOT NULL AND device_row IN (SELECT id FROM devices WHERE site_id = $1)",
+        )
+        .bind(self.site_id)
+        .execute(&self.db)
+        .await?;
+        match tokio::time::timeout(Duration::from_secs(5), refresh_devices(self)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(site_id = self.site_id, error = %e, "device gateway: no device list at start"),
+            Err(_) => tracing::warn!(site_id = self.site_id, "device gateway: no device list within 5 s of start"),
+        }
+        let (watched, fanned) = (self.clone(), self.clone());
+        self.spawn(supervised("device watcher", self.closing.clone(), move || watch_devices(watched.clone())));
+        self.spawn(supervised("fan-out", self.closing.clone(), move || fan_out_loop(fanned.clone())));
+        Ok(())
+    }
+
+    /// Stops the site's tasks (its senders included) and waits until they are gone.
+    async fn stop_tasks(&self) {
+        let tasks: Vec<JoinHandle<()>> = lock(&self.tasks).drain(..).collect();
+        for task in &tasks {
+            task.abort();
+        }
+        for task in tasks {
+            let _ = task.await;
+        }
+        lock(&self.senders).clear();
+    }
+
     fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
         lock(&self.tasks).push(tokio::spawn(task));
     }
@@ -311,7 +434,9 @@ async fn refresh_devices(site: &Arc<SiteSync>) -> anyhow::Result<()> {
 async fn fan_out_loop(site: Arc<SiteSync>) {
     loop {
         match fan_out::run(&site.db, site.site_id, site.clock.now()).await {
-            Ok(0) => tokio::time::sleep(FAN_OUT_EVERY).await,
+            Ok(0) => {
+                let _ = tokio::time::timeout(FAN_OUT_EVERY, site.outbox_written.notified()).await;
+            }
             Ok(_) => {
                 for s in site.senders() {
                     s.work.notify_one();

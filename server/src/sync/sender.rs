@@ -339,14 +339,15 @@ fn verdict(status: &tonic::Status, device_id: u32, removing: bool, updating: boo
 }
 
 async fn claim(db: &Db, device_row: i64, now: i64) -> sqlx::Result<Vec<Claimed>> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "UPDATE device_users SET lease_until = $1
          WHERE device_row = $2 AND user_row IN (
              SELECT user_row FROM device_users
              WHERE device_row = $2 AND pending AND (lease_until IS NULL OR lease_until < $3)
-             ORDER BY want, user_row LIMIT $4)
+             ORDER BY want, user_row LIMIT $4{})
          RETURNING user_row, want, want_version, held_version",
-    )
+        crate::db::SKIP_LOCKED
+    ))
     .bind(now + LEASE_SECONDS)
     .bind(device_row)
     .bind(now)

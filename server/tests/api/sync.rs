@@ -24,14 +24,24 @@ impl TestServer {
     }
 
     /// The user IDs a device holds, read from the device itself.
+    /// (A call that meets a connection the gateway closed — it was restarted — is made
+    /// again on the channel's new connection.)
     pub async fn held_by(&self, device_id: u32) -> BTreeSet<String> {
-        let list = UserClient::new(self.gateway())
-            .max_decoding_message_size(64 << 20)
-            .get_list(GetListRequest { device_id })
-            .await
-            .unwrap()
-            .into_inner();
-        list.hdrs.into_iter().map(|h| h.id).collect()
+        let mut attempts = 0;
+        loop {
+            let list = UserClient::new(self.gateway())
+                .max_decoding_message_size(64 << 20)
+                .get_list(GetListRequest { device_id })
+                .await;
+            match list {
+                Ok(list) => return list.into_inner().hdrs.into_iter().map(|h| h.id).collect(),
+                Err(e) if attempts < 5 && matches!(e.code(), tonic::Code::Cancelled | tonic::Code::Unavailable) => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
     }
 
     pub async fn set_online(&self, device_id: u32, online: bool) {
