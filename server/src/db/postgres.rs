@@ -23,7 +23,7 @@ pub const SCHEME: &str = "postgres";
 
 /// The advisory lock key of [`write`] ("Lintel" in ASCII, so that it does not collide by
 /// chance with another application's keys on a shared cluster).
-const WRITE_LOCK: i64 = 0x4c_696e_7465_6c;
+const WRITE_LOCK: i64 = 0x4c69_6e74_656c;
 
 pub async fn open(url: &str) -> anyhow::Result<super::Db> {
     let options = PgConnectOptions::from_str(url)

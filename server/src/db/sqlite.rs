@@ -75,6 +75,10 @@ pub fn without_index(column: &str) -> String {
     format!("+{column}")
 }
 
+/// Appended to a `SELECT` whose rows are about to be claimed: nothing on SQLite, whose one
+/// writer at a time claims alone.
+pub const SKIP_LOCKED: &str = "";
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -140,7 +144,3 @@ mod tests {
         assert_eq!((name.as_str(), must_change), ("ann", false), "the old rows are kept and get the new columns");
     }
 }
-
-/// Appended to a `SELECT` whose rows are about to be claimed: nothing on SQLite, whose one
-/// writer at a time claims alone.
-pub const SKIP_LOCKED: &str = "";

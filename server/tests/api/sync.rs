@@ -9,8 +9,10 @@ use proto::sim_control::control_client::ControlClient;
 use proto::sim_control::{SetDropRateRequest, SetLatencyRequest, SetOnlineRequest};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use server::db::Db;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
+use tonic::transport::Channel;
 
 /// The embedded simulator's devices (SimConfig::default_devices).
 pub const MAIN_ENTRANCE: u32 = 544_300_001;
@@ -24,24 +26,8 @@ impl TestServer {
     }
 
     /// The user IDs a device holds, read from the device itself.
-    /// (A call that meets a connection the gateway closed — it was restarted — is made
-    /// again on the channel's new connection.)
     pub async fn held_by(&self, device_id: u32) -> BTreeSet<String> {
-        let mut attempts = 0;
-        loop {
-            let list = UserClient::new(self.gateway())
-                .max_decoding_message_size(64 << 20)
-                .get_list(GetListRequest { device_id })
-                .await;
-            match list {
-                Ok(list) => return list.into_inner().hdrs.into_iter().map(|h| h.id).collect(),
-                Err(e) if attempts < 5 && matches!(e.code(), tonic::Code::Cancelled | tonic::Code::Unavailable) => {
-                    attempts += 1;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(e) => panic!("{e}"),
-            }
-        }
+        held_by(&self.gateway(), device_id).await
     }
 
     pub async fn set_online(&self, device_id: u32, online: bool) {
@@ -173,53 +159,80 @@ impl TestServer {
         ControlClient::new(self.gateway()).set_drop_rate(SetDropRateRequest { percent }).await.unwrap();
     }
 
-    /// Each device's people as (user ID, name), read from the device.
-    async fn device_records(&self, device_id: u32) -> BTreeMap<String, String> {
-        let ids: Vec<String> = self.held_by(device_id).await.into_iter().collect();
-        if ids.is_empty() {
-            return BTreeMap::new();
-        }
-        // The worker may remove someone between the two calls: then the list is read again.
-        match UserClient::new(self.gateway())
-            .max_decoding_message_size(64 << 20)
-            .get(GetRequest { device_id, user_i_ds: ids })
-            .await
-        {
-            Ok(r) => r.into_inner().users.into_iter().map(|u| (u.hdr.unwrap_or_default().id, u.name)).collect(),
-            Err(e) if e.code() == tonic::Code::NotFound => Box::pin(self.device_records(device_id)).await,
-            Err(e) => panic!("{e}"),
-        }
-    }
-
     /// Waits (at most `limit`) until every device holds exactly the directory's ACTIVE
     /// people, with their current names.
     pub async fn until_devices_equal_directory(&self, devices: &[u32], limit: Duration) {
-        let deadline = tokio::time::Instant::now() + limit;
-        loop {
-            let want: BTreeMap<String, String> = sqlx::query_as(
-                "SELECT user_id, name FROM users WHERE status = 'ACTIVE' AND deleted_at IS NULL AND is_service = FALSE",
-            )
-            .fetch_all(self.db())
-            .await
-            .unwrap()
-            .into_iter()
-            .collect();
-            let mut differ = Vec::new();
-            for &d in devices {
-                let held = self.device_records(d).await;
-                if held != want {
-                    let missing = want.keys().filter(|k| !held.contains_key(*k)).count();
-                    let extra = held.keys().filter(|k| !want.contains_key(*k)).count();
-                    let stale = held.iter().filter(|(k, v)| want.get(*k).is_some_and(|w| w != *v)).count();
-                    differ.push(format!("{d}: {missing} missing, {extra} extra, {stale} stale"));
-                }
+        until_devices_equal_directory(self.db(), &self.gateway(), devices, limit).await
+    }
+}
+
+/// The user IDs a device holds, read from the device itself.
+/// (A call that meets a connection the gateway closed — it was restarted — is made
+/// again on the channel's new connection.)
+pub async fn held_by(gateway: &Channel, device_id: u32) -> BTreeSet<String> {
+    let mut attempts = 0;
+    loop {
+        let list = UserClient::new(gateway.clone())
+            .max_decoding_message_size(64 << 20)
+            .get_list(GetListRequest { device_id })
+            .await;
+        match list {
+            Ok(list) => return list.into_inner().hdrs.into_iter().map(|h| h.id).collect(),
+            Err(e) if attempts < 5 && matches!(e.code(), tonic::Code::Cancelled | tonic::Code::Unavailable) => {
+                attempts += 1;
+                tokio::time::sleep(Duration::from_millis(200)).await;
             }
-            if differ.is_empty() {
-                return;
-            }
-            assert!(tokio::time::Instant::now() < deadline, "after {limit:?} the devices differ: {differ:?}");
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            Err(e) => panic!("{e}"),
         }
+    }
+}
+
+/// A device's people as (user ID, name), read from the device.
+async fn device_records(gateway: &Channel, device_id: u32) -> BTreeMap<String, String> {
+    let ids: Vec<String> = held_by(gateway, device_id).await.into_iter().collect();
+    if ids.is_empty() {
+        return BTreeMap::new();
+    }
+    // The worker may remove someone between the two calls: then the list is read again.
+    match UserClient::new(gateway.clone())
+        .max_decoding_message_size(64 << 20)
+        .get(GetRequest { device_id, user_i_ds: ids })
+        .await
+    {
+        Ok(r) => r.into_inner().users.into_iter().map(|u| (u.hdr.unwrap_or_default().id, u.name)).collect(),
+        Err(e) if e.code() == tonic::Code::NotFound => Box::pin(device_records(gateway, device_id)).await,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Waits (at most `limit`) until every device holds exactly the directory's ACTIVE
+/// people, with their current names.
+pub async fn until_devices_equal_directory(db: &Db, gateway: &Channel, devices: &[u32], limit: Duration) {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let want: BTreeMap<String, String> = sqlx::query_as(
+            "SELECT user_id, name FROM users WHERE status = 'ACTIVE' AND deleted_at IS NULL AND is_service = FALSE",
+        )
+        .fetch_all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+        let mut differ = Vec::new();
+        for &d in devices {
+            let held = device_records(gateway, d).await;
+            if held != want {
+                let missing = want.keys().filter(|k| !held.contains_key(*k)).count();
+                let extra = held.keys().filter(|k| !want.contains_key(*k)).count();
+                let stale = held.iter().filter(|(k, v)| want.get(*k).is_some_and(|w| w != *v)).count();
+                differ.push(format!("{d}: {missing} missing, {extra} extra, {stale} stale"));
+            }
+        }
+        if differ.is_empty() {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "after {limit:?} the devices differ: {differ:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 

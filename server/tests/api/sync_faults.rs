@@ -205,3 +205,103 @@ impl Remote {
         assert_eq!(r.status(), StatusCode::OK);
     }
 }
+
+#[cfg(feature = "postgres")]
+impl Remote {
+    /// `POST path` with a JSON body; answers the body.
+    async fn post(&self, path: &str, json: serde_json::Value) -> serde_json::Value {
+        let r = reqwest::Client::new()
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&json)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        body(r).await
+    }
+}
+
+/// Several servers on one PostgreSQL database: the site's sync runs in the server that
+/// took it first; killed with -9 in the middle of syncing 5,000 people to 3 devices, the
+/// other server takes it over and finishes. Writes go through both, before and after.
+#[cfg(all(unix, feature = "postgres"))]
+#[tokio::test]
+async fn two_servers_on_one_postgresql_one_killed_mid_sync_and_the_other_finishes() {
+    let gateway_dir = tempfile::tempdir().unwrap();
+    let gateway = Gateway::start(gateway_dir.path(), 0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = site_config(dir.path(), &gateway.url());
+    let database = TestDatabase::create().await.unwrap();
+    let spawn = |name: &str| {
+        let vars = [
+            ("LINTEL_DATA_DIR", dir.path().join(name).display().to_string()),
+            ("LINTEL_CONFIG", config.display().to_string()),
+            ("LINTEL_BOOTSTRAP_ADMIN", format!("{ADMIN}:{ADMIN_PASSWORD}")),
+            ("DATABASE_URL", database.url.clone()),
+        ];
+        async move { spawn_lintel(&vars).await }
+    };
+    // The first to start takes the site; the second stands by.
+    let (mut first, base) = spawn("first").await;
+    let mut a = Remote { base, token: String::new() };
+    a.token = a.site_token().await;
+    let (_second, base) = spawn("second").await;
+    let mut b = Remote { base, token: String::new() };
+    b.token = b.site_token().await;
+
+    // Writes through both; the devices answer slowly, so the sync is under way, not done,
+    // when the first server dies.
+    let control = || ControlClient::connect(gateway.url());
+    control().await.unwrap().set_latency(SetLatencyRequest { device_id: 0, millis: 20 }).await.unwrap();
+    tokio::join!(a.create(30_000, 1000), b.create(31_000, 1000));
+    tokio::join!(a.create(32_000, 1000), b.create(33_000, 1000), a.create(34_000, 1000));
+    let gateway_channel = tonic::transport::Endpoint::from_shared(gateway.url()).unwrap().connect().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while crate::sync::held_by(&gateway_channel, DEVICES[0]).await.len() < 300 {
+        assert!(tokio::time::Instant::now() < deadline, "the sync did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Revocations, through the one that will die and the one that stays.
+    let db = server::db::open(&database.url).await.unwrap();
+    let rows = |from: u32| {
+        sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE user_id >= $1 AND user_id < $2")
+            .bind(from.to_string())
+            .bind((from + 100).to_string())
+            .fetch_all(&db)
+    };
+    let r = a.post("/v1/users/suspend", json!({"ids": rows(30_000).await.unwrap()})).await;
+    assert!(r["error_details"].as_object().is_none_or(|e| e.is_empty()), "{r}");
+    kill_9(&mut first).await;
+    let held = crate::sync::held_by(&gateway_channel, DEVICES[0]).await.len();
+    assert!(held < 5000, "killed in the middle of the sync: the device held {held} of 5,000");
+    control().await.unwrap().set_latency(SetLatencyRequest { device_id: 0, millis: 0 }).await.unwrap();
+    let r = b.post("/v1/users/suspend", json!({"ids": rows(33_000).await.unwrap()})).await;
+    assert!(r["error_details"].as_object().is_none_or(|e| e.is_empty()), "{r}");
+
+    let active: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE status = 'ACTIVE' AND NOT is_service")
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(active, 4800, "5,000 people, 200 of them suspended");
+    crate::sync::until_devices_equal_directory(&db, &gateway_channel, &DEVICES, Duration::from_secs(60)).await;
+    // What the dead server sent but could not record is sent again by the other (the
+    // devices already equal the directory: an enroll with overwrite changes nothing).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let left: Vec<(i64, bool, bool, Option<String>, i64)> = sqlx::query_as(
+            "SELECT d.device_id, du.want, du.pending, du.error, COUNT(*)
+             FROM device_users du JOIN devices d ON d.id = du.device_row
+             WHERE du.pending OR du.error IS NOT NULL GROUP BY d.device_id, du.want, du.pending, du.error",
+        )
+        .fetch_all(&db)
+        .await
+        .unwrap();
+        if left.is_empty() {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "work is left or refused: {left:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    crate::sync::until_devices_equal_directory(&db, &gateway_channel, &DEVICES, Duration::from_secs(5)).await;
+}
