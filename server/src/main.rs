@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    hand_over_to_the_postgres_build()?;
     logging()?;
     match std::env::args().nth(1).as_deref() {
         None | Some("serve") => {}
@@ -110,4 +111,23 @@ fn stop_signal() -> std::io::Result<impl std::future::Future<Output = std::io::R
     }
     #[cfg(not(unix))]
     Ok(tokio::signal::ctrl_c())
+}
+
+/// The server is built for one database (see `server/src/db`). Given a postgres:// URL, the
+/// SQLite build becomes the PostgreSQL build beside it (`lintel-postgres`, as the image
+/// ships them), same arguments and process, so that DATABASE_URL alone chooses. Without
+/// that file, the configuration's own error says what to do.
+fn hand_over_to_the_postgres_build() -> anyhow::Result<()> {
+    if cfg!(feature = "postgres") || !std::env::var("DATABASE_URL").is_ok_and(|url| url.starts_with("postgres")) {
+        return Ok(());
+    }
+    let Some(sibling) = std::env::current_exe()?.parent().map(|dir| dir.join("lintel-postgres")) else {
+        return Ok(());
+    };
+    if !sibling.is_file() {
+        return Ok(());
+    }
+    use std::os::unix::process::CommandExt;
+    let error = std::process::Command::new(&sibling).args(std::env::args_os().skip(1)).exec();
+    anyhow::bail!("starting {}: {error}", sibling.display())
 }

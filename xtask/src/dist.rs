@@ -1,5 +1,5 @@
-//! `cargo xtask dist`: what the image carries, in `target/image`: the server as one static
-//! binary (musl, so it runs `FROM scratch`), the built console (with its `.br`/`.gz`
+//! `cargo xtask dist`: what the image carries, in `target/image`: the server as static
+//! binaries (musl, so they run `FROM scratch`; one for SQLite, one for PostgreSQL), the built console (with its `.br`/`.gz`
 //! variants), and the empty folders the image needs (`data`, the volume, and `tmp`, where
 //! SQLite spills large sorts).
 
@@ -16,13 +16,23 @@ pub fn build(root: &Path) -> Result<PathBuf> {
     if Command::new("musl-gcc").arg("--version").output().is_err() {
         bail!("musl-gcc is needed for the static server: apt-get install musl-tools");
     }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut build = Command::new(cargo);
-    build
-        .args(["build", "-p", "server", "--bin", "lintel", "--profile", "dist", "--target", MUSL_TARGET])
-        .current_dir(root)
-        .env("CC_x86_64_unknown_linux_musl", "musl-gcc");
-    crate::status(&mut build)?;
+    // Two builds of one binary: SQLite (`lintel`) and PostgreSQL (`lintel-postgres`, which
+    // `lintel` hands over to when DATABASE_URL is a postgres:// URL). The second overwrites
+    // the first in cargo's folder, so each is copied out as soon as it is built.
+    let staging = root.join("target").join("image-staging");
+    fs::create_dir_all(&staging)?;
+    let built = root.join("target").join(MUSL_TARGET).join("dist").join("lintel");
+    for (name, features) in [("lintel", None), ("lintel-postgres", Some("postgres"))] {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(cargo);
+        build
+            .args(["build", "-p", "server", "--bin", "lintel", "--profile", "dist", "--target", MUSL_TARGET])
+            .args(features.map(|f| ["--features", f]).into_iter().flatten())
+            .current_dir(root)
+            .env("CC_x86_64_unknown_linux_musl", "musl-gcc");
+        crate::status(&mut build)?;
+        fs::copy(&built, staging.join(name)).with_context(|| format!("copying {}", built.display()))?;
+    }
     let app = crate::app_bundle::build(root)?;
 
     // Not `target/dist`: cargo keeps the `dist` profile's host build there.
@@ -31,14 +41,20 @@ pub fn build(root: &Path) -> Result<PathBuf> {
         fs::remove_dir_all(&out)?;
     }
     fs::create_dir_all(&out)?;
-    let binary = root.join("target").join(MUSL_TARGET).join("dist").join("lintel");
-    fs::copy(&binary, out.join("lintel")).with_context(|| format!("copying {}", binary.display()))?;
+    for name in ["lintel", "lintel-postgres"] {
+        fs::rename(staging.join(name), out.join(name))?;
+    }
     copy_dir(&app, &out.join("app"))?;
     for dir in ["data", "tmp"] {
         fs::create_dir(out.join(dir))?;
     }
-    let size = fs::metadata(out.join("lintel"))?.len();
-    println!("dist: {} (lintel {:.1} MB, static; the console in app/)", out.display(), size as f64 / 1e6);
+    let size = |name: &str| fs::metadata(out.join(name)).map(|m| m.len() as f64 / 1e6);
+    println!(
+        "dist: {} (lintel {:.1} MB and lintel-postgres {:.1} MB, static; the console in app/)",
+        out.display(),
+        size("lintel")?,
+        size("lintel-postgres")?
+    );
     Ok(out)
 }
 

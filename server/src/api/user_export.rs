@@ -56,7 +56,7 @@ pub async fn export(
 /// The CSV lines of the next page of people after directory ID `after`, and the ID to go
 /// on from when the page was full.
 async fn page(state: &AppState, filter: &Filter, after: i64) -> ApiResult<(String, Option<i64>)> {
-    let mut tx = state.db.begin().await?;
+    let mut tx = crate::db::snapshot(&state.db).await?;
     let db: &mut crate::db::Conn = &mut tx;
     let rows = listing::rows_after(&mut *db, filter.site_id, filter.since, &filter.query, after, csv_stream::PAGE_ROWS)
         .await?;

@@ -63,6 +63,12 @@ pub async fn write(db: &super::Db) -> sqlx::Result<super::Tx> {
     Ok(tx)
 }
 
+/// A read-only transaction whose reads all see one moment: REPEATABLE READ (PostgreSQL's
+/// default, READ COMMITTED, takes a new snapshot for each statement).
+pub async fn snapshot(db: &super::Db) -> sqlx::Result<super::Tx> {
+    db.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await
+}
+
 /// The unique rule a failed write broke, as `table.column` (see the SQLite build): the
 /// PostgreSQL migrations name every unique constraint and index that way, so the name is
 /// the key.

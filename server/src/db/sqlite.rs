@@ -52,6 +52,12 @@ pub async fn write(db: &super::Db) -> sqlx::Result<super::Tx> {
     db.begin_with("BEGIN IMMEDIATE").await
 }
 
+/// A read-only transaction whose reads all see one moment (SQLite's read transactions
+/// always do).
+pub async fn snapshot(db: &super::Db) -> sqlx::Result<super::Tx> {
+    db.begin().await
+}
+
 /// The unique rule a failed write broke, as `table.column` (the last column of the index:
 /// `users.email` for `UNIQUE (site_id, email)`), or `None` if it was no unique violation.
 /// SQLite names the columns, not the index, in its message (`UNIQUE constraint failed:

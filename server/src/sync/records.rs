@@ -39,7 +39,7 @@ struct Row {
 /// The records of `rows` (user row IDs) as they are now, all read in one transaction so a
 /// record and its version agree.
 pub async fn load(db: &Db, rows: &[i64]) -> sqlx::Result<HashMap<i64, Versioned>> {
-    let mut tx = db.begin().await?;
+    let mut tx = crate::db::snapshot(db).await?;
     let mut out = HashMap::with_capacity(rows.len());
     for chunk in rows.chunks(IN_LIST_CHUNK) {
         let ids = || chunk.iter().copied();
