@@ -1,10 +1,13 @@
-//! `cargo xtask bench directory`: the directory at 100,000 people, through the real server
-//! in-process on loopback. Prints figures; asserts nothing about time.
+//! `cargo xtask bench directory [--postgres]`: the directory at 100,000 people, through the
+//! real server in a process of its own on loopback (its gateway, simulated, in this one),
+//! on SQLite or PostgreSQL. Prints figures, the server's peak resident memory at each
+//! step among them; asserts nothing about time.
 //!
-//! 1. CSV import of 100,000 new people (validated, committed, queued for sync).
+//! 1. CSV import of 100,000 new people (validated, committed, queued for sync, and synced
+//!    to the simulated devices meanwhile).
 //! 2. p50/p95 of a 50-row page with a substring search (measured at the client, so it
 //!    includes the loopback HTTP round trip).
-//! 3. A CSV export of the whole site.
+//! 3. A CSV export of the whole site, then three at once.
 //! 4. Bulk suspend of 10,000 people listed by email in a CSV: one API call, against the
 //!    BioStar Air sample app's way (one search and one suspend call per row).
 
@@ -39,32 +42,36 @@ fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples[((samples.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     // LINTEL_BENCH_KEEP=<dir> keeps the database there for a look afterwards.
     let dir_path =
         std::env::var("LINTEL_BENCH_KEEP").map(std::path::PathBuf::from).unwrap_or_else(|_| dir.path().to_owned());
-    let (running, api) = support::start(&dir_path, &[]).await?;
+    let server = support::start_process(&dir_path).await?;
+    let (api, memory) = (&server.api, &server.memory);
     let (base, http) = (api.base.clone(), api.http.clone());
-    println!("directory benchmark: {PEOPLE} people, server in-process on {base}");
+    let backend = if cfg!(feature = "postgres") { "PostgreSQL" } else { "SQLite" };
+    println!("directory benchmark: {PEOPLE} people on {backend}, server in its own process on {base}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    println!("server RSS at start (peak): {:.0} MB", memory.take_peak_mb());
+    let mut peaks = vec![("idle, empty", memory.now_mb())];
     let csv = people_csv();
     let started = Instant::now();
     let summary = api.import(csv.clone(), "email").await;
     let import_time = started.elapsed();
     assert_eq!(summary["created"].as_u64(), Some(PEOPLE as u64), "{summary}");
+    peaks.push(("during the import", memory.take_peak_mb()));
     println!(
         "CSV import of {PEOPLE} people ({} KiB): {:.2} s (target <= 5 s)",
         csv.len() / 1024,
         import_time.as_secs_f64()
     );
 
+    // Settled: the import done and its people on the devices.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    peaks.push(("after the import, idle", memory.now_mb()));
+    memory.take_peak_mb();
     let terms = ["person4242", "Nakamura", "son 777", "zzz-no-match", "9999 ", "okafor", "@example", "Person 12"];
     let mut samples = Vec::with_capacity(SEARCHES);
     let mut by_term: HashMap<&str, Vec<Duration>> = HashMap::new();
@@ -82,6 +89,7 @@ async fn main() -> anyhow::Result<()> {
         samples.push(started.elapsed());
         by_term.entry(term).or_default().push(started.elapsed());
     }
+    peaks.push(("during the searches", memory.take_peak_mb()));
     for term in terms {
         println!("  search {term:?}: p50 {}", ms(percentile(by_term.get_mut(term).unwrap(), 0.5)));
     }
@@ -100,6 +108,15 @@ async fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     drop(export);
+    let started = Instant::now();
+    let export = || async {
+        let r = http.get(format!("{base}/v1/users/export.csv")).bearer_auth(&api.token).send().await?;
+        r.bytes().await.map(|b| b.len())
+    };
+    let (a, b, c) = tokio::join!(export(), export(), export());
+    let sizes = [a?, b?, c?];
+    println!("three CSV exports at once: {:.2} s ({} KiB each)", started.elapsed().as_secs_f64(), sizes[0] / 1024);
+    peaks.push(("during the exports", memory.take_peak_mb()));
 
     // Bulk: the CSV of emails, one call.
     let emails_csv: String = std::iter::once("email".to_owned())
@@ -133,9 +150,11 @@ async fn main() -> anyhow::Result<()> {
         per_row.as_secs_f64(),
         per_row.as_secs_f64() / bulk.as_secs_f64()
     );
-    if let Some(rss) = rss_mib() {
-        println!("process RSS with {PEOPLE} people (server, embedded gateway and this client): {rss:.0} MiB");
+    peaks.push(("during the suspensions", memory.take_peak_mb()));
+    for (step, peak) in &peaks {
+        println!("server RSS {step}: {peak:.0} MB");
     }
-    running.stop().await?;
+    let worst = peaks.iter().map(|(_, p)| *p).fold(0.0, f64::max);
+    println!("server peak RSS with {PEOPLE} people: {worst:.0} MB (target <= 100 MB)");
     Ok(())
 }

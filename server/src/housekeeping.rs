@@ -1,6 +1,7 @@
 //! Work the server does by itself once a minute: it deletes what no longer counts (old
 //! sign-in failures, ended sessions, used or expired bootstrap codes) and refreshes the
-//! gauges `/metrics` shows, so a scrape never scans a table.
+//! gauges `/metrics` shows, so a scrape never scans a table; and hands freed memory back to
+//! the system (`crate::memory`).
 
 use crate::state::AppState;
 use std::sync::atomic::Ordering;
@@ -10,6 +11,7 @@ pub const EVERY: Duration = Duration::from_secs(60);
 
 /// One round; errors are logged and the next round tries again.
 pub async fn run_once(state: &AppState) {
+    crate::memory::trim();
     let now = state.clock.now();
     let purged = async {
         let failures = crate::auth::throttle::purge(&state.db, now).await?;

@@ -18,6 +18,7 @@ pub mod error;
 pub mod gateways;
 pub mod housekeeping;
 pub mod https;
+pub mod memory;
 pub mod openapi;
 pub mod openapi_edge;
 pub mod probe;

@@ -8,9 +8,14 @@ use server::clock::SystemClock;
 use server::config::Config;
 use std::sync::Arc;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     hand_over_to_the_postgres_build()?;
+    // Before the runtime's threads exist.
+    server::memory::limit_arenas();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     logging()?;
     match std::env::args().nth(1).as_deref() {
         None | Some("serve") => {}

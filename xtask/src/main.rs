@@ -13,7 +13,8 @@
 //!   which `cargo xtask test` does when buildah is installed.
 //! - `cargo xtask openapi`: rewrites the committed OpenAPI document.
 //! - `cargo xtask bench gateway`: the simulator's benchmark; prints figures.
-//! - `cargo xtask bench directory`: the directory at 100,000 people; prints figures.
+//! - `cargo xtask bench directory [--postgres]`: the directory at 100,000 people, on
+//!   SQLite or PostgreSQL, with the server's peak memory at each step; prints figures.
 //! - `cargo xtask bench sync`: from commit to door, 10,000 people and 4 simulated devices;
 //!   prints figures.
 //! - `cargo xtask bench bridge`: a grpc-web call through the bridge against the same call
@@ -45,6 +46,7 @@ fn main() -> Result<()> {
         ["run"] => run(),
         ["bench", "gateway"] => cargo(&["bench", "-p", "gateway-sim", "--bench", "gateway"]),
         ["bench", "directory"] => cargo(&["bench", "-p", "server", "--bench", "directory"]),
+        ["bench", "directory", "--postgres"] => bench_postgres("directory"),
         ["bench", "sync"] => cargo(&["bench", "-p", "server", "--bench", "sync"]),
         ["bench", "bridge"] => cargo(&["bench", "-p", "server", "--bench", "bridge"]),
         ["bench", "app"] => {
@@ -65,7 +67,7 @@ fn main() -> Result<()> {
             end2end::run(&root()?, rest)
         }
         _ => bail!(
-            "usage: cargo xtask test [postgres [filter]] | run | app | dist | image [smoke] | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory | bench sync | bench bridge"
+            "usage: cargo xtask test [postgres [filter]] | run | app | dist | image [smoke] | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory [--postgres] | bench sync | bench bridge"
         ),
     }
 }
@@ -109,6 +111,17 @@ fn test_postgres(filter: &[&str]) -> Result<()> {
     cmd.args(["test", "-p", "server", "--features", "postgres", "--test", "api", "--"])
         .args(filter)
         .env("LINTEL_TEST_POSTGRES", &cluster.url)
+        .current_dir(root()?);
+    status(&mut cmd)
+}
+
+/// A server benchmark on the PostgreSQL build, against a throwaway cluster.
+fn bench_postgres(bench: &str) -> Result<()> {
+    let cluster = postgres::Cluster::start(&root()?)?;
+    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo_bin);
+    cmd.args(["bench", "-p", "server", "--features", "postgres", "--bench", bench])
+        .env("LINTEL_BENCH_POSTGRES", &cluster.url)
         .current_dir(root()?);
     status(&mut cmd)
 }

@@ -28,6 +28,19 @@ pub async fn import(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<axum::Json<ImportSummary>> {
+    // The file, its rows and their results are freed when the import is done (all of them
+    // inside `import_file`); the memory goes back to the system then.
+    let _trim = crate::memory::TrimWhenDone;
+    import_file(state, actor, params, headers, body).await
+}
+
+async fn import_file(
+    state: AppState,
+    actor: Actor,
+    params: ImportParams,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<axum::Json<ImportSummary>> {
     let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !declared.starts_with("text/csv") {
         return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type: an import is text/csv"));
