@@ -1,5 +1,6 @@
 //! Work the server does by itself once a minute: it deletes what no longer counts (old
-//! sign-in failures, ended sessions, used or expired bootstrap codes) and refreshes the
+//! sign-in failures, ended sessions, used or expired bootstrap codes, deleted people whose
+//! removal every device confirmed) and refreshes the
 //! gauges `/metrics` shows, so a scrape never scans a table; and hands freed memory back to
 //! the system (`crate::memory`).
 
@@ -17,6 +18,7 @@ pub async fn run_once(state: &AppState) {
         let failures = crate::auth::throttle::purge(&state.db, now).await?;
         let sessions = crate::auth::session::purge(&state.db, now).await?;
         let codes = crate::bootstrap::purge_codes(&state.db, now).await?;
+        crate::sync::fan_out::purge_tombstones(&state.db, now).await?;
         Ok::<_, sqlx::Error>((failures, sessions, codes))
     };
     match purged.await {

@@ -1,5 +1,5 @@
 //! A throwaway PostgreSQL cluster for the PostgreSQL build's tests and benches: Debian's
-//! `postgresql` binaries, a fresh `initdb` under `target/postgres` (as the `postgres` user
+//! `postgresql` binaries, a fresh `initdb` under `target/postgres/<pid>` (as the `postgres` user
 //! when run as root: the server refuses to run as root), a free loopback port, fsync off
 //! (the data is thrown away), stopped and removed when dropped.
 
@@ -46,10 +46,17 @@ fn as_owner(program: &Path) -> Command {
 impl Cluster {
     pub fn start(root: &Path) -> Result<Self> {
         let bin = bin_dir()?;
-        let dir = root.join("target").join("postgres");
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+        // A folder per run (a bench and a test may run at once); those of runs that ended
+        // without cleaning up (killed) are removed.
+        let clusters = root.join("target").join("postgres");
+        std::fs::create_dir_all(&clusters)?;
+        for entry in std::fs::read_dir(&clusters)?.flatten() {
+            let pid = entry.file_name().to_string_lossy().parse::<u32>().unwrap_or(0);
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
         }
+        let dir = clusters.join(std::process::id().to_string());
         std::fs::create_dir_all(&dir)?;
         if running_as_root() {
             crate::status(Command::new("chown").args(["postgres:postgres"]).arg(&dir))?;

@@ -52,7 +52,7 @@ pub async fn run(db: &Db, site_id: i64, now: i64) -> sqlx::Result<usize> {
     let mut tx = crate::db::write(db).await?;
     for chunk in people.chunks(IN_LIST_CHUNK) {
         decide(&mut tx, mode, chunk, now).await?;
-        purge_confirmed(&mut tx, chunk).await?;
+        purge_confirmed(&mut tx, chunk, now).await?;
     }
     for chunk in taken.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("DELETE FROM outbox WHERE id");
@@ -98,15 +98,19 @@ async fn decide(tx: &mut crate::db::Conn, mode: SyncMode, people: &[i64], now: i
     Ok(())
 }
 
-/// Deleted people whom no device holds any longer (and for whom no work waits) lose their
-/// cards and device rows: only now may their cards be given to someone else.
-pub async fn purge_confirmed(tx: &mut crate::db::Conn, people: &[i64]) -> sqlx::Result<()> {
+/// Deleted people whom no device holds any longer (and for whom no work waits or is in
+/// flight) lose their cards and device rows: only now may their cards be given to someone
+/// else. A row claimed by a sender is kept: an enroll decided before the deletion may be
+/// on its way, and its answer must find the row to record that the device holds them.
+pub async fn purge_confirmed(tx: &mut crate::db::Conn, people: &[i64], now: i64) -> sqlx::Result<()> {
     let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("SELECT u.id FROM users u WHERE u.id");
     push_in_list(&mut q, people.iter().copied());
     q.push(
         " AND u.deleted_at IS NOT NULL
-          AND NOT EXISTS (SELECT 1 FROM device_users du WHERE du.user_row = u.id AND (du.pending OR du.held_version IS NOT NULL))",
+          AND NOT EXISTS (SELECT 1 FROM device_users du WHERE du.user_row = u.id
+                          AND (du.pending OR du.held_version IS NOT NULL OR du.lease_until >= ",
     );
+    q.push_bind(now).push("))");
     let gone: Vec<i64> = q.build_query_scalar().fetch_all(&mut *tx).await?;
     if gone.is_empty() {
         return Ok(());
@@ -134,4 +138,22 @@ pub async fn fill_device(db: &Db, site_id: i64, device_row: i64, now: i64) -> sq
     let added = q.build().execute(&mut *tx).await?.rows_affected();
     tx.commit().await?;
     Ok(added)
+}
+
+/// Every deleted person of the database whose removal is confirmed, purged (see
+/// [`purge_confirmed`]): a catch-all for tombstones whose last device work ended without a
+/// removal to confirm (a refused enroll, say). Run by housekeeping.
+pub async fn purge_tombstones(db: &Db, now: i64) -> sqlx::Result<()> {
+    let dead: Vec<i64> = sqlx::query_scalar(
+        "SELECT u.id FROM users u WHERE u.deleted_at IS NOT NULL
+           AND EXISTS (SELECT 1 FROM device_users du WHERE du.user_row = u.id)",
+    )
+    .fetch_all(db)
+    .await?;
+    for chunk in dead.chunks(IN_LIST_CHUNK) {
+        let mut tx = crate::db::write(db).await?;
+        purge_confirmed(&mut tx, chunk, now).await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }

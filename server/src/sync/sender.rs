@@ -397,7 +397,7 @@ async fn acknowledge(db: &Db, device_row: i64, batch: &[Work], now: i64) -> sqlx
         q.push_bind(device_row).push(" AND user_row");
         push_in_list(&mut q, chunk.iter().copied());
         q.build().execute(&mut *tx).await?;
-        super::fan_out::purge_confirmed(&mut tx, chunk).await?;
+        super::fan_out::purge_confirmed(&mut tx, chunk, now).await?;
     }
     tx.commit().await
 }
