@@ -209,6 +209,27 @@ async fn a_deleted_persons_cards_stay_blocked_until_the_devices_confirm() {
         .execute(s.db())
         .await
         .unwrap();
+    // "Gone" reaches every device before it is deleted (deleted sooner, no device would
+    // hold it and nothing would be blocked).
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let held: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM device_users WHERE user_row = $1 AND held_version IS NOT NULL AND NOT pending",
+        )
+        .bind(on_devices["id"].as_i64().unwrap())
+        .fetch_one(s.db())
+        .await
+        .unwrap();
+        if held == 3 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the person did not reach the 3 devices: {held}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The devices go offline, so that none can confirm the removal while the card is tried.
+    for d in crate::sync::DEVICES {
+        s.set_online(d, false).await;
+    }
     for p in [&on_devices, &never] {
         let r = s.request(Method::DELETE, &format!("/v1/users/{}", p["id"])).bearer_auth(&t).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
