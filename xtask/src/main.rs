@@ -105,25 +105,22 @@ fn test() -> Result<()> {
 /// The server's integration tests on its PostgreSQL build, against a throwaway cluster
 /// (`filter`: cargo test's own arguments, e.g. a test name).
 fn test_postgres(filter: &[&str]) -> Result<()> {
-    let cluster = postgres::Cluster::start(&root()?)?;
-    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo_bin);
-    cmd.args(["test", "-p", "server", "--features", "postgres", "--test", "api", "--"])
-        .args(filter)
-        .env("LINTEL_TEST_POSTGRES", &cluster.url)
-        .current_dir(root()?);
-    status(&mut cmd)
+    let mut args = vec!["test", "-p", "server", "--features", "postgres", "--test", "api", "--"];
+    args.extend(filter);
+    cargo_on_postgres(&args, "LINTEL_TEST_POSTGRES")
 }
 
 /// A server benchmark on the PostgreSQL build, against a throwaway cluster.
 fn bench_postgres(bench: &str) -> Result<()> {
+    cargo_on_postgres(&["bench", "-p", "server", "--features", "postgres", "--bench", bench], "LINTEL_BENCH_POSTGRES")
+}
+
+/// `cargo args` with a throwaway PostgreSQL cluster's URL in the variable `url_var`; the
+/// cluster goes when it ends.
+fn cargo_on_postgres(args: &[&str], url_var: &str) -> Result<()> {
     let cluster = postgres::Cluster::start(&root()?)?;
     let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo_bin);
-    cmd.args(["bench", "-p", "server", "--features", "postgres", "--bench", bench])
-        .env("LINTEL_BENCH_POSTGRES", &cluster.url)
-        .current_dir(root()?);
-    status(&mut cmd)
+    status(Command::new(cargo_bin).args(args).env(url_var, &cluster.url).current_dir(root()?))
 }
 
 fn run() -> Result<()> {
