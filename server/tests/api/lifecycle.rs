@@ -198,17 +198,6 @@ async fn a_deleted_persons_cards_stay_blocked_until_the_devices_confirm() {
     let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
     let on_devices =
         created(&s, &t, json!({"name": "Gone", "email": "gone@example.com", "cards": [{"number": "8080"}]})).await;
-    let never = created(&s, &t, json!({"name": "Never", "cards": [{"number": "9090"}]})).await;
-    sqlx::query("DELETE FROM outbox WHERE user_row = $1")
-        .bind(never["id"].as_i64().unwrap())
-        .execute(s.db())
-        .await
-        .unwrap();
-    sqlx::query("UPDATE users SET status = 'PENDING' WHERE id = $1")
-        .bind(never["id"].as_i64().unwrap())
-        .execute(s.db())
-        .await
-        .unwrap();
     // "Gone" reaches every device before it is deleted (deleted sooner, no device would
     // hold it and nothing would be blocked).
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -230,6 +219,35 @@ async fn a_deleted_persons_cards_stay_blocked_until_the_devices_confirm() {
     for d in crate::sync::DEVICES {
         s.set_online(d, false).await;
     }
+    // "Never" is created while they are offline; once the fan-out has turned its queued
+    // work into a pending row per device, those rows are dropped: no device ever held it.
+    let never = created(&s, &t, json!({"name": "Never", "cards": [{"number": "9090"}]})).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (queued, rows): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM outbox WHERE user_row = $1),
+                    (SELECT COUNT(*) FROM device_users WHERE user_row = $1)",
+        )
+        .bind(never["id"].as_i64().unwrap())
+        .fetch_one(s.db())
+        .await
+        .unwrap();
+        if (queued, rows) == (0, 3) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the fan-out did not reach 'Never': {queued} {rows}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    sqlx::query("DELETE FROM device_users WHERE user_row = $1")
+        .bind(never["id"].as_i64().unwrap())
+        .execute(s.db())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE users SET status = 'PENDING' WHERE id = $1")
+        .bind(never["id"].as_i64().unwrap())
+        .execute(s.db())
+        .await
+        .unwrap();
     for p in [&on_devices, &never] {
         let r = s.request(Method::DELETE, &format!("/v1/users/{}", p["id"])).bearer_auth(&t).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
