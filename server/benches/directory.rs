@@ -63,7 +63,7 @@ async fn main() -> anyhow::Result<()> {
     assert_eq!(summary["created"].as_u64(), Some(PEOPLE as u64), "{summary}");
     peaks.push(("during the import", memory.take_peak_mb()));
     println!(
-        "CSV import of {PEOPLE} people ({} KiB): {:.2} s (target <= 5 s)",
+        "CSV import of {PEOPLE} people ({} KiB): {:.2} s (target <= 2 s)",
         csv.len() / 1024,
         import_time.as_secs_f64()
     );
@@ -94,15 +94,16 @@ async fn main() -> anyhow::Result<()> {
         println!("  search {term:?}: p50 {}", ms(percentile(by_term.get_mut(term).unwrap(), 0.5)));
     }
     println!(
-        "search page of 50 among {PEOPLE} ({SEARCHES} requests, terms {terms:?}): p50 {}, p95 {} (target p95 <= 15 ms)",
+        "search page of 50 among {PEOPLE} ({SEARCHES} requests, terms {terms:?}): p50 {}, p95 {} (target p95 <= {} ms at the server)",
         ms(percentile(&mut samples, 0.5)),
-        ms(percentile(&mut samples, 0.95))
+        ms(percentile(&mut samples, 0.95)),
+        if cfg!(feature = "postgres") { 5 } else { 3 }
     );
 
     let started = Instant::now();
     let export = http.get(format!("{base}/v1/users/export.csv")).bearer_auth(&api.token).send().await?.text().await?;
     println!(
-        "CSV export of the whole site ({} people, {} KiB, streamed): {:.2} s",
+        "CSV export of the whole site ({} people, {} KiB, streamed): {:.2} s (target <= 1 s)",
         export.lines().count() - 1,
         export.len() / 1024,
         started.elapsed().as_secs_f64()
@@ -145,7 +146,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let per_row = started.elapsed();
     println!(
-        "suspend {SUSPEND} people listed by email: bulk {:.3} s, per row (search + suspend each) {:.2} s: {:.0}x faster (target >= 50x)",
+        "suspend {SUSPEND} people listed by email: bulk {:.3} s, per row (search + suspend each) {:.2} s: {:.0}x faster (target >= 100x)",
         bulk.as_secs_f64(),
         per_row.as_secs_f64(),
         per_row.as_secs_f64() / bulk.as_secs_f64()

@@ -22,8 +22,6 @@ pub struct Inner {
     pub started_at: i64,
     /// Slots for CSV exports running at once.
     pub exports: Arc<tokio::sync::Semaphore>,
-    /// Imports running now, for their progress.
-    pub imports: Arc<crate::directory::import_progress::Running>,
     /// The bridge's short-lived copy of each site's devices.
     pub site_devices: crate::bridge::site_devices::SiteDevices,
 }
@@ -54,7 +52,6 @@ impl AppState {
             metrics: Metrics::default(),
             started_at,
             exports: Arc::new(tokio::sync::Semaphore::new(crate::web::csv_stream::MAX_CONCURRENT)),
-            imports: Arc::default(),
             site_devices: Default::default(),
         }))
     }

@@ -79,6 +79,13 @@ impl RowOutcome {
             RowOutcome::Error => "error",
         }
     }
+
+    /// The outcome `as_str` wrote.
+    pub fn parse(text: &str) -> Option<Self> {
+        [RowOutcome::Created, RowOutcome::Updated, RowOutcome::Unchanged, RowOutcome::Error]
+            .into_iter()
+            .find(|o| o.as_str() == text)
+    }
 }
 
 /// One data row's result.

@@ -56,7 +56,7 @@ pub async fn export(
         let (state, filter) = (state.clone(), filter.clone());
         async move { export_page(&state, &filter, Some(before)).await }
     };
-    Ok(csv_stream::respond(slot, "audit.csv", (text, last), next))
+    Ok(csv_stream::respond(slot, "audit.csv".to_owned(), (text, last), next))
 }
 
 /// The CSV lines of the rows older than `before`, and the row ID to go on from when the

@@ -6,14 +6,16 @@ use crate::auth::caller::OnSite;
 use crate::directory::Actor;
 use crate::directory::csv_import::{self, Plan};
 use crate::directory::csv_rows;
+use crate::directory::import_results;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::web::csv_stream;
 use crate::web::extract::{Path, Query};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use proto::api::import::{ERRORS_SHOWN, ImportParams, ImportSummary, RowOutcome, RunningImports};
+use axum::response::Response;
+use proto::api::import::{ImportParams, ImportSummary, RunningImports};
 use proto::domain::person::{SHORT_TEXT_MAX_CHARS, bounded};
 use sha2::{Digest, Sha256};
 
@@ -55,62 +57,34 @@ async fn import_file(
         None => format!("csv-{}", sha.iter().take(6).map(|b| format!("{b:02x}")).collect::<String>()),
     };
     let table = csv_rows::parse(&body)?;
-    let rows = table.rows.len();
-    let ignored_columns = table.ignored.clone();
     let plan = Plan { mode, key, dry_run: params.dry_run, tag: tag.clone() };
-    let watch = state.imports.start(actor.site_id, actor.user_row, &tag, params.dry_run, rows);
-    let results = csv_import::run(&state, &actor, table, &plan, &watch).await?;
-    drop(watch);
-    let count = |o: RowOutcome| results.iter().filter(|r| r.outcome == o).count();
-    let (created, updated, unchanged, failed) = (
-        count(RowOutcome::Created),
-        count(RowOutcome::Updated),
-        count(RowOutcome::Unchanged),
-        count(RowOutcome::Error),
-    );
+    let (rows, refused) = csv_import::check(&table, &plan)?;
+    let header = import_results::Header { tag: &tag, file_sha256: &sha, rows };
+    let import = csv_import::run(&state, &actor, &table, &plan, &header, refused).await?;
+    let t = import.tally;
     let now = state.clock.now();
-    let record = csv_import::Record {
-        tag: &tag,
-        file_sha256: &sha,
-        rows_total: rows,
-        rows_ok: rows - failed,
-        results_csv: csv_import::results_table(&results),
-    };
-    let import_id = csv_import::record(&state.db, &actor, &plan, &record, now).await?;
-    let after = serde_json::json!({"import_id": import_id, "mode": mode.as_str(), "key": key.name(), "dry_run": params.dry_run, "rows": rows, "created": created, "updated": updated, "failed": failed});
+    let after = serde_json::json!({"import_id": import.id, "mode": mode.as_str(), "key": key.name(), "dry_run": params.dry_run, "rows": rows, "created": t.created, "updated": t.updated, "failed": t.failed});
     crate::audit::record(&state.db, now, actor.entry(Action::UsersImport).target(&tag).after(after)).await?;
-    let warnings = results.iter().filter(|r| !r.warnings.is_empty()).take(ERRORS_SHOWN).cloned().collect();
-    let errors = results.into_iter().filter(|r| r.outcome == RowOutcome::Error).take(ERRORS_SHOWN).collect();
     Ok(axum::Json(ImportSummary {
-        import_id,
+        import_id: import.id,
         dry_run: params.dry_run,
         tag,
         rows,
-        created,
-        updated,
-        unchanged,
-        failed,
-        ignored_columns,
-        errors,
-        warnings,
-        results_url: format!("/v1/imports/{import_id}/results.csv"),
+        created: t.created,
+        updated: t.updated,
+        unchanged: t.unchanged,
+        failed: t.failed,
+        ignored_columns: table.ignored.clone(),
+        errors: import_results::first(&state.db, import.id, true).await?,
+        warnings: import_results::first(&state.db, import.id, false).await?,
+        results_url: format!("/v1/imports/{}/results.csv", import.id),
     }))
 }
 
-fn csv_response(name: &str, text: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        text,
-    )
-        .into_response()
-}
-
 #[utoipa::path(get, path = "/v1/imports/running", tag = "import-export", security(("session" = []), ("bearer" = [])), description = "The caller's imports running now and how many rows each has done: the progress of a long import.", responses((status = 200, body = RunningImports), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
-pub async fn running(State(state): State<AppState>, actor: Actor) -> axum::Json<RunningImports> {
-    axum::Json(RunningImports { imports: state.imports.of(actor.site_id, actor.user_row) })
+pub async fn running(State(state): State<AppState>, actor: Actor) -> ApiResult<axum::Json<RunningImports>> {
+    let imports = import_results::running(&state.db, actor.site_id, actor.user_row, state.clock.now()).await?;
+    Ok(axum::Json(RunningImports { imports }))
 }
 
 #[utoipa::path(get, path = "/v1/imports/{id}/results.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, description = "line,outcome,id,user_id,code,field,message,warnings", content_type = "text/csv"), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody)))]
@@ -119,7 +93,20 @@ pub async fn results(
     OnSite(_, account): OnSite,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let text = csv_import::results_csv(&state.db, account.site_id, id).await?;
-    let text = text.ok_or_else(|| ApiError::not_found(format!("import {id}: not found in this site")))?;
-    Ok(csv_response(&format!("import-{id}-results.csv"), text))
+    let found = import_results::find(&state.db, account.site_id, id).await?;
+    let kept = found.ok_or_else(|| ApiError::not_found(format!("import {id}: not found in this site")))?;
+    let filename = format!("import-{id}-results.csv");
+    if let Some(text) = kept {
+        return Ok(csv_stream::respond(csv_stream::slot(&state.exports)?, filename, (text, None), |_| async {
+            Ok((String::new(), None))
+        }));
+    }
+    let slot = csv_stream::slot(&state.exports)?;
+    let (mut text, last) = import_results::page(&state.db, id, 0, csv_stream::PAGE_ROWS).await?;
+    text.insert_str(0, &csv_rows::line(&import_results::COLUMNS));
+    let next = move |after| {
+        let db = state.db.clone();
+        async move { Ok(import_results::page(&db, id, after, csv_stream::PAGE_ROWS).await?) }
+    };
+    Ok(csv_stream::respond(slot, filename, (text, last), next))
 }

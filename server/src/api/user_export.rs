@@ -50,7 +50,7 @@ pub async fn export(
         let (state, filter) = (state.clone(), filter.clone());
         async move { page(&state, &filter, after).await }
     };
-    Ok(csv_stream::respond(slot, "people.csv", (text, last), next))
+    Ok(csv_stream::respond(slot, "people.csv".to_owned(), (text, last), next))
 }
 
 /// The CSV lines of the next page of people after directory ID `after`, and the ID to go

@@ -1,14 +1,16 @@
 //! CSV imports: modes create / update / upsert by a declared key (user ID, `system_id` or
-//! email). Every row is checked first; rows are then written in batches, each batch one
-//! transaction (all or nothing). A dry run does all of it and rolls every batch back.
-//! Every row touched carries the import tag; re-running a file (same tag) finds its own
-//! rows already there and reports them unchanged, so a crash mid-way loses nothing and a
-//! re-run makes no duplicates.
+//! email). The file is read twice and never held as rows: a first pass checks it whole
+//! (every line is CSV, no unique value twice, every key present), then rows are written
+//! in batches, each batch one transaction (all or nothing) with its rows' results, which go
+//! to the database, not to memory. A dry run does all of it and rolls every batch back
+//! (its results are kept). Every row touched carries the import tag; re-running a file
+//! (same tag) finds its own rows already there and reports them unchanged, so a crash
+//! mid-way loses nothing and a re-run makes no duplicates.
 
 use super::bulk_create::{self, Candidate};
 use super::cards;
-use super::csv_rows::{Row, Table, line};
-use super::import_progress::Watch;
+use super::csv_rows::{Row, Table};
+use super::import_results::{self, Header, Started};
 use super::person_read::{self, KeyColumn, PersonRow};
 use super::{Actor, lifecycle, outbox, person_create, person_write, pin};
 use crate::audit::Action;
@@ -16,10 +18,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use proto::domain::person::check_guest;
 use serde_json::json;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Rows per transaction.
-pub const BATCH: usize = 25_000;
+/// Rows per transaction: large enough to be fast, small enough that a batch's people and
+/// their SQL stay a few MB.
+pub const BATCH: usize = 5_000;
 
 pub use proto::api::user::ImportMode as Mode;
 
@@ -34,26 +37,6 @@ fn row_failed(line: usize, e: &ApiError) -> RowResult {
         error: Some(e.item_error()),
         warnings: vec![],
     }
-}
-
-/// The per-row results as the CSV an import keeps for download.
-pub fn results_table(results: &[RowResult]) -> String {
-    let mut out = line(&["line", "outcome", "id", "user_id", "code", "field", "message", "warnings"]);
-    for r in results {
-        let id = r.id.map(|i| i.to_string()).unwrap_or_default();
-        let error = r.error.as_ref();
-        out += &line(&[
-            &r.line.to_string(),
-            r.outcome.as_str(),
-            &id,
-            r.user_id.as_deref().unwrap_or_default(),
-            error.map(|e| e.code.as_str()).unwrap_or_default(),
-            error.and_then(|e| e.field.as_deref()).unwrap_or_default(),
-            error.map(|e| e.message.as_str()).unwrap_or_default(),
-            &r.warnings.join("; "),
-        ]);
-    }
-    out
 }
 
 fn row_done(line: usize, outcome: RowOutcome, id: Option<i64>, user_id: &str) -> RowResult {
@@ -71,80 +54,120 @@ fn row_error(e: proto::domain::FieldError) -> ApiError {
     ApiError::from(e)
 }
 
-/// Runs an import; returns one result per data row, in file order. `watch` counts the rows
-/// that have their outcome as they get it.
-pub async fn run(
-    state: &AppState,
-    actor: &Actor,
-    table: Table,
-    plan: &Plan,
-    watch: &Watch,
-) -> ApiResult<Vec<RowResult>> {
+/// The first pass: the number of data rows, and the rows refused before any is written (a
+/// unique value also on an earlier line, an empty key). A line that is not CSV fails the
+/// whole file here, before anything is written.
+pub fn check(table: &Table<'_>, plan: &Plan) -> ApiResult<(usize, BTreeMap<usize, RowResult>)> {
     if !table.columns.contains(&plan.key.name()) {
         return Err(ApiError::bad_request(format!("key: the file has no {} column", plan.key.name())).with_field("key"));
     }
-    let mut results: BTreeMap<usize, RowResult> = BTreeMap::new();
-    // The same unique value twice in one file: the later row is refused.
-    for column in ["user_id", "email", "username", "system_id"] {
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for row in &table.rows {
+    let unique: Vec<&str> =
+        ["user_id", "email", "username", "system_id"].into_iter().filter(|c| table.columns.contains(c)).collect();
+    let mut seen: Vec<HashMap<String, usize>> = vec![HashMap::new(); unique.len()];
+    let mut refused = BTreeMap::new();
+    let mut rows = 0;
+    for row in table.rows() {
+        let row = row?;
+        rows += 1;
+        for (column, seen) in unique.iter().zip(seen.iter_mut()) {
             let Some(v) = row.get(column).filter(|v| !v.is_empty()) else { continue };
-            let v = if column == "user_id" || column == "system_id" { v.to_owned() } else { v.to_lowercase() };
+            let v = if *column == "user_id" || *column == "system_id" { v.to_owned() } else { v.to_lowercase() };
             if let Some(first) = seen.get(&v) {
-                let e = ApiError::conflict(format!("{column}: {v:?} is also on line {first}")).with_field(column);
-                results.entry(row.line).or_insert_with(|| row_failed(row.line, &e));
+                let e = ApiError::conflict(format!("{column}: {v:?} is also on line {first}")).with_field(*column);
+                refused.entry(row.line).or_insert_with(|| row_failed(row.line, &e));
             } else {
                 seen.insert(v, row.line);
             }
         }
-    }
-    for row in &table.rows {
         if row.get(plan.key.name()).is_none_or(str::is_empty) {
             let e = ApiError::new(
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
                 format!("{}: the key column is empty", plan.key.name()),
             )
             .with_field(plan.key.name());
-            results.entry(row.line).or_insert_with(|| row_failed(row.line, &e));
+            refused.entry(row.line).or_insert_with(|| row_failed(row.line, &e));
         }
     }
-    let pins: Vec<(usize, String)> = table
-        .rows
-        .iter()
-        .filter(|r| !results.contains_key(&r.line))
-        .filter_map(|r| r.pin().map(|p| (r.line, p)))
-        .collect();
+    Ok((rows, refused))
+}
+
+/// Runs an import whose file passed `check`: its row, then the refused rows' results, then
+/// the batches. The import is marked finished however it ends.
+pub async fn run(
+    state: &AppState,
+    actor: &Actor,
+    table: &Table<'_>,
+    plan: &Plan,
+    header: &Header<'_>,
+    refused: BTreeMap<usize, RowResult>,
+) -> ApiResult<Started> {
+    let now = state.clock.now();
+    let mut import = import_results::start(&state.db, actor, plan, header, now).await?;
+    let written: ApiResult<()> = async {
+        let lines: BTreeSet<usize> = refused.keys().copied().collect();
+        let results: Vec<RowResult> = refused.into_values().collect();
+        let mut tx = crate::db::write(&state.db).await?;
+        import.keep(&mut tx, &results, now).await?;
+        tx.commit().await?;
+        write(state, actor, table, plan, &mut import, &lines).await
+    }
+    .await;
+    import.finish(&state.db, state.clock.now()).await?;
+    written.map(|()| import)
+}
+
+/// The second pass: writes the rows the first pass did not refuse, a batch at a time, each
+/// batch's results with it.
+async fn write(
+    state: &AppState,
+    actor: &Actor,
+    table: &Table<'_>,
+    plan: &Plan,
+    import: &mut Started,
+    refused: &BTreeSet<usize>,
+) -> ApiResult<()> {
+    let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
+    for row in table.rows() {
+        let row = row?;
+        if refused.contains(&row.line) {
+            continue;
+        }
+        batch.push(row);
+        if batch.len() == BATCH {
+            write_batch(state, actor, plan, &batch, import).await?;
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        write_batch(state, actor, plan, &batch, import).await?;
+    }
+    Ok(())
+}
+
+/// One transaction: looks up the batch's keys, creates and updates, keeps the rows'
+/// results and the import's progress, commits (or, in a dry run, rolls back and then keeps
+/// the results). A database failure rolls the whole batch back and fails its rows.
+async fn write_batch(
+    state: &AppState,
+    actor: &Actor,
+    plan: &Plan,
+    rows: &[Row],
+    import: &mut Started,
+) -> ApiResult<()> {
+    // PINs are hashed by the gateway, before the write lock is taken.
+    let pins: Vec<(usize, String)> = rows.iter().filter_map(|r| r.pin().map(|p| (r.line, p))).collect();
+    let mut results = Vec::with_capacity(rows.len());
     let mut hashes: HashMap<usize, Vec<u8>> = HashMap::new();
     for (line, hashed) in pin::hash_many(state, actor.site_id, pins, false).await {
         match hashed {
             Ok(h) => {
                 hashes.insert(line, h.hash);
             }
-            Err(e) => {
-                results.entry(line).or_insert_with(|| row_failed(line, &e));
-            }
+            Err(e) => results.push(row_failed(line, &e)),
         }
     }
-    watch.add(results.len());
-    let pending: Vec<&Row> = table.rows.iter().filter(|r| !results.contains_key(&r.line)).collect();
-    for batch in pending.chunks(BATCH) {
-        for r in write_batch(state, actor, plan, batch, &hashes, watch).await? {
-            results.insert(r.line, r);
-        }
-    }
-    Ok(results.into_values().collect())
-}
-
-/// One transaction: looks up the batch's keys, creates and updates, commits (or, in a dry
-/// run, rolls back). A database failure rolls the whole batch back and fails its rows.
-async fn write_batch(
-    state: &AppState,
-    actor: &Actor,
-    plan: &Plan,
-    batch: &[&Row],
-    hashes: &HashMap<usize, Vec<u8>>,
-    watch: &Watch,
-) -> ApiResult<Vec<RowResult>> {
+    let pin_failed: BTreeSet<usize> = results.iter().map(|r| r.line).collect();
+    let batch: Vec<&Row> = rows.iter().filter(|r| !pin_failed.contains(&r.line)).collect();
     let now = state.clock.now();
     let mut tx = crate::db::write(&state.db).await?;
     let keys: Vec<String> =
@@ -161,10 +184,9 @@ async fn write_batch(
             key.map(|k| (k, p))
         })
         .collect();
-    let mut results = Vec::with_capacity(batch.len());
     let mut creates: Vec<Candidate> = Vec::new();
     let mut updates: Vec<(&Row, &PersonRow)> = Vec::new();
-    for row in batch {
+    for row in batch.iter().copied() {
         let key = plan.key.normalize(row.get(plan.key.name()).unwrap_or_default());
         match (existing.get(&key), plan.mode) {
             (Some(p), Mode::Create) if p.import_tag.as_deref() == Some(plan.tag.as_str()) => {
@@ -192,7 +214,6 @@ async fn write_batch(
             },
         }
     }
-    watch.add(results.len());
     let outcome: ApiResult<Vec<RowResult>> = async {
         let mut done = Vec::with_capacity(batch.len());
         // Who holds each card the batch names before it runs: a row that ends up with a card
@@ -217,7 +238,6 @@ async fn write_batch(
                     done.push(row_failed(row.line, &e));
                 }
             }
-            watch.add(1);
         }
         let clashes = bulk_create::conflicts(&mut tx, actor.site_id, &creates).await?;
         for (line, e) in &clashes {
@@ -227,11 +247,10 @@ async fn write_batch(
         for (line, c) in bulk_create::insert_many(&mut tx, actor, &ok, Some(&plan.tag), now).await? {
             done.push(row_done(line, RowOutcome::Created, (!plan.dry_run).then_some(c.id), &c.user_id));
         }
-        watch.add(creates.len());
-        let rows: HashMap<usize, &Row> = batch.iter().map(|r| (r.line, *r)).collect();
+        let by_line: HashMap<usize, &Row> = batch.iter().map(|r| (r.line, *r)).collect();
         for result in done.iter_mut().filter(|r| matches!(r.outcome, RowOutcome::Created | RowOutcome::Updated)) {
             let Some(cards) =
-                rows.get(&result.line).and_then(|r| r.cards()).and_then(|c| cards::parse("cards", &c).ok())
+                by_line.get(&result.line).and_then(|r| r.cards()).and_then(|c| cards::parse("cards", &c).ok())
             else {
                 continue;
             };
@@ -247,21 +266,29 @@ async fn write_batch(
     .await;
     match outcome {
         Ok(done) => {
+            results.extend(done);
             if plan.dry_run {
                 tx.rollback().await?;
+                let mut tx = crate::db::write(&state.db).await?;
+                import.keep(&mut tx, &results, now).await?;
+                tx.commit().await?;
             } else {
+                import.keep(&mut tx, &results, now).await?;
                 tx.commit().await?;
             }
-            results.extend(done);
-            Ok(results)
         }
         Err(e) => {
             tx.rollback().await?;
             tracing::warn!(error = %e.message, "an import batch was rolled back");
             let e = ApiError::conflict(format!("this row's batch was rolled back: {}", e.message));
-            Ok(batch.iter().map(|r| row_failed(r.line, &e)).collect())
+            let mut failed: Vec<RowResult> = results.into_iter().filter(|r| pin_failed.contains(&r.line)).collect();
+            failed.extend(batch.iter().map(|r| row_failed(r.line, &e)));
+            let mut tx = crate::db::write(&state.db).await?;
+            import.keep(&mut tx, &failed, now).await?;
+            tx.commit().await?;
         }
     }
+    Ok(())
 }
 
 /// Applies a row to an existing person: present columns change, empty cells clear.
@@ -323,45 +350,4 @@ async fn update_row(
     );
     crate::audit::record(&mut *tx, now, entry).await?;
     Ok(RowOutcome::Updated)
-}
-
-/// What is kept of an import once it ran.
-pub struct Record<'a> {
-    pub tag: &'a str,
-    pub file_sha256: &'a [u8],
-    pub rows_total: usize,
-    pub rows_ok: usize,
-    pub results_csv: String,
-}
-
-/// Keeps an import's summary and per-row results; returns its ID.
-pub async fn record(db: &crate::db::Db, actor: &Actor, plan: &Plan, r: &Record<'_>, now: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "INSERT INTO imports (site_id, tag, mode, key_column, dry_run, file_sha256, actor, created_at, rows_total, rows_ok, results_csv)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-    )
-    .bind(actor.site_id)
-    .bind(r.tag)
-    .bind(plan.mode.as_str())
-    .bind(plan.key.name())
-    .bind(plan.dry_run)
-    .bind(r.file_sha256)
-    .bind(&actor.name)
-    .bind(now)
-    .bind(r.rows_total as i64)
-    .bind(r.rows_ok as i64)
-    .bind(&r.results_csv)
-    .fetch_one(db)
-    .await
-}
-
-/// The per-row results of an import of a site, as CSV (`None`: no such import).
-pub async fn results_csv(db: &crate::db::Db, site_id: i64, import_id: i64) -> sqlx::Result<Option<String>> {
-    let text: Option<Option<String>> =
-        sqlx::query_scalar("SELECT results_csv FROM imports WHERE id = $1 AND site_id = $2")
-            .bind(import_id)
-            .bind(site_id)
-            .fetch_optional(db)
-            .await?;
-    Ok(text.flatten())
 }

@@ -25,25 +25,29 @@ impl std::fmt::Debug for Row {
     }
 }
 
-/// The columns present and the rows of a CSV file.
+/// A CSV file's columns, and its rows read again from the file whenever they are walked:
+/// an import goes through them twice (checks, then batches) without ever holding them all.
 #[derive(Debug)]
-pub struct Table {
+pub struct Table<'a> {
     pub columns: Vec<&'static str>,
     /// Headers of columns the import does not know, as written: their cells are ignored
     /// (one extra column never fails a whole import).
     pub ignored: Vec<String>,
-    pub rows: Vec<Row>,
+    /// By position: the known column there, or "" for one that is ignored.
+    positions: Arc<[&'static str]>,
+    /// The file after its BOM.
+    bytes: &'a [u8],
 }
 
 fn bad(message: String) -> ApiError {
     ApiError::bad_request(message).with_field("file")
 }
 
-pub fn parse(bytes: &[u8]) -> Result<Table, ApiError> {
+/// Reads the header line of a CSV file.
+pub fn parse(bytes: &[u8]) -> Result<Table<'_>, ApiError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
-    let headers = reader.headers().map_err(|e| bad(format!("file: the header line cannot be read: {e}")))?.clone();
-    // By position: the known column there, or "" for one that is ignored.
+    let headers = reader.headers().map_err(|e| bad(format!("file: the header line cannot be read: {e}")))?;
     let mut positions: Vec<&'static str> = Vec::new();
     let mut ignored = Vec::new();
     for h in headers.iter() {
@@ -58,14 +62,20 @@ pub fn parse(bytes: &[u8]) -> Result<Table, ApiError> {
         positions.push(known);
     }
     let columns: Vec<&'static str> = positions.iter().copied().filter(|c| !c.is_empty()).collect();
-    let shared: Arc<[&'static str]> = positions.into();
-    let mut rows = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| bad(format!("file: line {line}: {e}")))?;
-        rows.push(Row { line, columns: shared.clone(), record });
+    Ok(Table { columns, ignored, positions: positions.into(), bytes })
+}
+
+impl Table<'_> {
+    /// The data rows in file order, each read as it is reached; a line that is not CSV
+    /// (or has another number of cells than the header) is an error naming it.
+    pub fn rows(&self) -> impl Iterator<Item = Result<Row, ApiError>> + '_ {
+        let reader = csv::ReaderBuilder::new().flexible(false).from_reader(self.bytes);
+        reader.into_records().enumerate().map(|(i, record)| {
+            let line = i + 2;
+            let record = record.map_err(|e| bad(format!("file: line {line}: {e}")))?;
+            Ok(Row { line, columns: self.positions.clone(), record })
+        })
     }
-    Ok(Table { columns, ignored, rows })
 }
 
 /// First characters that make a spreadsheet read a cell as a formula (OWASP's list).
@@ -203,7 +213,8 @@ mod tests {
         let file = "\u{FEFF} User ID ,Name,EMAIL,Cards,PIN,Access Groups,start-time\r\n00042,Ann Lee,Ann@Example.com,00123;0xAB,0012,1;2,2026-01-01\r\n";
         let table = parse(file.as_bytes()).unwrap();
         assert_eq!(table.columns, ["user_id", "name", "email", "cards", "pin", "access_groups", "start_time"]);
-        let new = table.rows[0].new_user().unwrap();
+        let rows: Vec<Row> = table.rows().collect::<Result<_, _>>().unwrap();
+        let new = rows[0].new_user().unwrap();
         assert_eq!(new.user_id.as_deref(), Some("00042"));
         assert_eq!(
             new.cards.iter().map(|c| c.number.as_str()).collect::<Vec<_>>(),
@@ -211,12 +222,18 @@ mod tests {
             "strings as given"
         );
         assert_eq!(new.pin.as_ref().map(|p| p.expose()), Some("0012"), "leading zeros kept");
-        assert!(!format!("{:?}", table.rows[0]).contains("0012"), "a row's Debug shows no PIN");
+        assert!(!format!("{:?}", rows[0]).contains("0012"), "a row's Debug shows no PIN");
         assert_eq!(new.fields.access_groups, [1, 2]);
-        assert_eq!(table.rows[0].line, 2);
+        assert_eq!(rows[0].line, 2);
         let extra = parse(b"name, Shoe Size ,email\nAnn,9,ann@example.com\n").unwrap();
+        let row = extra.rows().next().unwrap().unwrap();
+        assert_eq!(row.get("email"), Some("ann@example.com"), "cells after an ignored column");
         assert_eq!((extra.columns, extra.ignored), (vec!["name", "email"], vec!["Shoe Size".to_owned()]));
-        assert_eq!(extra.rows[0].get("email"), Some("ann@example.com"), "cells after an ignored column");
+        let broken = parse(b"name,email\nAnn,ann@example.com\nBob\n").unwrap();
+        let lines: Vec<Result<usize, String>> =
+            broken.rows().map(|r| r.map(|r| r.line).map_err(|e| e.message)).collect();
+        assert_eq!(lines[0], Ok(2));
+        assert!(lines[1].as_ref().is_err_and(|e| e.starts_with("file: line 3: ")), "{lines:?}");
     }
 
     #[test]

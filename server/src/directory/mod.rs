@@ -9,7 +9,7 @@ pub mod cards;
 pub mod conflict;
 pub mod csv_import;
 pub mod csv_rows;
-pub mod import_progress;
+pub mod import_results;
 pub mod invitations;
 pub mod lifecycle;
 pub mod listing;

@@ -28,25 +28,20 @@ pub fn slot(exports: &Arc<Semaphore>) -> ApiResult<OwnedSemaphorePermit> {
 /// The response that sends `first` (already read, so a bad filter was still a 400) and
 /// then the pages `next(cursor)` reads, as `filename`. Each page is its own short read,
 /// so a stalled client holds no transaction.
-pub fn respond<F, Fut>(
-    slot: OwnedSemaphorePermit,
-    filename: &'static str,
-    first: (String, Option<i64>),
-    next: F,
-) -> Response
+pub fn respond<F, Fut>(slot: OwnedSemaphorePermit, filename: String, first: (String, Option<i64>), next: F) -> Response
 where
     F: FnMut(i64) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ApiResult<(String, Option<i64>)>> + Send,
 {
     // Two pages in flight at most: a slow client holds back the reading.
     let (pages, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
+    let disposition = format!("attachment; filename=\"{filename}\"");
     tokio::spawn(async move {
         let _slot = slot;
         if pump(&pages, first, next, SEND_TIMEOUT).await == Ended::Stalled {
             tracing::warn!(filename, "an export's client stopped reading; the export ends");
         }
     });
-    let disposition = format!("attachment; filename=\"{filename}\"");
     let headers =
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)];
     (headers, Body::from_stream(ReceiverStream::new(receiver))).into_response()

@@ -147,6 +147,53 @@ async fn dry_run_then_import_then_rerun_then_upsert() {
 }
 
 #[tokio::test]
+async fn an_import_of_several_batches_keeps_every_rows_result_in_file_order() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    // 12,000 rows, more than two batches; bad rows in the first, second and third.
+    let mut csv = String::from("user_id,name,email\r\n");
+    for i in 0..12_000 {
+        let (user_id, name) = match i {
+            1 => (String::new(), format!("No Key {i}")),
+            6_000 => (format!("{}", 100_000 + i), String::new()),
+            11_500 => (format!("{}", 100_000 + i), "x".repeat(49)),
+            _ => (format!("{}", 100_000 + i), format!("Person {i}")),
+        };
+        let email = if i == 7_000 { "p5@example.com".to_owned() } else { format!("p{i}@example.com") };
+        csv += &format!("{user_id},{name},{email}\r\n");
+    }
+    let (status, b) = import(&s, &t, "mode=create&key=user_id", &csv).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(
+        (b["rows"].as_u64(), b["created"].as_u64(), b["failed"].as_u64()),
+        (Some(12_000), Some(11_996), Some(4))
+    );
+    let lines: Vec<u64> = b["errors"].as_array().unwrap().iter().map(|e| e["line"].as_u64().unwrap()).collect();
+    assert_eq!(lines, [3, 6_002, 7_002, 11_502], "the summary's errors in file order, from every batch");
+    assert_eq!(b["errors"][2]["error"]["field"], "email", "{}", b["errors"][2]);
+    let r = s.request(Method::GET, b["results_url"].as_str().unwrap()).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let results = r.text().await.unwrap();
+    let lines: Vec<&str> = results.lines().collect();
+    assert_eq!(lines.len(), 12_001, "a header and every row, over many pages");
+    assert!(
+        lines[1..].iter().enumerate().all(|(i, l)| l.starts_with(&format!("{},", i + 2))),
+        "in file order, each row once"
+    );
+    assert!(lines[2].starts_with("3,error,,,unprocessable_entity,user_id,"), "{}", lines[2]);
+    assert!(lines[12_000].starts_with("12001,created,"), "{}", lines[12_000]);
+    let (done, ok, finished): (i64, i64, Option<i64>) =
+        sqlx::query_as("SELECT rows_done, rows_ok, finished_at FROM imports WHERE id = $1")
+            .bind(b["import_id"].as_i64().unwrap())
+            .fetch_one(s.db())
+            .await
+            .unwrap();
+    assert_eq!((done, ok, finished.is_some()), (12_000, 11_996, true));
+    let r = s.request(Method::GET, "/v1/imports/999999/results.csv").bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn bad_files_and_parameters() {
     let s = TestServer::start().await;
     let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
