@@ -230,6 +230,6 @@ pub async fn set_mode(tx: &mut crate::db::Conn, site_id: i64, mode: SyncMode, no
         " AND ((u.status = 'ACTIVE' AND u.deleted_at IS NULL)
                OR EXISTS (SELECT 1 FROM device_users du WHERE du.user_row = u.id))",
     );
-    q.build().execute(&mut *tx).await?;
+    q.build().persistent(false).execute(&mut *tx).await?;
     Ok(SyncMode::parse(&before).unwrap_or(SyncMode::All))
 }

@@ -68,7 +68,7 @@ async fn insert<'e, E: crate::db::Executor<'e>>(db: E, now: i64, entries: &[Entr
             .push_bind(e.before.clone())
             .push_bind(e.after.clone());
     });
-    q.build().execute(db).await?;
+    q.build().persistent(false).execute(db).await?;
     Ok(())
 }
 

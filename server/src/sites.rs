@@ -71,7 +71,7 @@ pub async fn reserve_user_ids(
                 sqlx::QueryBuilder::new("SELECT user_id FROM users WHERE site_id = ");
             q.push_bind(site_id).push(" AND user_id");
             crate::db::push_in_list(&mut q, chunk.iter().cloned());
-            let found: Vec<String> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+            let found: Vec<String> = q.build_query_scalar().persistent(false).fetch_all(&mut *tx).await?;
             taken.extend(found);
         }
         out.extend(candidates.into_iter().filter(|c| !taken.contains(c) && !given.contains(c.as_str())));

@@ -112,7 +112,7 @@ async fn card_numbers(db: &mut crate::db::Conn, ids: &[i64]) -> sqlx::Result<Has
             QueryBuilder::new("SELECT user_row, number FROM cards WHERE mobile_invitation IS NULL AND user_row");
         push_in_list(&mut q, chunk.iter().copied());
         q.push(" ORDER BY user_row, position");
-        for (user_row, number) in q.build_query_as::<(i64, String)>().fetch_all(&mut *db).await? {
+        for (user_row, number) in q.build_query_as::<(i64, String)>().persistent(false).fetch_all(&mut *db).await? {
             cards.entry(user_row).or_default().push(number);
         }
     }

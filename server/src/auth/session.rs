@@ -210,11 +210,11 @@ pub async fn revoke_accounts(tx: &mut crate::db::Conn, user_rows: &[i64], now: i
         q.push(" OR (user_row IS NULL AND login_id IN (SELECT login_id FROM users WHERE id");
         push_in_list(&mut q, chunk.iter().copied());
         q.push(")))");
-        ended += q.build().execute(&mut *tx).await?.rows_affected();
+        ended += q.build().persistent(false).execute(&mut *tx).await?.rows_affected();
         let mut q = sqlx::QueryBuilder::<Backend>::new("UPDATE api_tokens SET revoked_at = ");
         q.push_bind(now).push(" WHERE revoked_at IS NULL AND user_row");
         push_in_list(&mut q, chunk.iter().copied());
-        q.build().execute(&mut *tx).await?;
+        q.build().persistent(false).execute(&mut *tx).await?;
     }
     Ok(ended)
 }

@@ -68,7 +68,7 @@ async fn existing(
         let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(column.sql);
         q.push_bind(site_id).push(format!(" AND {}", column.field));
         push_in_list(&mut q, chunk.iter().cloned());
-        found.extend(q.build_query_scalar::<String>().fetch_all(&mut *tx).await?);
+        found.extend(q.build_query_scalar::<String>().persistent(false).fetch_all(&mut *tx).await?);
     }
     Ok(found)
 }
@@ -86,7 +86,7 @@ async fn existing_blobs(
         let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(sql);
         q.push_bind(site_id).push(format!(" AND {column}"));
         push_in_list(&mut q, chunk.iter().cloned());
-        found.extend(q.build_query_scalar::<Vec<u8>>().fetch_all(&mut *tx).await?);
+        found.extend(q.build_query_scalar::<Vec<u8>>().persistent(false).fetch_all(&mut *tx).await?);
     }
     Ok(found)
 }
@@ -243,8 +243,12 @@ pub async fn insert_many(
                 .push_bind(now);
         });
         q.push(" RETURNING id, user_id");
-        let inserted: Vec<(i64, String)> =
-            q.build_query_as().fetch_all(&mut *tx).await.map_err(super::conflict::unique_violation)?;
+        let inserted: Vec<(i64, String)> = q
+            .build_query_as()
+            .persistent(false)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(super::conflict::unique_violation)?;
         ids.extend(inserted.into_iter().map(|(id, user_id)| (user_id, id)));
     }
     if let (Some(first), Some(last)) = (ids.values().min(), ids.values().max()) {
@@ -286,7 +290,7 @@ pub async fn insert_many(
                 .push_bind(card.label.clone())
                 .push_bind(*dup);
         });
-        q.build().execute(&mut *tx).await.map_err(super::conflict::unique_violation)?;
+        q.build().persistent(false).execute(&mut *tx).await.map_err(super::conflict::unique_violation)?;
     }
     let groups: Vec<(i64, u32)> = cands
         .iter()
@@ -300,7 +304,7 @@ pub async fn insert_many(
             b.push_bind(*id).push_bind(i64::from(*g));
         });
         q.push(" ON CONFLICT DO NOTHING");
-        q.build().execute(&mut *tx).await?;
+        q.build().persistent(false).execute(&mut *tx).await?;
     }
     let work: Vec<outbox::Work> = created
         .iter()

@@ -95,7 +95,9 @@ pub async fn holders(
         );
         q.push_bind(site_id).push(" AND c.card_key");
         crate::db::push_in_list(&mut q, chunk.iter().cloned());
-        for (key, id, user_id) in q.build_query_as::<(Vec<u8>, i64, String)>().fetch_all(&mut *tx).await? {
+        for (key, id, user_id) in
+            q.build_query_as::<(Vec<u8>, i64, String)>().persistent(false).fetch_all(&mut *tx).await?
+        {
             out.insert(key, (id, user_id));
         }
     }

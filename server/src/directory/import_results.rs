@@ -98,7 +98,7 @@ impl Started {
                     .push_bind(error.map(|e| e.message.as_str()))
                     .push_bind(r.warnings.join("\n"));
             });
-            q.build().execute(&mut *tx).await?;
+            q.build().persistent(false).execute(&mut *tx).await?;
         }
         let mut tally = self.tally;
         results.iter().for_each(|r| tally.add(r.outcome));

@@ -109,12 +109,12 @@ async fn write_many(
                 }
                 q.push(", version = version + 1, updated_at = ").push_bind(now).push(" WHERE id");
                 push_in_list(&mut q, chunk.iter().copied());
-                q.build().execute(&mut *tx).await?;
+                q.build().persistent(false).execute(&mut *tx).await?;
                 if clears {
                     let mut q: QueryBuilder<crate::db::Backend> =
                         QueryBuilder::new("DELETE FROM user_access_groups WHERE user_row");
                     push_in_list(&mut q, chunk.iter().copied());
-                    q.build().execute(&mut *tx).await?;
+                    q.build().persistent(false).execute(&mut *tx).await?;
                 }
             }
         }
@@ -144,18 +144,18 @@ async fn delete_many(tx: &mut crate::db::Conn, people: &[&StatusRow], now: i64) 
         q.push_bind(now).push(", pin_hash = NULL, photo = NULL, version = version + 1, updated_at = ").push_bind(now);
         q.push(" WHERE id");
         push_in_list(&mut q, ids());
-        q.build().execute(&mut *tx).await?;
+        q.build().persistent(false).execute(&mut *tx).await?;
         for table in ["user_access_groups", "biometrics"] {
             let mut q: QueryBuilder<crate::db::Backend> =
                 QueryBuilder::new(format!("DELETE FROM {table} WHERE user_row"));
             push_in_list(&mut q, ids());
-            q.build().execute(&mut *tx).await?;
+            q.build().persistent(false).execute(&mut *tx).await?;
         }
         let mut q: QueryBuilder<crate::db::Backend> =
             QueryBuilder::new("UPDATE mobile_invitations SET state = 'REVOKED', revoked_at = ");
         q.push_bind(now).push(" WHERE state <> 'REVOKED' AND user_row");
         push_in_list(&mut q, ids());
-        q.build().execute(&mut *tx).await?;
+        q.build().persistent(false).execute(&mut *tx).await?;
         // Not meant to be on any device, no work queued and no device still holding them
         // (a removal not yet confirmed): nothing to wait for. Otherwise the sync worker
         // frees the cards once every device confirmed.
@@ -168,7 +168,7 @@ async fn delete_many(tx: &mut crate::db::Conn, people: &[&StatusRow], now: i64) 
                   AND NOT EXISTS (SELECT 1 FROM device_users du WHERE du.user_row = cards.user_row
                                   AND (du.pending OR du.held_version IS NOT NULL))",
             );
-            q.build().execute(&mut *tx).await?;
+            q.build().persistent(false).execute(&mut *tx).await?;
         }
     }
     Ok(())

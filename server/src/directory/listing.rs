@@ -184,7 +184,7 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
     b.push(format!(" ORDER BY {by}, u.id {order} LIMIT "));
     b.push_bind(i64::from(limit) + 1);
     b.push(" OFFSET ").push_bind(offset as i64);
-    let mut rows: Vec<PersonRow> = b.build_query_as().fetch_all(&mut *db).await?;
+    let mut rows: Vec<PersonRow> = b.build_query_as().persistent(false).fetch_all(&mut *db).await?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let mut users = views(db, &rows).await?;
@@ -224,7 +224,7 @@ async fn matching<'q>(
 /// How many people of a site match `q`'s filters.
 pub async fn count(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &UserQuery) -> ApiResult<u64> {
     let Some(mut b) = matching(&mut *db, site_id, time_zone, q, "count(*)").await? else { return Ok(0) };
-    let n: i64 = b.build_query_scalar().fetch_one(&mut *db).await?;
+    let n: i64 = b.build_query_scalar().persistent(false).fetch_one(&mut *db).await?;
     Ok(n.max(0) as u64)
 }
 
@@ -237,7 +237,7 @@ pub async fn matching_ids(
 ) -> ApiResult<Vec<i64>> {
     let Some(mut b) = matching(&mut *db, site_id, time_zone, q, "u.id").await? else { return Ok(vec![]) };
     b.push(" ORDER BY u.id");
-    Ok(b.build_query_scalar().fetch_all(&mut *db).await?)
+    Ok(b.build_query_scalar().persistent(false).fetch_all(&mut *db).await?)
 }
 
 /// Up to `limit` people matching `q` with a directory ID above `after`, in ID order: the
@@ -260,5 +260,5 @@ pub async fn rows_after(
     b.push_bind(site_id);
     push_filters(&mut b, site_id, q, since, None)?;
     b.push(" AND u.id > ").push_bind(after).push(" ORDER BY u.id LIMIT ").push_bind(limit);
-    Ok(b.build_query_as().fetch_all(&mut *db).await?)
+    Ok(b.build_query_as().persistent(false).fetch_all(&mut *db).await?)
 }

@@ -65,7 +65,7 @@ pub async fn enqueue_many(tx: &mut crate::db::Conn, site_id: i64, work: &[Work<'
         q.push_values(chunk, |mut row, w| {
             row.push_bind(site_id).push_bind(w.user_row).push_bind(w.user_id).push_bind(w.kind.as_str()).push_bind(now);
         });
-        q.build().execute(&mut *tx).await?;
+        q.build().persistent(false).execute(&mut *tx).await?;
     }
     if cfg!(feature = "postgres") && !work.is_empty() {
         // Delivered when the transaction commits, to every server listening.

@@ -173,7 +173,7 @@ where
             QueryBuilder::new(format!("SELECT {STATUS_COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
         q.push_bind(site_id).push(format!(" AND u.{column}"));
         push_in_list(&mut q, chunk.iter().cloned());
-        out.extend(q.build_query_as::<StatusRow>().fetch_all(&mut *db).await?);
+        out.extend(q.build_query_as::<StatusRow>().persistent(false).fetch_all(&mut *db).await?);
     }
     Ok(out)
 }
@@ -195,7 +195,7 @@ pub async fn access_groups(db: &mut crate::db::Conn, ids: &[i64]) -> sqlx::Resul
             QueryBuilder::new("SELECT user_row, group_id FROM user_access_groups WHERE user_row");
         push_in_list(&mut q, chunk.iter().copied());
         q.push(" ORDER BY user_row, group_id");
-        let rows: Vec<(i64, i64)> = q.build_query_as().fetch_all(&mut *db).await?;
+        let rows: Vec<(i64, i64)> = q.build_query_as().persistent(false).fetch_all(&mut *db).await?;
         for (user_row, group) in rows {
             out.entry(user_row).or_default().push(u32::try_from(group).unwrap_or_default());
         }
@@ -256,7 +256,7 @@ pub async fn rows_by(
             QueryBuilder::new(format!("SELECT {COLUMNS} FROM users u WHERE {VISIBLE} AND u.site_id = "));
         q.push_bind(site_id).push(format!(" AND u.{}", column.name()));
         push_in_list(&mut q, chunk.iter().map(|v| column.normalize(v)));
-        out.extend(q.build_query_as::<PersonRow>().fetch_all(&mut *db).await?);
+        out.extend(q.build_query_as::<PersonRow>().persistent(false).fetch_all(&mut *db).await?);
     }
     Ok(out)
 }

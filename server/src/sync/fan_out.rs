@@ -57,7 +57,7 @@ pub async fn run(db: &Db, site_id: i64, now: i64) -> sqlx::Result<usize> {
     for chunk in taken.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("DELETE FROM outbox WHERE id");
         push_in_list(&mut q, chunk.iter().map(|(id, _)| *id));
-        q.build().execute(&mut *tx).await?;
+        q.build().persistent(false).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(taken.len())
@@ -81,7 +81,7 @@ async fn decide(tx: &mut crate::db::Conn, mode: SyncMode, people: &[i64], now: i
              pending = (device_users.held_version IS NULL OR device_users.held_version < excluded.want_version),
              error = NULL, at_capacity = FALSE",
     );
-    q.build().execute(&mut *tx).await?;
+    q.build().persistent(false).execute(&mut *tx).await?;
 
     let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
         "UPDATE device_users SET want = FALSE, want_version = u.version, pending = (device_users.held_version IS NOT NULL),
@@ -94,7 +94,7 @@ async fn decide(tx: &mut crate::db::Conn, mode: SyncMode, people: &[i64], now: i
     );
     push_in_list(&mut q, people.iter().copied());
     q.push(" AND NOT ").push(wanted(mode));
-    q.build().execute(&mut *tx).await?;
+    q.build().persistent(false).execute(&mut *tx).await?;
     Ok(())
 }
 
@@ -111,14 +111,14 @@ pub async fn purge_confirmed(tx: &mut crate::db::Conn, people: &[i64], now: i64)
                           AND (du.pending OR du.held_version IS NOT NULL OR du.lease_until >= ",
     );
     q.push_bind(now).push("))");
-    let gone: Vec<i64> = q.build_query_scalar().fetch_all(&mut *tx).await?;
+    let gone: Vec<i64> = q.build_query_scalar().persistent(false).fetch_all(&mut *tx).await?;
     if gone.is_empty() {
         return Ok(());
     }
     for table in ["cards", "device_users"] {
         let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(format!("DELETE FROM {table} WHERE user_row"));
         push_in_list(&mut q, gone.iter().copied());
-        q.build().execute(&mut *tx).await?;
+        q.build().persistent(false).execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -135,7 +135,7 @@ pub async fn fill_device(db: &Db, site_id: i64, device_row: i64, now: i64) -> sq
     q.push_bind(now).push(", TRUE FROM users u JOIN devices d ON d.site_id = u.site_id WHERE d.id = ");
     q.push_bind(device_row).push(" AND u.site_id = ").push_bind(site_id).push(" AND ").push(wanted(mode));
     q.push(" ON CONFLICT (device_row, user_row) DO NOTHING");
-    let added = q.build().execute(&mut *tx).await?.rows_affected();
+    let added = q.build().persistent(false).execute(&mut *tx).await?.rows_affected();
     tx.commit().await?;
     Ok(added)
 }

@@ -48,7 +48,7 @@ pub async fn load(db: &Db, rows: &[i64]) -> sqlx::Result<HashMap<i64, Versioned>
                     version, status, deleted_at FROM users WHERE id",
         );
         push_in_list(&mut q, ids());
-        for r in q.build_query_as::<Row>().fetch_all(&mut *tx).await? {
+        for r in q.build_query_as::<Row>().persistent(false).fetch_all(&mut *tx).await? {
             let on_devices = r.deleted_at.is_none() && Status::parse(&r.status).is_some_and(Status::on_devices);
             let record = DeviceRecord {
                 user_id: r.user_id,
@@ -69,7 +69,9 @@ pub async fn load(db: &Db, rows: &[i64]) -> sqlx::Result<HashMap<i64, Versioned>
             QueryBuilder::new("SELECT user_row, number, card_type FROM cards WHERE user_row");
         push_in_list(&mut q, ids());
         q.push(" ORDER BY user_row, position");
-        for (row, number, card_type) in q.build_query_as::<(i64, String, i64)>().fetch_all(&mut *tx).await? {
+        for (row, number, card_type) in
+            q.build_query_as::<(i64, String, i64)>().persistent(false).fetch_all(&mut *tx).await?
+        {
             let (Some(person), Ok(card)) = (out.get_mut(&row), CardNumber::parse("number", &number)) else { continue };
             let card_type = i32::try_from(card_type).ok().and_then(|t| CardType::try_from(t).ok());
             person.record.cards.push(card.to_csn_card_data(card_type.unwrap_or(CardType::CardTypeCsn)));
@@ -79,7 +81,9 @@ pub async fn load(db: &Db, rows: &[i64]) -> sqlx::Result<HashMap<i64, Versioned>
             QueryBuilder::new("SELECT user_row, kind, data FROM biometrics WHERE user_row");
         push_in_list(&mut q, ids());
         q.push(" ORDER BY user_row, kind, position");
-        for (row, kind, data) in q.build_query_as::<(i64, String, Vec<u8>)>().fetch_all(&mut *tx).await? {
+        for (row, kind, data) in
+            q.build_query_as::<(i64, String, Vec<u8>)>().persistent(false).fetch_all(&mut *tx).await?
+        {
             let Some(person) = out.get_mut(&row) else { continue };
             // Stored by the directory from checked messages: one that no longer decodes is
             // a bug, logged, and the record goes without it rather than broken.
@@ -96,7 +100,7 @@ pub async fn load(db: &Db, rows: &[i64]) -> sqlx::Result<HashMap<i64, Versioned>
             QueryBuilder::new("SELECT user_row, group_id FROM user_access_groups WHERE user_row");
         push_in_list(&mut q, ids());
         q.push(" ORDER BY user_row, group_id");
-        for (row, group) in q.build_query_as::<(i64, i64)>().fetch_all(&mut *tx).await? {
+        for (row, group) in q.build_query_as::<(i64, i64)>().persistent(false).fetch_all(&mut *tx).await? {
             if let (Some(person), Ok(group)) = (out.get_mut(&row), u32::try_from(group)) {
                 person.record.access_groups.push(group);
             }

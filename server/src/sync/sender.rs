@@ -361,7 +361,7 @@ async fn user_ids(db: &Db, claimed: &[Claimed]) -> sqlx::Result<std::collections
     for chunk in claimed.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("SELECT id, user_id FROM users WHERE id");
         push_in_list(&mut q, chunk.iter().map(|c| c.user_row));
-        out.extend(q.build_query_as::<(i64, String)>().fetch_all(db).await?);
+        out.extend(q.build_query_as::<(i64, String)>().persistent(false).fetch_all(db).await?);
     }
     Ok(out)
 }
@@ -396,7 +396,7 @@ async fn acknowledge(db: &Db, device_row: i64, batch: &[Work], now: i64) -> sqlx
             .push(", lease_until = NULL, error = NULL, at_capacity = FALSE, pending = want WHERE device_row = ");
         q.push_bind(device_row).push(" AND user_row");
         push_in_list(&mut q, chunk.iter().copied());
-        q.build().execute(&mut *tx).await?;
+        q.build().persistent(false).execute(&mut *tx).await?;
         super::fan_out::purge_confirmed(&mut tx, chunk, now).await?;
     }
     tx.commit().await
@@ -429,7 +429,7 @@ async fn release(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Result<
             QueryBuilder::new("UPDATE device_users SET lease_until = NULL WHERE device_row = ");
         q.push_bind(device_row).push(" AND user_row");
         push_in_list(&mut q, chunk.iter().map(|c| c.user_row));
-        q.build().execute(db).await?;
+        q.build().persistent(false).execute(db).await?;
     }
     Ok(())
 }
@@ -444,7 +444,7 @@ async fn maybe_held(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Resu
         );
         q.push_bind(device_row).push(" AND user_row");
         push_in_list(&mut q, chunk.iter().map(|c| c.user_row));
-        q.build().execute(db).await?;
+        q.build().persistent(false).execute(db).await?;
     }
     Ok(())
 }

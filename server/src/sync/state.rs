@@ -153,7 +153,8 @@ pub async fn doors(
     );
     crate::db::push_in_list(&mut q, people);
     q.push(" GROUP BY du.user_row");
-    let rows: Vec<(i64, i64, i64, i64, Option<String>)> = q.build_query_as().fetch_all(&mut *db).await?;
+    let rows: Vec<(i64, i64, i64, i64, Option<String>)> =
+        q.build_query_as().persistent(false).fetch_all(&mut *db).await?;
     let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(rows
         .into_iter()

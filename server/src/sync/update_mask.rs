@@ -53,7 +53,7 @@ pub async fn held(db: &Db, device_row: i64, user_rows: &[i64]) -> sqlx::Result<H
         );
         q.push_bind(device_row).push(" AND user_row");
         push_in_list(&mut q, chunk.iter().copied());
-        out.extend(q.build_query_as::<(i64, Vec<u8>)>().fetch_all(db).await?);
+        out.extend(q.build_query_as::<(i64, Vec<u8>)>().persistent(false).fetch_all(db).await?);
     }
     Ok(out)
 }

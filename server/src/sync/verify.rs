@@ -188,7 +188,7 @@ async fn unplaced_people(db: &Db, site_id: i64, ids: &[String]) -> sqlx::Result<
             QueryBuilder::new("SELECT user_id, id, name FROM users WHERE site_id = ");
         q.push_bind(site_id).push(" AND user_id");
         push_in_list(&mut q, chunk.iter().cloned());
-        for (user_id, id, name) in q.build_query_as::<(String, i64, String)>().fetch_all(db).await? {
+        for (user_id, id, name) in q.build_query_as::<(String, i64, String)>().persistent(false).fetch_all(db).await? {
             known.insert(user_id, (id, name));
         }
     }
@@ -277,7 +277,7 @@ pub async fn repair(db: &Db, device_row: i64, found: &Found, now: i64) -> sqlx::
             QueryBuilder::new("UPDATE device_users SET held_version = NULL, pending = want WHERE device_row = ");
         q.push_bind(device_row).push(" AND user_row");
         push_in_list(&mut q, chunk.iter().copied());
-        q.build().execute(&mut *tx).await?;
+        q.build().persistent(false).execute(&mut *tx).await?;
     }
     let resend: Vec<i64> = rows(&found.stale).into_iter().chain(rows(&found.extra)).collect();
     for chunk in resend.chunks(IN_LIST_CHUNK) {
@@ -290,7 +290,7 @@ pub async fn repair(db: &Db, device_row: i64, found: &Found, now: i64) -> sqlx::
         q.push(", 0, TRUE FROM users u WHERE u.id");
         push_in_list(&mut q, chunk.iter().copied());
         q.push(" ON CONFLICT (device_row, user_row) DO UPDATE SET held_version = 0, pending = TRUE, error = NULL");
-        q.build().execute(&mut *tx).await?;
+        q.build().persistent(false).execute(&mut *tx).await?;
     }
     tx.commit().await
 }
