@@ -60,6 +60,33 @@ impl Api {
         r.json().await.unwrap()
     }
 
+    pub async fn get(&self, path: &str) -> Value {
+        let r = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.token).send().await.unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().await.unwrap()
+    }
+
+    /// Waits until every device holds (or has refused) at least `people` and has nothing
+    /// pending; answers how long that took, or `None` after `limit`.
+    pub async fn until_devices_hold(&self, people: u64, limit: Duration) -> Option<Duration> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
+            let list = self.get("/v1/devices").await;
+            let devices = list["devices"].as_array().cloned().unwrap_or_default();
+            let settled = !devices.is_empty()
+                && devices.iter().all(|d| {
+                    let sync = &d["sync"];
+                    let count = |k: &str| sync[k].as_u64().unwrap_or(0);
+                    count("pending") == 0 && count("held") + count("refused") >= people
+                });
+            if settled {
+                return Some(started.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        None
+    }
+
     /// A CSV import that creates everyone, keyed by `key`; answers its summary.
     pub async fn import(&self, csv: String, key: &str) -> Value {
         let r = self

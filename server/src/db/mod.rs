@@ -46,15 +46,18 @@ pub fn status_list(keep: fn(proto::domain::Status) -> bool) -> String {
     format!("({})", names.join(", "))
 }
 
-/// Appends ` IN (…)` binding each of `values` (at most [`IN_LIST_CHUNK`] of them).
+/// Appends ` IN (…)` binding each of `values` (at most [`IN_LIST_CHUNK`] of them); on
+/// PostgreSQL ` = ANY($n)` binding them as one array, which it parses and plans in a
+/// fraction of the time of a list of 1,000 parameters.
 ///
 /// A query a `QueryBuilder` makes is run with `.persistent(false)`: its text changes with
 /// its lists and rows, and each connection would otherwise keep every shape it saw
 /// prepared (a 1,000-row INSERT's program is about a megabyte: after one import, the
 /// connections held some 40 MB of them).
+#[cfg(not(feature = "postgres"))]
 pub fn push_in_list<'q, T>(q: &mut QueryBuilder<'q, Backend>, values: impl IntoIterator<Item = T>)
 where
-    T: 'q + sqlx::Encode<'q, Backend> + sqlx::Type<Backend>,
+    T: 'q + sqlx::Encode<'q, Backend> + InList,
 {
     q.push(" IN (");
     let mut list = q.separated(", ");
@@ -63,6 +66,24 @@ where
     }
     q.push(")");
 }
+
+#[cfg(feature = "postgres")]
+pub fn push_in_list<'q, T>(q: &mut QueryBuilder<'q, Backend>, values: impl IntoIterator<Item = T>)
+where
+    T: 'q + sqlx::Encode<'q, Backend> + InList,
+{
+    q.push(" = ANY(").push_bind(values.into_iter().collect::<Vec<T>>()).push(")");
+}
+
+/// A type [`push_in_list`] binds (on PostgreSQL, one that has an array type too).
+#[cfg(not(feature = "postgres"))]
+pub trait InList: sqlx::Type<Backend> + Send {}
+#[cfg(not(feature = "postgres"))]
+impl<T: sqlx::Type<Backend> + Send> InList for T {}
+#[cfg(feature = "postgres")]
+pub trait InList: sqlx::Type<Backend> + sqlx::postgres::PgHasArrayType + Send {}
+#[cfg(feature = "postgres")]
+impl<T: sqlx::Type<Backend> + sqlx::postgres::PgHasArrayType + Send> InList for T {}
 
 /// A database written by a newer Lintel (a downgrade, or a backup from a newer version) is
 /// refused before anything touches it, with what to do, rather than sqlx's "migration N was

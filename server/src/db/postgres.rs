@@ -80,9 +80,9 @@ pub fn unique_violation_key(e: &sqlx::Error) -> Option<String> {
     db.constraint().map(str::to_owned)
 }
 
-/// Values per `IN (…)` list, as on SQLite (PostgreSQL would take up to 65,535 binds in a
-/// statement; the same chunks keep the two builds' statements alike).
-pub const IN_LIST_CHUNK: usize = 500;
+/// Values per list: one array each (`= ANY($n)`), so a long list costs one bind, not one
+/// per value; chunks still bound what a single statement reads.
+pub const IN_LIST_CHUNK: usize = 5000;
 
 /// PostgreSQL's planner weighs indexes by their statistics and needs no hint.
 pub fn without_index(column: &str) -> String {

@@ -165,7 +165,7 @@ pub async fn status_rows<T>(
     values: &[T],
 ) -> sqlx::Result<Vec<StatusRow>>
 where
-    T: for<'q> sqlx::Encode<'q, crate::db::Backend> + sqlx::Type<crate::db::Backend> + Clone + Send + Sync,
+    T: for<'q> sqlx::Encode<'q, crate::db::Backend> + crate::db::InList + Clone + Sync,
 {
     let mut out = Vec::with_capacity(values.len());
     for chunk in values.chunks(IN_LIST_CHUNK) {

@@ -183,6 +183,7 @@ async fn prepare_holds(t: &Target<'_>, holds: Vec<Claimed>) -> anyhow::Result<Ve
     let mut room = free_places(t, &holds).await?;
     let mut work = Vec::with_capacity(holds.len());
     let mut later = Vec::new();
+    let mut refused = Vec::new();
     for claimed in holds {
         let Some(Versioned { version, record, on_devices }) = loaded.remove(&claimed.user_row) else {
             later.push(claimed);
@@ -196,7 +197,7 @@ async fn prepare_holds(t: &Target<'_>, holds: Vec<Claimed>) -> anyhow::Result<Ve
         if claimed.held_version.is_none() {
             if room == 0 {
                 let reason = format!("the device is full: it holds {} users", t.capacity.max_users);
-                refuse(t.db, t.device_row, &claimed, &reason, true).await?;
+                refused.push((claimed, reason, true));
                 continue;
             }
             room -= 1;
@@ -209,9 +210,10 @@ async fn prepare_holds(t: &Target<'_>, holds: Vec<Claimed>) -> anyhow::Result<Ve
                     && held.get(&claimed.user_row).is_some_and(|h| h.as_slice() == heavy);
                 work.push(Work::Hold { claimed, version, info: Box::new(info), heavy, update })
             }
-            Err(e) => refuse(t.db, t.device_row, &claimed, &e.to_string(), false).await?,
+            Err(e) => refused.push((claimed, e.to_string(), false)),
         }
     }
+    refuse(t.db, t.device_row, &refused).await?;
     release(t.db, t.device_row, &later).await?;
     Ok(work)
 }
@@ -264,13 +266,12 @@ async fn send_all(t: &Target<'_>, work: Vec<Work>, now: i64) -> anyhow::Result<R
             {
                 let (known, new): (Vec<Work>, Vec<Work>) =
                     batch.into_iter().partition(|w| w.claimed().held_version.is_some());
-                for w in &new {
-                    refuse(t.db, t.device_row, w.claimed(), &reason, true).await?;
-                }
+                let refused: Vec<_> = new.iter().map(|w| (*w.claimed(), reason.clone(), true)).collect();
+                refuse(t.db, t.device_row, &refused).await?;
                 stack.push(known);
             }
             Verdict::Refused { reason, full } if batch.len() == 1 => {
-                refuse(t.db, t.device_row, batch[0].claimed(), &reason, full).await?;
+                refuse(t.db, t.device_row, &[(*batch[0].claimed(), reason, full)]).await?;
             }
             Verdict::Refused { .. } => {
                 let second = batch.split_off(batch.len() / 2);
@@ -402,24 +403,30 @@ async fn acknowledge(db: &Db, device_row: i64, batch: &[Work], now: i64) -> sqlx
     tx.commit().await
 }
 
-/// The device will not hold this person: its reason goes in the sync state, unless the wish
-/// changed since the claim (then the new wish is tried instead).
-async fn refuse(db: &Db, device_row: i64, claimed: &Claimed, reason: &str, full: bool) -> sqlx::Result<()> {
-    tracing::info!(device_row, user_row = claimed.user_row, reason, "a device refused a person");
-    sqlx::query(
-        "UPDATE device_users SET error = $1, at_capacity = $2, pending = CASE WHEN want = $3 AND want_version = $4 THEN FALSE
-             ELSE pending END, lease_until = NULL
-         WHERE device_row = $5 AND user_row = $6",
-    )
-    .bind(reason)
-    .bind(full)
-    .bind(claimed.want)
-    .bind(claimed.want_version)
-    .bind(device_row)
-    .bind(claimed.user_row)
-    .execute(db)
-    .await
-    .map(drop)
+/// The device will not hold these people (each with its reason, and whether for want of
+/// room): the reasons go in the sync state, unless the wish changed since the claim (then
+/// the new wish is tried instead). One transaction for all: a full device refuses
+/// thousands at once.
+async fn refuse(db: &Db, device_row: i64, refused: &[(Claimed, String, bool)]) -> sqlx::Result<()> {
+    let Some((_, first, _)) = refused.first() else { return Ok(()) };
+    tracing::info!(device_row, people = refused.len(), reason = %first, "a device refused people");
+    let mut tx = crate::db::write(db).await?;
+    for (claimed, reason, full) in refused {
+        sqlx::query(
+            "UPDATE device_users SET error = $1, at_capacity = $2, pending = CASE WHEN want = $3 AND want_version = $4 THEN FALSE
+                 ELSE pending END, lease_until = NULL
+             WHERE device_row = $5 AND user_row = $6",
+        )
+        .bind(reason)
+        .bind(full)
+        .bind(claimed.want)
+        .bind(claimed.want_version)
+        .bind(device_row)
+        .bind(claimed.user_row)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await
 }
 
 /// Gives claimed work back, to be tried again.
