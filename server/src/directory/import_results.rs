@@ -108,20 +108,25 @@ impl Started {
             .bind(self.id)
             .execute(&mut *tx)
             .await?;
-        // Counted once the caller's transaction can no longer fail here.
+        // For the summary; should the caller's commit fail, the import fails as a whole and
+        // `finish` counts what was kept from the table, not from here.
         self.tally = tally;
         Ok(())
     }
 
-    /// Marks the import done (it leaves the running list).
+    /// Marks the import done (it leaves the running list), with the rows that succeeded
+    /// as its results say.
     pub async fn finish(&self, db: &crate::db::Db, now: i64) -> sqlx::Result<()> {
         let mut tx = crate::db::write(db).await?;
-        sqlx::query("UPDATE imports SET finished_at = $1, rows_ok = $2 WHERE id = $3")
-            .bind(now)
-            .bind((self.tally.rows() - self.tally.failed) as i64)
-            .bind(self.id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE imports SET finished_at = $1,
+                 rows_ok = (SELECT COUNT(*) FROM import_results WHERE import_id = $2 AND outcome <> 'error')
+             WHERE id = $2",
+        )
+        .bind(now)
+        .bind(self.id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await
     }
 }
