@@ -130,7 +130,9 @@ impl TestServer {
             body(self.request(Method::GET, "/v1/accounts/self").bearer_auth(&token).send().await.unwrap()).await;
         let id = accounts["accounts"][0]["id"].as_i64().unwrap();
         let r = self.request(Method::POST, &format!("/v1/login/{id}")).bearer_auth(&token).send().await.unwrap();
-        body(r).await["access_token"].as_str().unwrap().to_owned()
+        let (status, answer) = (r.status(), body(r).await);
+        assert_eq!(status, StatusCode::OK, "a token for account {id}: {answer}");
+        answer["access_token"].as_str().unwrap().to_owned()
     }
 
     pub fn data_files(&self) -> Vec<Vec<u8>> {
