@@ -52,6 +52,13 @@ async fn sign_in(base: String) -> anyhow::Result<Api> {
     Ok(Api { base, http, token })
 }
 
+/// The server's own time for a response, from its `Server-Timing: app;dur=<ms>`.
+pub fn server_timing(r: &reqwest::Response) -> Option<Duration> {
+    let value = r.headers().get("server-timing")?.to_str().ok()?;
+    let ms: f64 = value.split("dur=").nth(1)?.parse().ok()?;
+    Some(Duration::from_secs_f64(ms / 1000.0))
+}
+
 impl Api {
     pub async fn post(&self, path: &str, body: &Value) -> Value {
         let r =

@@ -30,28 +30,64 @@ pub async fn add(_tx: &mut Conn, _first: i64, _last: i64) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// The IDs of up to `limit` people whose search text contains `term` (lower-cased, at
-/// least 3 characters: the index is of trigrams). A quoted phrase of trigrams is a
-/// substring match; `LIKE … ESCAPE` would not use the index.
+/// The people whose search text contains a term, once a probe found them few: the
+/// page's query narrows to them with [`push_few`].
+pub enum Few {
+    /// SQLite: the quoted FTS5 phrase; the page's query reads the index again (counting
+    /// costs no rows through the driver, and a few hundred rowids again are microseconds).
+    #[cfg(not(feature = "postgres"))]
+    Phrase(String),
+    /// PostgreSQL: their IDs, bound as one array.
+    #[cfg(feature = "postgres")]
+    Ids(Vec<i64>),
+}
+
+/// Whether at most `cap` people's search text contains `term` (lower-cased, at least 3
+/// characters: the index is of trigrams): `Ok(None)` when more do, `Ok(Some((n, few)))`
+/// with `n` of them otherwise. A quoted phrase of trigrams is a substring match; `LIKE …
+/// ESCAPE` would not use the index.
 #[cfg(not(feature = "postgres"))]
-pub async fn probe(db: &mut Conn, term: &str, limit: i64) -> sqlx::Result<Vec<i64>> {
+pub async fn few(db: &mut Conn, term: &str, cap: i64) -> sqlx::Result<Option<(i64, Few)>> {
     let phrase = format!("\"{}\"", term.replace('"', "\"\""));
-    sqlx::query_scalar("SELECT rowid FROM users_search WHERE users_search MATCH $1 LIMIT $2")
-        .bind(phrase)
-        .bind(limit)
-        .fetch_all(db)
-        .await
+    // A count, not the rowids: each row the driver hands over costs more than the index
+    // took to find it.
+    let n: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT rowid FROM users_search WHERE users_search MATCH $1 LIMIT $2)",
+    )
+    .bind(&phrase)
+    .bind(cap + 1)
+    .fetch_one(db)
+    .await?;
+    Ok((n <= cap).then_some((n, Few::Phrase(phrase))))
 }
 
 /// The same on PostgreSQL: `LIKE` with a bound pattern uses the trigram index as long as
 /// the plan is custom (see `open`).
 #[cfg(feature = "postgres")]
-pub async fn probe(db: &mut Conn, term: &str, limit: i64) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar("SELECT id FROM users WHERE search_text LIKE $1 ESCAPE '\\' LIMIT $2")
+pub async fn few(db: &mut Conn, term: &str, cap: i64) -> sqlx::Result<Option<(i64, Few)>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM users WHERE search_text LIKE $1 ESCAPE '\\' LIMIT $2")
         .bind(format!("%{}%", like_escape(term)))
-        .bind(limit)
+        .bind(cap + 1)
         .fetch_all(db)
-        .await
+        .await?;
+    Ok((ids.len() as i64 <= cap).then(|| (ids.len() as i64, Few::Ids(ids))))
+}
+
+/// Narrows a query of `users u` to the people of `few`.
+pub fn push_few(b: &mut sqlx::QueryBuilder<'_, super::Backend>, few: &Few) {
+    match few {
+        #[cfg(not(feature = "postgres"))]
+        Few::Phrase(phrase) => {
+            b.push(" AND u.id IN (SELECT rowid FROM users_search WHERE users_search MATCH ")
+                .push_bind(phrase.clone())
+                .push(")");
+        }
+        #[cfg(feature = "postgres")]
+        Few::Ids(ids) => {
+            b.push(" AND u.id");
+            super::push_in_list(b, ids.iter().copied());
+        }
+    }
 }
 
 /// `%` and `_` match themselves in a LIKE pattern built from user text.

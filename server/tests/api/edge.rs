@@ -11,6 +11,11 @@ fn assert_security_headers(r: &reqwest::Response, api: bool) {
     assert!(h.contains_key("referrer-policy"));
     if api {
         assert_eq!(h.get("cache-control").unwrap(), "no-store");
+        let timing = h.get("server-timing").expect("Server-Timing on the API").to_str().unwrap();
+        let ms: f64 = timing.strip_prefix("app;dur=").and_then(|d| d.parse().ok()).expect(timing);
+        assert!(ms >= 0.0, "{timing}");
+    } else {
+        assert!(!h.contains_key("server-timing"));
     }
 }
 

@@ -223,7 +223,7 @@ async fn bad_files_and_parameters() {
 async fn export_of_a_filtered_list_round_trips_without_secrets() {
     let s = TestServer::start().await;
     let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
-    created(&s, &t, json!({"name": "Eve, \"E\"", "email": "eve@example.com", "phone": "+49 30 1", "pin": "9931", "cards": [{"number": "0042"}], "department": "Ops"})).await;
+    created(&s, &t, json!({"name": "Eve, \"E\"", "email": "eve@example.com", "phone": "+49 30 1", "pin": "9931", "cards": [{"number": "0042"}, {"number": "0007"}], "access_groups": [12, 3], "department": "Ops"})).await;
     created(&s, &t, json!({"name": "Fay", "email": "fay@example.com", "department": "Sales"})).await;
     let r = s
         .request(Method::GET, "/v1/users/export.csv?search=example.com&colour=blue")
@@ -234,7 +234,11 @@ async fn export_of_a_filtered_list_round_trips_without_secrets() {
     assert_eq!(r.status(), StatusCode::OK);
     let text = r.text().await.unwrap();
     assert!(text.starts_with("user_id,name,first_name,"));
-    assert!(text.contains("\"Eve, \"\"E\"\"\"") && text.contains(",'+49 30 1,") && text.contains(",0042,"), "{text}");
+    assert!(
+        text.contains("\"Eve, \"\"E\"\"\"") && text.contains(",'+49 30 1,") && text.contains(",0042;0007,"),
+        "{text}"
+    );
+    assert!(text.contains(",3;12,"), "access groups in order, joined by ';': {text}");
     assert!(!text.contains("9931") && !text.contains(",pin,"), "no PIN in an export");
     assert!(text.contains("Fay"), "unknown query parameters are ignored; search matched both");
     let only_fay = s
