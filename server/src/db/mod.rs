@@ -53,7 +53,8 @@ pub fn status_list(keep: fn(proto::domain::Status) -> bool) -> String {
 /// A query a `QueryBuilder` makes is run with `.persistent(false)`: its text changes with
 /// its lists and rows, and each connection would otherwise keep every shape it saw
 /// prepared (a 1,000-row INSERT's program is about a megabyte: after one import, the
-/// connections held some 40 MB of them).
+/// connections held some 40 MB of them). The exceptions are the queries of a page of
+/// people, whose shapes are few and small: see [`keep_prepared`].
 #[cfg(not(feature = "postgres"))]
 pub fn push_in_list<'q, T>(q: &mut QueryBuilder<'q, Backend>, values: impl IntoIterator<Item = T>)
 where
@@ -73,6 +74,14 @@ where
     T: 'q + sqlx::Encode<'q, Backend> + InList,
 {
     q.push(" = ANY(").push_bind(values.into_iter().collect::<Vec<T>>()).push(")");
+}
+
+/// Whether a query whose list holds `values` values stays prepared on its connection: yes
+/// for a page's (at most [`proto::api::user::MAX_PAGE`] people, so a few small shapes, and
+/// sqlx keeps at most 100 statements a connection), which saves a search the parsing and
+/// planning of each of its queries; no for an import's or export's.
+pub fn keep_prepared(values: usize) -> bool {
+    values <= proto::api::user::MAX_PAGE as usize
 }
 
 /// A type [`push_in_list`] binds (on PostgreSQL, one that has an array type too).

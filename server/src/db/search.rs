@@ -70,7 +70,8 @@ pub async fn few(db: &mut Conn, term: &str, cap: i64) -> sqlx::Result<Option<(i6
         .bind(cap + 1)
         .fetch_all(db)
         .await?;
-    Ok((ids.len() as i64 <= cap).then(|| (ids.len() as i64, Few::Ids(ids))))
+    let n = ids.len() as i64;
+    Ok((n <= cap).then_some((n, Few::Ids(ids))))
 }
 
 /// Narrows a query of `users u` to the people of `few`.

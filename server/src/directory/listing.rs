@@ -183,7 +183,9 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
     b.push(format!(" ORDER BY {by}, u.id {order} LIMIT "));
     b.push_bind(i64::from(limit) + 1);
     b.push(" OFFSET ").push_bind(offset as i64);
-    let mut rows: Vec<PersonRow> = b.build_query_as().persistent(false).fetch_all(&mut *db).await?;
+    // Its shape follows only which filters are given (a search's matches are a phrase or
+    // one array), so it stays prepared.
+    let mut rows: Vec<PersonRow> = b.build_query_as().persistent(true).fetch_all(&mut *db).await?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let mut users = views(db, &rows).await?;

@@ -195,7 +195,8 @@ pub async fn access_groups(db: &mut crate::db::Conn, ids: &[i64]) -> sqlx::Resul
             QueryBuilder::new("SELECT user_row, group_id FROM user_access_groups WHERE user_row");
         push_in_list(&mut q, chunk.iter().copied());
         q.push(" ORDER BY user_row, group_id");
-        let rows: Vec<(i64, i64)> = q.build_query_as().persistent(false).fetch_all(&mut *db).await?;
+        let rows: Vec<(i64, i64)> =
+            q.build_query_as().persistent(crate::db::keep_prepared(chunk.len())).fetch_all(&mut *db).await?;
         for (user_row, group) in rows {
             out.entry(user_row).or_default().push(u32::try_from(group).unwrap_or_default());
         }

@@ -151,10 +151,12 @@ pub async fn doors(
          FROM device_users du JOIN devices d ON d.id = du.device_row
          WHERE (du.pending OR du.error IS NOT NULL) AND du.user_row",
     );
+    let people: Vec<i64> = people.into_iter().collect();
+    let prepared = crate::db::keep_prepared(people.len());
     crate::db::push_in_list(&mut q, people);
     q.push(" GROUP BY du.user_row");
     let rows: Vec<(i64, i64, i64, i64, Option<String>)> =
-        q.build_query_as().persistent(false).fetch_all(&mut *db).await?;
+        q.build_query_as().persistent(prepared).fetch_all(&mut *db).await?;
     let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
     Ok(rows
         .into_iter()
