@@ -46,7 +46,7 @@ pub async fn record<'e, E: crate::db::Executor<'e>>(db: E, now: i64, e: Entry<'_
 
 /// Writes many rows at once (bulk changes: one row per person, few statements).
 pub async fn record_many(db: &mut crate::db::Conn, now: i64, entries: Vec<Entry<'_>>) -> sqlx::Result<()> {
-    for chunk in entries.chunks(1000) {
+    for chunk in entries.chunks(crate::db::INSERT_ROWS) {
         insert(&mut *db, now, chunk).await?;
     }
     Ok(())
@@ -68,7 +68,7 @@ async fn insert<'e, E: crate::db::Executor<'e>>(db: E, now: i64, entries: &[Entr
             .push_bind(e.before.clone())
             .push_bind(e.after.clone());
     });
-    q.build().persistent(false).execute(db).await?;
+    q.build().persistent(crate::db::insert_prepared(entries.len())).execute(db).await?;
     Ok(())
 }
 

@@ -84,6 +84,18 @@ pub fn keep_prepared(values: usize) -> bool {
     values <= proto::api::user::MAX_PAGE as usize
 }
 
+/// Rows per multi-row INSERT of a bulk write (people, cards, device work, audit, import
+/// results). Compiling an INSERT of 1,000 rows of 25 columns took about as long as writing
+/// its rows, again for every statement; a full statement of this many rows is compiled
+/// once per connection and kept (see [`insert_prepared`]), a few hundred KB in all.
+pub const INSERT_ROWS: usize = 100;
+
+/// Whether a multi-row INSERT of `rows` rows stays prepared: a full one and a single row
+/// do (two shapes a table); the last, shorter statement of a write does not.
+pub fn insert_prepared(rows: usize) -> bool {
+    rows == INSERT_ROWS || rows == 1
+}
+
 /// A type [`push_in_list`] binds (on PostgreSQL, one that has an array type too).
 #[cfg(not(feature = "postgres"))]
 pub trait InList: sqlx::Type<Backend> + Send {}

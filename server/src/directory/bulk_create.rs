@@ -1,14 +1,14 @@
 //! Creating many people at once (batch calls and CSV imports): every uniqueness rule is
 //! checked for the whole set first — against each other and against the site, inside the
 //! write transaction — then the people, their cards, access groups, outbox rows and audit
-//! rows are written with a few multi-row statements per thousand people.
+//! rows are written with multi-row statements of [`crate::db::INSERT_ROWS`] rows, kept prepared.
 
 use super::person_create::{CheckedNew, Created};
 use super::person_write::search_text;
 use super::{Actor, outbox};
 use crate::audit::Action;
 use crate::audit::Entry;
-use crate::db::{IN_LIST_CHUNK, push_in_list};
+use crate::db::{IN_LIST_CHUNK, INSERT_ROWS, insert_prepared, push_in_list};
 use crate::error::{ApiError, ApiResult};
 use proto::domain::Status;
 use proto::gsdk::card::Type;
@@ -207,7 +207,7 @@ pub async fn insert_many(
         .collect();
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(cands.len());
     let rows: Vec<(&&Candidate, &String)> = cands.iter().zip(&user_ids).collect();
-    for chunk in rows.chunks(1000) {
+    for chunk in rows.chunks(INSERT_ROWS) {
         let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
             "INSERT INTO users (site_id, user_id, name, first_name, last_name, email, username, phone, department, title,
                  notes, system_id, tag, status, start_time, end_time, security_level, auth_modes, job_codes,
@@ -245,7 +245,7 @@ pub async fn insert_many(
         q.push(" RETURNING id, user_id");
         let inserted: Vec<(i64, String)> = q
             .build_query_as()
-            .persistent(false)
+            .persistent(insert_prepared(chunk.len()))
             .fetch_all(&mut *tx)
             .await
             .map_err(super::conflict::unique_violation)?;
@@ -276,7 +276,7 @@ pub async fn insert_many(
             c.new.cards.iter().enumerate().map(move |(i, card)| (made.id, i, card, c.new.allow_duplicates))
         })
         .collect();
-    for chunk in cards.chunks(3000) {
+    for chunk in cards.chunks(INSERT_ROWS) {
         let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
             "INSERT INTO cards (site_id, user_row, position, number, card_key, card_type, label, allow_duplicate) ",
         );
@@ -290,21 +290,25 @@ pub async fn insert_many(
                 .push_bind(card.label.clone())
                 .push_bind(*dup);
         });
-        q.build().persistent(false).execute(&mut *tx).await.map_err(super::conflict::unique_violation)?;
+        q.build()
+            .persistent(insert_prepared(chunk.len()))
+            .execute(&mut *tx)
+            .await
+            .map_err(super::conflict::unique_violation)?;
     }
     let groups: Vec<(i64, u32)> = cands
         .iter()
         .zip(&created)
         .flat_map(|(c, (_, made))| c.new.fields.access_groups.iter().map(move |g| (made.id, *g)))
         .collect();
-    for chunk in groups.chunks(5000) {
+    for chunk in groups.chunks(INSERT_ROWS) {
         let mut q: QueryBuilder<crate::db::Backend> =
             QueryBuilder::new("INSERT INTO user_access_groups (user_row, group_id) ");
         q.push_values(chunk, |mut b, (id, g)| {
             b.push_bind(*id).push_bind(i64::from(*g));
         });
         q.push(" ON CONFLICT DO NOTHING");
-        q.build().persistent(false).execute(&mut *tx).await?;
+        q.build().persistent(insert_prepared(chunk.len())).execute(&mut *tx).await?;
     }
     let work: Vec<outbox::Work> = created
         .iter()

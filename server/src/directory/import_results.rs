@@ -13,8 +13,6 @@ use sqlx::QueryBuilder;
 /// An import whose row has moved for this long is taken for stopped (its server went away)
 /// and is no longer shown as running.
 const STOPPED_AFTER_SECONDS: i64 = 300;
-/// Results per INSERT: 9 values each, well under SQLite's 32,766 variables.
-const PER_INSERT: usize = 1000;
 /// The results CSV's columns.
 pub const COLUMNS: [&str; 8] = ["line", "outcome", "id", "user_id", "code", "field", "message", "warnings"];
 
@@ -82,7 +80,7 @@ impl Started {
     /// Keeps `results` and the progress they make, in the caller's transaction (so a
     /// batch's people and its results are written together or not at all).
     pub async fn keep(&mut self, tx: &mut Conn, results: &[RowResult], now: i64) -> sqlx::Result<()> {
-        for chunk in results.chunks(PER_INSERT) {
+        for chunk in results.chunks(crate::db::INSERT_ROWS) {
             let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
                 "INSERT INTO import_results (import_id, line, outcome, user_row, user_id, code, field, message, warnings) ",
             );
@@ -98,7 +96,7 @@ impl Started {
                     .push_bind(error.map(|e| e.message.as_str()))
                     .push_bind(r.warnings.join("\n"));
             });
-            q.build().persistent(false).execute(&mut *tx).await?;
+            q.build().persistent(crate::db::insert_prepared(chunk.len())).execute(&mut *tx).await?;
         }
         let mut tally = self.tally;
         results.iter().for_each(|r| tally.add(r.outcome));

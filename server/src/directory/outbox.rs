@@ -57,15 +57,15 @@ pub async fn enqueue(
     }
 }
 
-/// The one writer of outbox rows, in statements of at most 5,000 rows.
+/// The one writer of outbox rows, in statements of at most [`crate::db::INSERT_ROWS`] rows.
 pub async fn enqueue_many(tx: &mut crate::db::Conn, site_id: i64, work: &[Work<'_>], now: i64) -> sqlx::Result<()> {
-    for chunk in work.chunks(5000) {
+    for chunk in work.chunks(crate::db::INSERT_ROWS) {
         let mut q: sqlx::QueryBuilder<crate::db::Backend> =
             sqlx::QueryBuilder::new("INSERT INTO outbox (site_id, user_row, user_id, kind, created_at) ");
         q.push_values(chunk, |mut row, w| {
             row.push_bind(site_id).push_bind(w.user_row).push_bind(w.user_id).push_bind(w.kind.as_str()).push_bind(now);
         });
-        q.build().persistent(false).execute(&mut *tx).await?;
+        q.build().persistent(crate::db::insert_prepared(chunk.len())).execute(&mut *tx).await?;
     }
     if cfg!(feature = "postgres") && !work.is_empty() {
         // Delivered when the transaction commits, to every server listening.
