@@ -83,7 +83,7 @@ fn search_pattern(q: &UserQuery) -> Option<String> {
 }
 
 /// Matches beyond which a search is "common": then walking the sort order and stopping
-/// at a page is fastest; below it, the few matching IDs from the trigram index are.
+/// at a page is fastest; below it, narrowing to the few matches the trigram index finds is.
 const PROBE: i64 = 2000;
 
 /// The people matching a search term when they are few (the trigram index answers at
@@ -93,7 +93,8 @@ async fn few_matches(db: &mut crate::db::Conn, q: &UserQuery) -> sqlx::Result<Op
     crate::db::search::few(db, &term.to_lowercase(), PROBE).await
 }
 
-/// Adds the WHERE clause of `q` (after `WHERE u.site_id = …`); `among` narrows to known IDs.
+/// Adds the WHERE clause of `q` (after `WHERE u.site_id = …`); `among` narrows to a search's
+/// few matches.
 fn push_filters(
     b: &mut QueryBuilder<'_, crate::db::Backend>,
     site_id: i64,
