@@ -458,12 +458,15 @@ async fn maybe_held(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Resu
 
 /// After removals, people refused for want of room are tried again, as many as now fit.
 async fn reopen_full(db: &Db, device_row: i64, max_users: u32) -> sqlx::Result<()> {
-    let waiting: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM device_users WHERE device_row = $1 AND at_capacity)")
+    // MIN, not EXISTS: PostgreSQL answered EXISTS with a scan of the whole table, betting on
+    // meeting such a row early (9 ms a call, 100 ms on a device with none); MIN reads the
+    // partial index's first entry.
+    let waiting: Option<i64> =
+        sqlx::query_scalar("SELECT MIN(user_row) FROM device_users WHERE device_row = $1 AND at_capacity")
             .bind(device_row)
             .fetch_one(db)
             .await?;
-    if !waiting {
+    if waiting.is_none() {
         return Ok(());
     }
     let held: i64 =

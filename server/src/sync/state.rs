@@ -45,7 +45,8 @@ pub async fn devices(db: &Db, site_id: i64, now: i64) -> sqlx::Result<DeviceList
                 (SELECT MIN(du.want_changed_at) FROM device_users du WHERE du.device_row = d.id AND du.pending)
                     AS oldest_pending,
                 (SELECT COUNT(*) FROM device_users du WHERE du.device_row = d.id AND du.error IS NOT NULL) AS refused,
-                EXISTS (SELECT 1 FROM device_users du WHERE du.device_row = d.id AND du.at_capacity) AS full
+                (SELECT MIN(du.user_row) FROM device_users du WHERE du.device_row = d.id AND du.at_capacity)
+                    IS NOT NULL AS full
          FROM devices d WHERE d.site_id = $1 ORDER BY d.device_id",
     )
     .bind(site_id)
