@@ -4,12 +4,14 @@
 //!   with tonic clients and servers under the `grpc` feature.
 //! - [`domain`]: the user and credential rules shared by the app, the server and the
 //!   gateway simulator. A limit is defined here once.
+//! - [`scim`]: SCIM 2.0 filters and PATCH paths, as identity providers send them.
 
 pub mod api;
 pub mod domain;
 pub mod grpc_web;
 pub mod multi_error;
 mod redacted_debug;
+pub mod scim;
 
 /// The gateway's messages and services, one module per protobuf package.
 #[allow(clippy::all, missing_docs)]
