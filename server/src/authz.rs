@@ -111,6 +111,11 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("GET", "/v1/tokens", SUPER),
     ("POST", "/v1/tokens", SUPER),
     ("DELETE", "/v1/tokens/{id}", SUPER),
+    ("GET", "/scim/v2/ServiceProviderConfig", admin(Some(Scope::Scim))),
+    ("GET", "/scim/v2/ResourceTypes", admin(Some(Scope::Scim))),
+    ("GET", "/scim/v2/Schemas", admin(Some(Scope::Scim))),
+    ("GET", "/scim/v2/Users", admin(Some(Scope::Scim))),
+    ("GET", "/scim/v2/Users/{id}", admin(Some(Scope::Scim))),
 ];
 
 /// The rule of a route; `HEAD` has the rule of `GET` (axum answers it with GET's handler).

@@ -23,6 +23,7 @@ pub mod openapi;
 pub mod openapi_edge;
 pub mod probe;
 pub mod ranks;
+pub mod scim;
 pub mod sites;
 pub mod state;
 pub mod sync;
@@ -51,7 +52,7 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 
 pub fn router(state: AppState) -> Router {
     let mut routes = Router::new();
-    for (_, path, handler) in api::routes() {
+    for (_, path, handler) in api::routes().into_iter().chain(scim::routes()) {
         routes = routes.route(path, handler);
     }
     let https = state.config.is_https();
@@ -74,6 +75,8 @@ pub fn router(state: AppState) -> Router {
         // the caller authenticated.
         .layer(middleware::from_fn(move |req, next| web::csrf::enforce(public_origin.clone(), req, next)))
         .layer(middleware::from_fn_with_state(state.clone(), auth::caller::identify_caller))
+        // Every refusal under /scim/ (sign-in, rules, input) in SCIM's error shape.
+        .layer(middleware::from_fn(scim::scim_errors))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(cors(&state.config))
         .layer(middleware::from_fn_with_state(state.clone(), count_responses))

@@ -14,10 +14,14 @@ pub enum Scope {
     DevicesRead,
     #[serde(rename = "devices:write")]
     DevicesWrite,
+    /// SCIM 2.0 provisioning (`/scim/v2`): an identity provider reads and writes people.
+    #[serde(rename = "scim")]
+    Scim,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [Scope::UsersRead, Scope::UsersWrite, Scope::DevicesRead, Scope::DevicesWrite];
+    pub const ALL: [Scope; 5] =
+        [Scope::UsersRead, Scope::UsersWrite, Scope::DevicesRead, Scope::DevicesWrite, Scope::Scim];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -25,6 +29,7 @@ impl Scope {
             Scope::UsersWrite => "users:write",
             Scope::DevicesRead => "devices:read",
             Scope::DevicesWrite => "devices:write",
+            Scope::Scim => "scim",
         }
     }
 

@@ -26,9 +26,15 @@ impl Status {
         self == Status::Active
     }
 
+    /// Whether the person is enabled: neither suspended nor deactivated (what an identity
+    /// provider calls `active`).
+    pub fn enabled(self) -> bool {
+        matches!(self, Status::Pending | Status::Active)
+    }
+
     /// Whether this person may sign in to the console.
     pub fn may_sign_in(self) -> bool {
-        matches!(self, Status::Pending | Status::Active)
+        self.enabled()
     }
 
     pub fn as_str(self) -> &'static str {

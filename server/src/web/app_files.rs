@@ -19,7 +19,7 @@ pub fn service(dir: &Path) -> AppFiles {
 /// The router's fallback: API paths answer a JSON 404, the rest is the app.
 pub async fn fallback(files: AppFiles, request: Request) -> Response {
     let path = request.uri().path();
-    if path.starts_with("/v1/") || path == "/v1" {
+    if path.starts_with("/v1/") || path == "/v1" || path.starts_with("/scim/") {
         return ApiError::not_found("no such route").into_response();
     }
     match files.oneshot(request).await {

@@ -22,6 +22,7 @@ mod import_export;
 mod lifecycle;
 mod listing;
 mod openapi;
+mod scim;
 mod secrets;
 mod sessions;
 mod shutdown;

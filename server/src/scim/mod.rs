@@ -1,0 +1,55 @@
+//! SCIM 2.0 (RFC 7643, RFC 7644) at `/scim/v2`, for identity providers (Okta, Entra ID)
+//! that provision people. Its routes sit in the one router and the one authorization table
+//! (a token with the `scim` scope, or an ADMIN's session); its answers, errors included,
+//! are SCIM's own shape (`application/scim+json`), made here from the server's errors.
+//!
+//! Mapping to the directory (`docs/scim.md` has it for operators):
+//!
+//! | SCIM (User)                         | Lintel                                   |
+//! |-------------------------------------|------------------------------------------|
+//! | `id`                                | directory ID                             |
+//! | `externalId`                        | `system_id`                              |
+//! | `userName`                          | `username` (case-insensitive)            |
+//! | `name.givenName` / `familyName`     | `first_name` / `last_name`               |
+//! | `name.formatted`, `displayName`     | `name`                                   |
+//! | `emails[type eq "work"].value`      | `email` (the one, primary)               |
+//! | `phoneNumbers[type eq "work"].value`| `phone`                                  |
+//! | `title`                             | `title`                                  |
+//! | enterprise `department`             | `department`                             |
+//! | `active`                            | status PENDING or ACTIVE (not SUSPENDED or DEACTIVATED) |
+//! | `meta.created` / `lastModified`     | `created_at` / `updated_at`              |
+//! | `meta.version`                      | `W/"<version>"`                          |
+
+mod discovery;
+mod errors;
+mod filter_sql;
+mod resource;
+mod users;
+
+use crate::state::AppState;
+use axum::routing::{MethodRouter, get};
+
+pub use errors::scim_errors;
+
+/// Where SCIM is served.
+pub const BASE: &str = "/scim/v2";
+
+/// The SCIM media type (RFC 7644 §3.1).
+pub const MEDIA_TYPE: &str = "application/scim+json";
+
+/// Every (method, path, handler) of SCIM; their rules are in [`crate::authz::TABLE`].
+pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
+    vec![
+        ("GET", "/scim/v2/ServiceProviderConfig", get(discovery::service_provider_config)),
+        ("GET", "/scim/v2/ResourceTypes", get(discovery::resource_types)),
+        ("GET", "/scim/v2/Schemas", get(discovery::schemas)),
+        ("GET", "/scim/v2/Users", get(users::list)),
+        ("GET", "/scim/v2/Users/{id}", get(users::one)),
+    ]
+}
+
+/// A SCIM answer: `body` as `application/scim+json`.
+pub fn answer(status: axum::http::StatusCode, body: &serde_json::Value) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (status, [(axum::http::header::CONTENT_TYPE, MEDIA_TYPE)], body.to_string()).into_response()
+}

@@ -1,0 +1,153 @@
+//! `/scim/v2/Users`: the site's people as SCIM Users — a filtered, sorted page (RFC 7644
+//! §3.4.2) and one by ID.
+
+use super::resource::{self, parse_attribute_list, project, version_tag};
+use super::{answer, filter_sql};
+use crate::auth::caller::OnSite;
+use crate::directory::person_read::{self, COLUMNS, PersonRow, VISIBLE};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::web::extract::{Path, Query};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::json;
+use sqlx::QueryBuilder;
+
+/// Most Users a page holds (`count` above it is lowered to it, as RFC 7644 §3.4.2.4 allows).
+pub const MAX_COUNT: u32 = proto::api::user::MAX_PAGE;
+/// Users a page holds when `count` is not given.
+pub const DEFAULT_COUNT: u32 = 100;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    filter: Option<String>,
+    start_index: Option<i64>,
+    count: Option<i64>,
+    sort_by: Option<String>,
+    sort_order: Option<String>,
+    attributes: Option<String>,
+    excluded_attributes: Option<String>,
+}
+
+/// The ORDER BY of `sortBy` (default: the directory ID, the order people were created in).
+fn order_by(q: &ListQuery) -> ApiResult<String> {
+    let column = match q.sort_by.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("id") => "u.id",
+        Some("username") => filter_sql::USER_NAME,
+        Some("externalid") => "u.system_id",
+        Some("name.familyname") => "lower(u.last_name)",
+        Some("name.givenname") => "lower(u.first_name)",
+        Some("name.formatted" | "displayname") => "lower(u.name)",
+        Some("title") => "lower(u.title)",
+        Some("meta.created") => "u.created_at",
+        Some("meta.lastmodified") => "u.updated_at",
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "sortBy: {other:?} is not sortable (userName, externalId, id, name.familyName, name.givenName, displayName, title, meta.created, meta.lastModified)"
+            ))
+            .with_field("value"));
+        }
+    };
+    let order = match q.sort_order.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("ascending") => "ASC",
+        Some("descending") => "DESC",
+        Some(other) => {
+            return Err(ApiError::bad_request(format!("sortOrder: {other:?} is neither ascending nor descending"))
+                .with_field("value"));
+        }
+    };
+    Ok(format!("{column} {order}, u.id {order}"))
+}
+
+/// The people of `site_id` matching `filter`, selecting `what`.
+fn matching<'q>(
+    site_id: i64,
+    filter: Option<&proto::scim::filter::Filter>,
+    what: &str,
+) -> ApiResult<QueryBuilder<'q, crate::db::Backend>> {
+    let mut b = QueryBuilder::new(format!("SELECT {what} FROM users u WHERE {VISIBLE} AND u.site_id = "));
+    b.push_bind(site_id);
+    if let Some(filter) = filter {
+        b.push(" AND ");
+        filter_sql::push(&mut b, filter)?;
+    }
+    Ok(b)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    OnSite(_, account): OnSite,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Response> {
+    let filter = match q.filter.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        Some(text) => Some(
+            proto::scim::filter::parse_filter(text)
+                .map_err(|e| ApiError::bad_request(format!("filter: {e}")).with_field("filter"))?,
+        ),
+        None => None,
+    };
+    let order = order_by(&q)?;
+    // 1-based; below 1 means 1 (RFC 7644 §3.4.2.4). A count below 0 means 0.
+    let start = q.start_index.unwrap_or(1).max(1);
+    let count = q.count.unwrap_or(i64::from(DEFAULT_COUNT)).clamp(0, i64::from(MAX_COUNT));
+    let only = parse_attribute_list(q.attributes.as_deref());
+    let except = parse_attribute_list(q.excluded_attributes.as_deref());
+
+    let mut db = state.db.acquire().await?;
+    let total: i64 = matching(account.site_id, filter.as_ref(), "count(*)")?
+        .build_query_scalar()
+        .persistent(true)
+        .fetch_one(&mut *db)
+        .await?;
+    let rows: Vec<PersonRow> = if count == 0 || start > total {
+        vec![]
+    } else {
+        let mut b = matching(account.site_id, filter.as_ref(), COLUMNS)?;
+        b.push(format!(" ORDER BY {order} LIMIT ")).push_bind(count).push(" OFFSET ").push_bind(start - 1);
+        b.build_query_as().persistent(true).fetch_all(&mut *db).await?
+    };
+    let resources: Vec<serde_json::Value> = rows.iter().map(|p| project(resource::user(p), &only, &except)).collect();
+    Ok(answer(
+        StatusCode::OK,
+        &json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": total,
+            "startIndex": start,
+            "itemsPerPage": resources.len(),
+            "Resources": resources,
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OneQuery {
+    attributes: Option<String>,
+    excluded_attributes: Option<String>,
+}
+
+/// One User; `id` is the directory ID (anything else is no such User).
+pub async fn one(
+    State(state): State<AppState>,
+    OnSite(_, account): OnSite,
+    Path(id): Path<String>,
+    Query(q): Query<OneQuery>,
+) -> ApiResult<Response> {
+    let not_found = || ApiError::not_found(format!("User {id:?}: no such person in this site"));
+    let row_id: i64 = id.parse().map_err(|_| not_found())?;
+    let mut db = state.db.acquire().await?;
+    let person = person_read::row(&mut db, account.site_id, row_id).await?.ok_or_else(not_found)?;
+    let user = project(
+        resource::user(&person),
+        &parse_attribute_list(q.attributes.as_deref()),
+        &parse_attribute_list(q.excluded_attributes.as_deref()),
+    );
+    let mut response = answer(StatusCode::OK, &user);
+    if let Ok(tag) = header::HeaderValue::from_str(&version_tag(person.version)) {
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    Ok(response)
+}

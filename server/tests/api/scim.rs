@@ -1,0 +1,178 @@
+//! SCIM 2.0 at /scim/v2: discovery, Users read with filters and pages, the error shape.
+
+use crate::harness::*;
+use crate::users::created;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const ERROR: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
+async fn scim_token(s: &TestServer, scopes: &[&str]) -> String {
+    let me = s.sign_in(ADMIN, ADMIN_PASSWORD).await;
+    let r = s
+        .browser(Method::POST, "/v1/tokens", Some(&me))
+        .json(&json!({"name": "Okta", "scopes": scopes, "expires_in_days": 30}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    body(r).await["token"].as_str().unwrap().to_owned()
+}
+
+async fn get(s: &TestServer, token: &str, path: &str) -> (StatusCode, Value) {
+    let r = s.request(Method::GET, path).bearer_auth(token).send().await.unwrap();
+    let status = r.status();
+    let media = r.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(media, "application/scim+json", "{path}");
+    (status, body(r).await)
+}
+
+/// The userNames a filter finds, in the order of the page.
+async fn names(s: &TestServer, token: &str, query: &str) -> Vec<String> {
+    let r =
+        s.request(Method::GET, "/scim/v2/Users").query(&[("filter", query)]).bearer_auth(token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{query}");
+    let b = body(r).await;
+    let found: Vec<String> =
+        b["Resources"].as_array().unwrap().iter().map(|u| u["userName"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(b["totalResults"].as_u64(), Some(found.len() as u64), "{query}");
+    found
+}
+
+#[tokio::test]
+async fn discovery_and_refusals_in_scims_shape() {
+    let s = TestServer::start().await;
+    let r = s.request(Method::GET, "/scim/v2/Users").send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let b = body(r).await;
+    assert_eq!(b["schemas"], json!([ERROR]));
+    assert_eq!(b["status"], "401");
+
+    let users_only = scim_token(&s, &["users:read"]).await;
+    let (status, b) = get(&s, &users_only, "/scim/v2/Users").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(b["detail"], "this token lacks the scim scope");
+
+    let t = scim_token(&s, &["scim"]).await;
+    let (status, config) = get(&s, &t, "/scim/v2/ServiceProviderConfig").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(config["filter"]["supported"], true);
+    assert_eq!(config["filter"]["maxResults"], 500);
+    assert_eq!(config["authenticationSchemes"][0]["type"], "oauthbearertoken");
+    let (_, types) = get(&s, &t, "/scim/v2/ResourceTypes").await;
+    assert_eq!(types["Resources"][0]["endpoint"], "/Users");
+    let (_, schemas) = get(&s, &t, "/scim/v2/Schemas").await;
+    let ids: Vec<&str> = schemas["Resources"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"urn:ietf:params:scim:schemas:core:2.0:User"), "{ids:?}");
+
+    let (status, b) = get(&s, &t, "/scim/v2/Users/999999").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!((b["schemas"][0].as_str(), b["status"].as_str()), (Some(ERROR), Some("404")));
+    let r = s.request(Method::POST, "/scim/v2/Users").bearer_auth(&t).json(&json!({})).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "writes are not served yet");
+    assert_eq!(body(r).await["status"], "405");
+    let (status, _) = get(&s, &t, "/scim/v2/Groups").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "not served yet, and not the console's page");
+}
+
+#[tokio::test]
+async fn users_by_filter_page_sort_and_attributes() {
+    let s = TestServer::start().await;
+    let admin = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let t = scim_token(&s, &["scim"]).await;
+    let ann = created(
+        &s,
+        &admin,
+        json!({"name": "Ann Lee", "first_name": "Ann", "last_name": "Lee", "username": "ann.lee", "email": "Ann.Lee@Example.com",
+               "system_id": "00u1AbC", "title": "Lead", "department": "Ops", "phone": "+1 555 0100"}),
+    )
+    .await;
+    for (name, username, email) in [("Bob Stone", "bob", "bob@example.org"), ("Cy Lee", "cy", "cy@example.org")] {
+        created(&s, &admin, json!({"name": name, "username": username, "email": email})).await;
+    }
+    created(&s, &admin, json!({"name": "Dee", "user_id": "77"})).await;
+    assert_eq!(names(&s, &t, r#"userName eq "77""#).await, ["77"], "no username: the user ID is the userName");
+
+    let id = ann["id"].as_i64().unwrap();
+    let r = s.request(Method::GET, &format!("/scim/v2/Users/{id}")).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let user = body(r).await;
+    assert_eq!(user["id"], id.to_string());
+    assert_eq!(user["userName"], "ann.lee");
+    assert_eq!(user["externalId"], "00u1AbC");
+    assert_eq!(user["name"], json!({"formatted": "Ann Lee", "givenName": "Ann", "familyName": "Lee"}));
+    assert_eq!(user["emails"], json!([{"value": "ann.lee@example.com", "type": "work", "primary": true}]));
+    assert_eq!(user["active"], true);
+    assert_eq!(user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"], "Ops");
+    assert_eq!(user["meta"]["version"], etag);
+    assert_eq!(user["meta"]["location"], format!("/scim/v2/Users/{id}"));
+
+    assert_eq!(names(&s, &t, r#"userName eq "ANN.LEE""#).await, ["ann.lee"], "userName is case-insensitive");
+    assert_eq!(names(&s, &t, r#"externalId eq "00u1AbC""#).await, ["ann.lee"]);
+    assert!(names(&s, &t, r#"externalId eq "00u1abc""#).await.is_empty(), "externalId is case-exact");
+    assert_eq!(names(&s, &t, r#"emails[type eq "work" and value co "example.org"]"#).await, ["bob", "cy"]);
+    assert_eq!(names(&s, &t, r#"emails.value ew "EXAMPLE.COM""#).await, ["ann.lee"]);
+    assert_eq!(names(&s, &t, r#"name.familyName eq "lee" or userName sw "b""#).await, ["ann.lee", "bob"]);
+    assert_eq!(
+        names(&s, &t, r#"not (userName eq "bob") and (title pr or displayName co "cy")"#).await,
+        ["ann.lee", "cy"]
+    );
+    assert_eq!(names(&s, &t, r#"meta.lastModified ge "2000-01-01T00:00:00Z""#).await.len(), 5, "and the admin");
+
+    let r = s.request(Method::POST, &format!("/v1/users/{id}/suspend")).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(names(&s, &t, "active eq false").await, ["ann.lee"]);
+    assert!(!names(&s, &t, "active eq true").await.contains(&"ann.lee".to_owned()));
+
+    let page = |q: &'static [(&'static str, &'static str)]| {
+        let r = s.request(Method::GET, "/scim/v2/Users").query(q).bearer_auth(&t).send();
+        async move { body(r.await.unwrap()).await }
+    };
+    // cy, bob, ann.lee, admin, 77
+    let b = page(&[
+        ("filter", r#"userName pr"#),
+        ("sortBy", "userName"),
+        ("sortOrder", "descending"),
+        ("startIndex", "2"),
+        ("count", "1"),
+    ])
+    .await;
+    assert_eq!(
+        (b["totalResults"].as_u64(), b["startIndex"].as_u64(), b["itemsPerPage"].as_u64()),
+        (Some(5), Some(2), Some(1))
+    );
+    assert_eq!(b["Resources"][0]["userName"], "bob");
+    let b = page(&[("filter", r#"userName eq "ann.lee""#), ("attributes", "userName,name.givenName")]).await;
+    let keys: Vec<&String> = b["Resources"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["id", "meta", "name", "schemas", "userName"]);
+    assert_eq!(b["Resources"][0]["name"], json!({"givenName": "Ann"}));
+    let b = page(&[("count", "0")]).await;
+    assert_eq!((b["totalResults"].as_u64(), b["Resources"].as_array().map(Vec::len)), (Some(5), Some(0)));
+}
+
+#[tokio::test]
+async fn a_bad_filter_is_invalid_filter_never_a_500() {
+    let s = TestServer::start().await;
+    let t = scim_token(&s, &["scim"]).await;
+    for (filter, says) in [
+        (r#"userName eq"#, "expected a value"),
+        (r#"userName like "x""#, "is not an operator"),
+        (r#"password eq "x""#, "password is not an attribute Lintel filters on"),
+        (r#"active eq "yes""#, "needs true or false"),
+        (r#"meta.lastModified gt "yesterday""#, "not an RFC 3339 instant"),
+        (r#"userName eq "a" and ((("#, "expected an attribute"),
+        (r#"name[givenName eq "x"]"#, "not a multi-valued attribute"),
+    ] {
+        let r =
+            s.request(Method::GET, "/scim/v2/Users").query(&[("filter", filter)]).bearer_auth(&t).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{filter}");
+        let b = body(r).await;
+        assert_eq!(b["scimType"], "invalidFilter", "{filter}");
+        assert!(b["detail"].as_str().unwrap().contains(says), "{filter}: {b}");
+    }
+    let r =
+        s.request(Method::GET, "/scim/v2/Users").query(&[("sortBy", "password")]).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(body(r).await["scimType"], "invalidValue");
+}
