@@ -115,6 +115,7 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("GET", "/scim/v2/ResourceTypes", admin(Some(Scope::Scim))),
     ("GET", "/scim/v2/Schemas", admin(Some(Scope::Scim))),
     ("GET", "/scim/v2/Users", admin(Some(Scope::Scim))),
+    ("POST", "/scim/v2/Users", admin(Some(Scope::Scim))),
     ("GET", "/scim/v2/Users/{id}", admin(Some(Scope::Scim))),
 ];
 

@@ -30,19 +30,25 @@ fn audit_action(action: Action) -> AuditAction {
     }
 }
 
-async fn one(state: &AppState, actor: &Actor, id: i64, action: Action) -> ApiResult<Response> {
-    let now = state.clock.now();
-    let mut tx = db::write(&state.db).await?;
-    let row = person_read::row(&mut tx, actor.site_id, id)
+/// Applies `action` to one person and audits it, in the caller's write transaction.
+pub(crate) async fn apply_one(tx: &mut db::Conn, actor: &Actor, id: i64, action: Action, now: i64) -> ApiResult<()> {
+    let row = person_read::row(&mut *tx, actor.site_id, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("user {id}: no such person in this site")))?;
-    let t = lifecycle::apply(&mut tx, actor, &row, action, now).await?;
+    let t = lifecycle::apply(&mut *tx, actor, &row, action, now).await?;
     let entry = actor
         .entry(audit_action(action))
         .target(&row.user_id)
         .before(json!({"status": row.status(), "rank": row.rank()}))
         .after(json!({"status": t.to, "sessions_ended": t.ends_sessions}));
     crate::audit::record(&mut *tx, now, entry).await?;
+    Ok(())
+}
+
+async fn one(state: &AppState, actor: &Actor, id: i64, action: Action) -> ApiResult<Response> {
+    let now = state.clock.now();
+    let mut tx = db::write(&state.db).await?;
+    apply_one(&mut tx, actor, id, action, now).await?;
     tx.commit().await?;
     crate::api::users::current(state, actor.site_id, id).await
 }

@@ -53,6 +53,10 @@ pub async fn scim_errors(request: Request, next: Next) -> Response {
         return response;
     }
     let (mut parts, body) = response.into_parts();
+    // A value that breaks a rule is a 422 elsewhere in the API; SCIM says 400 invalidValue.
+    if status == StatusCode::UNPROCESSABLE_ENTITY {
+        parts.status = StatusCode::BAD_REQUEST;
+    }
     let bytes = axum::body::to_bytes(body, MAX_ERROR_BYTES).await.unwrap_or_default();
     let (detail, field) = match serde_json::from_slice::<ErrorBody>(&bytes) {
         Ok(e) => (e.error.message, e.error.field),

@@ -24,10 +24,11 @@ mod discovery;
 mod errors;
 mod filter_sql;
 mod resource;
+mod user_input;
 mod users;
 
 use crate::state::AppState;
-use axum::routing::{MethodRouter, get};
+use axum::routing::{MethodRouter, get, post};
 
 pub use errors::scim_errors;
 
@@ -44,6 +45,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/scim/v2/ResourceTypes", get(discovery::resource_types)),
         ("GET", "/scim/v2/Schemas", get(discovery::schemas)),
         ("GET", "/scim/v2/Users", get(users::list)),
+        ("POST", "/scim/v2/Users", post(users::create)),
         ("GET", "/scim/v2/Users/{id}", get(users::one)),
     ]
 }

@@ -2,17 +2,21 @@
 //! §3.4.2) and one by ID.
 
 use super::resource::{self, parse_attribute_list, project, version_tag};
-use super::{answer, filter_sql};
-use crate::auth::caller::OnSite;
+use super::{answer, filter_sql, user_input};
+use crate::auth::caller::{OnSite, SourceIp};
 use crate::directory::person_read::{self, COLUMNS, PersonRow, VISIBLE};
+use crate::directory::{Actor, person_create};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::web::extract::{Path, Query};
+use crate::web::json::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
+use proto::api::user::NewUser;
+use proto::domain::{Action, PersonFields};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use sqlx::QueryBuilder;
 
 /// Most Users a page holds (`count` above it is lowered to it, as RFC 7644 §3.4.2.4 allows).
@@ -145,9 +149,42 @@ pub async fn one(
         &parse_attribute_list(q.attributes.as_deref()),
         &parse_attribute_list(q.excluded_attributes.as_deref()),
     );
-    let mut response = answer(StatusCode::OK, &user);
-    if let Ok(tag) = header::HeaderValue::from_str(&version_tag(person.version)) {
+    Ok(with_version(answer(StatusCode::OK, &user), person.version))
+}
+
+fn with_version(mut response: Response, version: i64) -> Response {
+    if let Ok(tag) = HeaderValue::from_str(&version_tag(version)) {
         response.headers_mut().insert(header::ETAG, tag);
+    }
+    response
+}
+
+/// `POST /scim/v2/Users`: a new person, through the directory's own creation (its rules,
+/// audit and device work); `active: false` suspends them in the same transaction.
+pub async fn create(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Json(body): Json<Value>,
+) -> ApiResult<Response> {
+    let actor = Actor::new(&caller, &account, &ip);
+    let (fields, active) = user_input::read(&body, PersonFields::default())?;
+    let checked =
+        person_create::check(NewUser { user_id: None, fields, cards: vec![], pin: None, allow_duplicates: false })?;
+    let now = state.clock.now();
+    let mut tx = crate::db::write(&state.db).await?;
+    let created = person_create::insert(&mut tx, &actor, &checked, None, None, now).await?;
+    if active == Some(false) {
+        crate::api::user_status::apply_one(&mut tx, &actor, created.id, Action::Suspend, now).await?;
+    }
+    tx.commit().await?;
+    let mut db = state.db.acquire().await?;
+    let person = person_read::row(&mut db, account.site_id, created.id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("User {}: no such person in this site", created.id)))?;
+    let mut response = with_version(answer(StatusCode::CREATED, &resource::user(&person)), person.version);
+    if let Ok(location) = HeaderValue::from_str(&format!("{}/Users/{}", super::BASE, person.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
 }

@@ -68,8 +68,8 @@ async fn discovery_and_refusals_in_scims_shape() {
     let (status, b) = get(&s, &t, "/scim/v2/Users/999999").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!((b["schemas"][0].as_str(), b["status"].as_str()), (Some(ERROR), Some("404")));
-    let r = s.request(Method::POST, "/scim/v2/Users").bearer_auth(&t).json(&json!({})).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "writes are not served yet");
+    let r = s.request(Method::DELETE, "/scim/v2/Users").bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(body(r).await["status"], "405");
     let (status, _) = get(&s, &t, "/scim/v2/Groups").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "not served yet, and not the console's page");
@@ -175,4 +175,78 @@ async fn a_bad_filter_is_invalid_filter_never_a_500() {
         s.request(Method::GET, "/scim/v2/Users").query(&[("sortBy", "password")]).bearer_auth(&t).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert_eq!(body(r).await["scimType"], "invalidValue");
+}
+
+async fn post_user(s: &TestServer, token: &str, user: Value) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    let r = s
+        .request(Method::POST, "/scim/v2/Users")
+        .bearer_auth(token)
+        .header("content-type", "application/scim+json")
+        .json(&user)
+        .send()
+        .await
+        .unwrap();
+    let (status, headers) = (r.status(), r.headers().clone());
+    (status, body(r).await, headers)
+}
+
+#[tokio::test]
+async fn okta_looks_a_person_up_then_creates_them_and_a_taken_user_name_is_uniqueness() {
+    let s = TestServer::start().await;
+    let t = scim_token(&s, &["scim"]).await;
+    assert!(names(&s, &t, r#"userName eq "jane.doe@example.com""#).await.is_empty());
+    let jane = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "jane.doe@example.com",
+        "name": {"givenName": "Jane", "familyName": "Doe"},
+        "emails": [{"primary": true, "value": "jane.doe@example.com", "type": "work"}],
+        "displayName": "Jane Doe",
+        "externalId": "00ujl29u0le5T6Aj10h7",
+        "locale": "en-US",
+        "active": true,
+    });
+    let (status, user, headers) = post_user(&s, &t, jane.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+    let id = user["id"].as_str().unwrap();
+    assert_eq!(headers["location"], format!("/scim/v2/Users/{id}").as_str());
+    assert_eq!(headers["etag"], user["meta"]["version"].as_str().unwrap());
+    assert_eq!((user["userName"].as_str(), user["active"].as_bool()), (Some("jane.doe@example.com"), Some(true)));
+    assert_eq!(user["name"]["formatted"], "Jane Doe");
+    assert_eq!(names(&s, &t, r#"userName eq "Jane.Doe@example.com""#).await, ["jane.doe@example.com"]);
+
+    let mut again = jane.clone();
+    again["externalId"] = json!("other");
+    again["emails"] = json!([]);
+    let (status, b, _) = post_user(&s, &t, again).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!((b["scimType"].as_str(), b["status"].as_str()), (Some("uniqueness"), Some("409")));
+    assert!(b["detail"].as_str().unwrap().contains("username"), "{b}");
+
+    // Entra ID sends active as a string.
+    let (status, leaver, _) =
+        post_user(&s, &t, json!({"userName": "leaver", "active": "False", "name": {"formatted": "Lee Ver"}})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(leaver["active"], false);
+    let audit = body(
+        s.request(Method::GET, "/v1/audit")
+            .bearer_auth(s.site_token(ADMIN, ADMIN_PASSWORD).await)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let text = audit.to_string();
+    assert!(text.contains("user.create") && text.contains("user.suspend") && text.contains("token:Okta"), "{text}");
+
+    for (user, says) in [
+        (json!({"name": {"givenName": "No"}}), "userName: required"),
+        (json!({"userName": "bad name!"}), "username"),
+        (json!({"userName": "x", "emails": [{"value": "not an email"}]}), "email"),
+        (json!({"userName": "y", "active": "maybe"}), "active"),
+    ] {
+        let (status, b, _) = post_user(&s, &t, user.clone()).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{user}");
+        assert_eq!(b["scimType"], "invalidValue", "{user}: {b}");
+        assert!(b["detail"].as_str().unwrap().contains(says), "{user}: {b}");
+    }
 }
