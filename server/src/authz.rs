@@ -117,6 +117,8 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("GET", "/scim/v2/Users", admin(Some(Scope::Scim))),
     ("POST", "/scim/v2/Users", admin(Some(Scope::Scim))),
     ("GET", "/scim/v2/Users/{id}", admin(Some(Scope::Scim))),
+    ("PUT", "/scim/v2/Users/{id}", admin(Some(Scope::Scim))),
+    ("PATCH", "/scim/v2/Users/{id}", admin(Some(Scope::Scim))),
 ];
 
 /// The rule of a route; `HEAD` has the rule of `GET` (axum answers it with GET's handler).

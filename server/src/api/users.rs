@@ -125,24 +125,38 @@ pub(crate) async fn write_fields(
 ) -> ApiResult<Response> {
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
-    let row = crate::api::user_credentials::load(&mut tx, actor, id).await?;
-    let groups = person_read::access_groups(&mut tx, &[id]).await?.remove(&id).unwrap_or_default();
+    update_fields(&mut tx, actor, id, headers, change, now).await?;
+    tx.commit().await?;
+    current(state, actor.site_id, id).await
+}
+
+/// [`write_fields`] in the caller's write transaction: checks, writes, queues device work
+/// and audits.
+pub(crate) async fn update_fields(
+    tx: &mut db::Conn,
+    actor: &Actor,
+    id: i64,
+    headers: &HeaderMap,
+    change: impl FnOnce(PersonFields) -> ApiResult<PersonFields>,
+    now: i64,
+) -> ApiResult<()> {
+    let row = crate::api::user_credentials::load(tx, actor, id).await?;
+    let groups = person_read::access_groups(&mut *tx, &[id]).await?.remove(&id).unwrap_or_default();
     let old = row.fields(groups);
     let mut new = change(old.clone())?;
     // A change that is wrong in itself says so before a stale version does.
     new.validate()?;
     check_if_match(headers, row.version)?;
     check_guest(new.tag, new.access_groups.len(), row.rank())?;
-    person_write::update(&mut tx, id, row.version, &new, None, now).await?;
+    person_write::update(&mut *tx, id, row.version, &new, None, now).await?;
     if !person_write::same_on_devices(&old, &new) {
         let status = row.status();
-        outbox::enqueue(&mut tx, actor.site_id, id, &row.user_id, status.on_devices(), Some(status), now).await?;
+        outbox::enqueue(&mut *tx, actor.site_id, id, &row.user_id, status.on_devices(), Some(status), now).await?;
     }
     let (before, after) = audit_fields::changes(&old, &new);
     let entry = actor.entry(AuditAction::UserUpdate).target(&row.user_id).before(before).after(after);
     crate::audit::record(&mut *tx, now, entry).await?;
-    tx.commit().await?;
-    current(state, actor.site_id, id).await
+    Ok(())
 }
 
 #[utoipa::path(put, path = "/v1/users/{id}", tag = "users", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID"), ("If-Match" = Option<String>, Header, description = "the ETag read; a newer version answers 412")), request_body = PersonFields, description = "BioStar Air updateUser: replaces every field (absent optional fields are cleared).", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "a unique value is taken", body = crate::error::ErrorBody), (status = 412, description = "changed since read (If-Match)", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]

@@ -25,7 +25,7 @@ pub async fn service_provider_config() -> Response {
         StatusCode::OK,
         &json!({
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-            "patch": { "supported": false },
+            "patch": { "supported": true },
             "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
             "filter": { "supported": true, "maxResults": MAX_COUNT },
             "changePassword": { "supported": false },

@@ -23,12 +23,13 @@
 mod discovery;
 mod errors;
 mod filter_sql;
+mod patch;
 mod resource;
 mod user_input;
 mod users;
 
 use crate::state::AppState;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, patch, post, put};
 
 pub use errors::scim_errors;
 
@@ -47,6 +48,8 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/scim/v2/Users", get(users::list)),
         ("POST", "/scim/v2/Users", post(users::create)),
         ("GET", "/scim/v2/Users/{id}", get(users::one)),
+        ("PUT", "/scim/v2/Users/{id}", put(users::replace)),
+        ("PATCH", "/scim/v2/Users/{id}", patch(users::patch)),
     ]
 }
 

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use crate::web::extract::{Path, Query};
 use crate::web::json::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use proto::api::user::NewUser;
 use proto::domain::{Action, PersonFields};
@@ -187,4 +187,93 @@ pub async fn create(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// Writes a person from a User document `make` derives from their current one: the fields
+/// through the directory's own update (If-Match, rules, device work, audit), then `active`
+/// through its lifecycle (suspend, or reactivate), in one transaction.
+async fn write_user(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    headers: &HeaderMap,
+    make: impl FnOnce(Value) -> ApiResult<Value>,
+) -> ApiResult<Response> {
+    let not_found = || ApiError::not_found(format!("User {id:?}: no such person in this site"));
+    let row_id: i64 = id.parse().map_err(|_| not_found())?;
+    let now = state.clock.now();
+    let mut tx = crate::db::write(&state.db).await?;
+    let row = person_read::row(&mut tx, actor.site_id, row_id).await?.ok_or_else(not_found)?;
+    let doc = make(resource::user(&row))?;
+    let mut active = None;
+    crate::api::users::update_fields(
+        &mut tx,
+        actor,
+        row_id,
+        headers,
+        |old| {
+            let (mut fields, said) = user_input::read(&doc, old)?;
+            // The userName shown for a person without a username is their user ID: kept, not
+            // turned into a username.
+            if row.username.is_none() && fields.username.as_deref() == Some(row.user_id.to_lowercase().as_str()) {
+                fields.username = None;
+            }
+            active = said;
+            Ok(fields)
+        },
+        now,
+    )
+    .await?;
+    let enabled = row.status().enabled();
+    match active {
+        Some(false) if enabled => {
+            crate::api::user_status::apply_one(&mut tx, actor, row_id, Action::Suspend, now).await?
+        }
+        Some(true) if !enabled => {
+            crate::api::user_status::apply_one(&mut tx, actor, row_id, Action::Reactivate, now).await?
+        }
+        _ => {}
+    }
+    tx.commit().await?;
+    let mut db = state.db.acquire().await?;
+    let person = person_read::row(&mut db, actor.site_id, row_id).await?.ok_or_else(not_found)?;
+    Ok(with_version(answer(StatusCode::OK, &resource::user(&person)), person.version))
+}
+
+/// `PUT /scim/v2/Users/{id}`: replaces what SCIM carries (attributes it does not carry, such
+/// as cards and access groups, stay).
+pub async fn replace(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> ApiResult<Response> {
+    let actor = Actor::new(&caller, &account, &ip);
+    write_user(&state, &actor, &id, &headers, |_| Ok(body)).await
+}
+
+/// `PATCH /scim/v2/Users/{id}`: a PatchOp applied to the person's User document.
+pub async fn patch(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> ApiResult<Response> {
+    let actor = Actor::new(&caller, &account, &ip);
+    write_user(&state, &actor, &id, &headers, |mut doc| {
+        let shown = doc.get("displayName").cloned();
+        super::patch::apply(&mut doc, &body)?;
+        // displayName and name.formatted are one field here: a change to either is the name.
+        if doc.get("displayName") != shown.as_ref()
+            && let (Some(name), Some(Value::Object(n))) = (doc.get("displayName").cloned(), doc.get_mut("name"))
+        {
+            n.insert("formatted".into(), name);
+        }
+        Ok(doc)
+    })
+    .await
 }

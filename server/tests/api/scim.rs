@@ -250,3 +250,126 @@ async fn okta_looks_a_person_up_then_creates_them_and_a_taken_user_name_is_uniqu
         assert!(b["detail"].as_str().unwrap().contains(says), "{user}: {b}");
     }
 }
+
+async fn patch_user(s: &TestServer, token: &str, id: &str, ops: Value) -> (StatusCode, Value) {
+    let request = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops});
+    let r = s
+        .request(Method::PATCH, &format!("/scim/v2/Users/{id}"))
+        .bearer_auth(token)
+        .json(&request)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, body(r).await)
+}
+
+async fn status_of(s: &TestServer, id: &str) -> String {
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let r = s.request(Method::GET, &format!("/v1/users/{id}")).bearer_auth(&t).send().await.unwrap();
+    body(r).await["status"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn okta_deactivates_and_reactivates_with_patch_and_replaces_with_put() {
+    let s = TestServer::start().await;
+    let t = scim_token(&s, &["scim"]).await;
+    let (_, user, _) = post_user(&s, &t, json!({"userName": "sam@example.com", "name": {"givenName": "Sam", "familyName": "Hill"}, "emails": [{"value": "sam@example.com", "primary": true}]})).await;
+    let id = user["id"].as_str().unwrap().to_owned();
+
+    let (status, b) = patch_user(&s, &t, &id, json!([{"op": "replace", "value": {"active": false}}])).await;
+    assert_eq!((status, b["active"].as_bool()), (StatusCode::OK, Some(false)), "{b}");
+    assert_eq!(status_of(&s, &id).await, "SUSPENDED");
+    let (_, b) = patch_user(&s, &t, &id, json!([{"op": "replace", "value": {"active": true}}])).await;
+    assert_eq!(b["active"], true);
+    assert_eq!(status_of(&s, &id).await, "PENDING", "no credentials yet");
+
+    let mut put = b.clone();
+    // Without name.formatted or displayName, the name is the given and family names.
+    put["name"] = json!({"givenName": "Samuel", "familyName": "Hill"});
+    put.as_object_mut().unwrap().remove("displayName");
+    put["title"] = json!("Engineer");
+    let version = b["meta"]["version"].as_str().unwrap().to_owned();
+    let r = s
+        .request(Method::PUT, &format!("/scim/v2/Users/{id}"))
+        .bearer_auth(&t)
+        .header("if-match", &version)
+        .json(&put)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let b = body(r).await;
+    assert_eq!((b["name"]["formatted"].as_str(), b["title"].as_str()), (Some("Samuel Hill"), Some("Engineer")));
+    let r = s
+        .request(Method::PUT, &format!("/scim/v2/Users/{id}"))
+        .bearer_auth(&t)
+        .header("if-match", &version)
+        .json(&put)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PRECONDITION_FAILED, "the version moved on");
+    assert_eq!(body(r).await["status"], "412");
+}
+
+#[tokio::test]
+async fn entra_patches_paths_with_value_filters_and_active_as_a_string() {
+    let s = TestServer::start().await;
+    let t = scim_token(&s, &["scim"]).await;
+    assert!(names(&s, &t, r#"externalId eq "58342554-38d6-4ec8-948c-50044d0a33fd""#).await.is_empty());
+    let (status, user, _) = post_user(&s, &t, json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+        "externalId": "58342554-38d6-4ec8-948c-50044d0a33fd",
+        "userName": "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1",
+        "active": true,
+        "emails": [{"primary": true, "type": "work", "value": "Test_User_fd0ea19b@testuser.com"}],
+        "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": "1", "department": "R&D", "manager": {"value": "x"}},
+    })).await;
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+    let id = user["id"].as_str().unwrap().to_owned();
+    assert_eq!(user["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"], "R&D");
+
+    let (status, b) = patch_user(&s, &t, &id, json!([
+        {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "updatedEmail@microsoft.com"},
+        {"op": "Replace", "path": "name.familyName", "value": "updatedFamilyName"},
+        {"op": "Add", "path": "title", "value": "Manager"},
+        {"op": "Replace", "path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "value": "Ops"},
+    ])).await;
+    assert_eq!(status, StatusCode::OK, "{b}");
+    assert_eq!(b["emails"][0]["value"], "updatedemail@microsoft.com");
+    assert_eq!(b["name"]["familyName"], "updatedFamilyName");
+    assert_eq!(b["title"], "Manager");
+    assert_eq!(b["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]["department"], "Ops");
+
+    let (_, b) = patch_user(&s, &t, &id, json!([{"op": "Replace", "path": "active", "value": "False"}])).await;
+    assert_eq!(b["active"], false);
+    assert_eq!(status_of(&s, &id).await, "SUSPENDED");
+
+    let (status, b) =
+        patch_user(&s, &t, &id, json!([{"op": "Replace", "path": "emails[type eq ]", "value": "x"}])).await;
+    assert_eq!((status, b["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidPath")));
+}
+
+#[tokio::test]
+async fn a_person_deprovisioned_through_scim_is_off_every_online_device() {
+    let s = TestServer::start().await;
+    let admin = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let t = scim_token(&s, &["scim"]).await;
+    let p = created(
+        &s,
+        &admin,
+        json!({"user_id": "900", "name": "Leaver", "username": "leaver@example.com", "cards": [{"number": "9009"}]}),
+    )
+    .await;
+    assert_eq!(p["status"], "ACTIVE");
+    let among: std::collections::BTreeSet<String> = ["900".to_owned()].into();
+    s.until_devices_hold(&crate::sync::DEVICES, &among, &among, std::time::Duration::from_secs(10)).await;
+    let found = names(&s, &t, r#"userName eq "leaver@example.com""#).await;
+    assert_eq!(found, ["leaver@example.com"]);
+    let id = p["id"].as_i64().unwrap().to_string();
+    let (status, _) = patch_user(&s, &t, &id, json!([{"op": "replace", "path": "active", "value": false}])).await;
+    assert_eq!(status, StatusCode::OK);
+    s.until_devices_hold(&crate::sync::DEVICES, &among, &Default::default(), std::time::Duration::from_secs(5)).await;
+}
