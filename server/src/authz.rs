@@ -119,6 +119,7 @@ pub const TABLE: &[(&str, &str, Rule)] = &[
     ("GET", "/scim/v2/Users/{id}", admin(Some(Scope::Scim))),
     ("PUT", "/scim/v2/Users/{id}", admin(Some(Scope::Scim))),
     ("PATCH", "/scim/v2/Users/{id}", admin(Some(Scope::Scim))),
+    ("DELETE", "/scim/v2/Users/{id}", admin(Some(Scope::Scim))),
 ];
 
 /// The rule of a route; `HEAD` has the rule of `GET` (axum answers it with GET's handler).

@@ -209,14 +209,21 @@ fn merge_patch(target: &mut serde_json::Value, patch: serde_json::Value) {
 pub async fn delete(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> ApiResult<StatusCode> {
     let now = state.clock.now();
     let mut tx = db::write(&state.db).await?;
-    let row = person_read::row(&mut tx, actor.site_id, id).await?.ok_or_else(|| not_found(id))?;
-    let groups = person_read::access_groups(&mut tx, &[id]).await?.remove(&id).unwrap_or_default();
-    lifecycle::apply(&mut tx, &actor, &row, Action::Delete, now).await?;
+    delete_one(&mut tx, &actor, id, now).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes one person (the lifecycle's rules, device work and audit) in the caller's write
+/// transaction.
+pub(crate) async fn delete_one(tx: &mut db::Conn, actor: &Actor, id: i64, now: i64) -> ApiResult<()> {
+    let row = person_read::row(&mut *tx, actor.site_id, id).await?.ok_or_else(|| not_found(id))?;
+    let groups = person_read::access_groups(&mut *tx, &[id]).await?.remove(&id).unwrap_or_default();
+    lifecycle::apply(&mut *tx, actor, &row, Action::Delete, now).await?;
     let before = json!({"status": row.status(), "rank": row.rank(), "fields": row.fields(groups)});
     crate::audit::record(&mut *tx, now, actor.entry(AuditAction::UserDelete).target(&row.user_id).before(before))
         .await?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 #[utoipa::path(put, path = "/v1/users/{id}/computer-usernames", tag = "users", security(("session" = []), ("bearer" = [])), params(("id" = i64, Path, description = "the directory ID")), request_body = SetComputerUsernames, description = "Sets the usernames the person uses at their workstations; an empty list clears them.", responses((status = 200, body = UserView), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]

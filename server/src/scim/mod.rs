@@ -29,7 +29,7 @@ mod user_input;
 mod users;
 
 use crate::state::AppState;
-use axum::routing::{MethodRouter, get, patch, post, put};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 
 pub use errors::scim_errors;
 
@@ -50,6 +50,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("GET", "/scim/v2/Users/{id}", get(users::one)),
         ("PUT", "/scim/v2/Users/{id}", put(users::replace)),
         ("PATCH", "/scim/v2/Users/{id}", patch(users::patch)),
+        ("DELETE", "/scim/v2/Users/{id}", delete(users::delete)),
     ]
 }
 

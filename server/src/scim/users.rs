@@ -277,3 +277,21 @@ pub async fn patch(
     })
     .await
 }
+
+/// `DELETE /scim/v2/Users/{id}`: the directory's deletion (off every device; their cards
+/// reusable once every device confirmed). Afterwards the User is 404, as RFC 7644 §3.6 has it.
+pub async fn delete(
+    State(state): State<AppState>,
+    SourceIp(ip): SourceIp,
+    OnSite(caller, account): OnSite,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let actor = Actor::new(&caller, &account, &ip);
+    let row_id: i64 =
+        id.parse().map_err(|_| ApiError::not_found(format!("User {id:?}: no such person in this site")))?;
+    let now = state.clock.now();
+    let mut tx = crate::db::write(&state.db).await?;
+    crate::api::users::delete_one(&mut tx, &actor, row_id, now).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}

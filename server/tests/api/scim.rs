@@ -69,7 +69,7 @@ async fn discovery_and_refusals_in_scims_shape() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!((b["schemas"][0].as_str(), b["status"].as_str()), (Some(ERROR), Some("404")));
     let r = s.request(Method::DELETE, "/scim/v2/Users").bearer_auth(&t).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED, "a collection is not deleted");
     assert_eq!(body(r).await["status"], "405");
     let (status, _) = get(&s, &t, "/scim/v2/Groups").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "not served yet, and not the console's page");
@@ -372,4 +372,12 @@ async fn a_person_deprovisioned_through_scim_is_off_every_online_device() {
     let (status, _) = patch_user(&s, &t, &id, json!([{"op": "replace", "path": "active", "value": false}])).await;
     assert_eq!(status, StatusCode::OK);
     s.until_devices_hold(&crate::sync::DEVICES, &among, &Default::default(), std::time::Duration::from_secs(5)).await;
+
+    let r = s.request(Method::DELETE, &format!("/scim/v2/Users/{id}")).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let (status, _) = get(&s, &t, &format!("/scim/v2/Users/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a deleted User is gone");
+    assert!(names(&s, &t, r#"userName eq "leaver@example.com""#).await.is_empty());
+    let r = s.request(Method::DELETE, &format!("/scim/v2/Users/{id}")).bearer_auth(&t).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
