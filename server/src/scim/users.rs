@@ -3,7 +3,7 @@
 
 use super::resource::{self, parse_attribute_list, project, version_tag};
 use super::{answer, filter_sql, user_input};
-use crate::auth::caller::{OnSite, SourceIp};
+use crate::auth::caller::OnSite;
 use crate::directory::person_read::{self, COLUMNS, PersonRow, VISIBLE};
 use crate::directory::{Actor, person_create};
 use crate::error::{ApiError, ApiResult};
@@ -161,13 +161,7 @@ fn with_version(mut response: Response, version: i64) -> Response {
 
 /// `POST /scim/v2/Users`: a new person, through the directory's own creation (its rules,
 /// audit and device work); `active: false` suspends them in the same transaction.
-pub async fn create(
-    State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
-    Json(body): Json<Value>,
-) -> ApiResult<Response> {
-    let actor = Actor::new(&caller, &account, &ip);
+pub async fn create(State(state): State<AppState>, actor: Actor, Json(body): Json<Value>) -> ApiResult<Response> {
     let (fields, active) = user_input::read(&body, PersonFields::default())?;
     let checked =
         person_create::check(NewUser { user_id: None, fields, cards: vec![], pin: None, allow_duplicates: false })?;
@@ -179,7 +173,7 @@ pub async fn create(
     }
     tx.commit().await?;
     let mut db = state.db.acquire().await?;
-    let person = person_read::row(&mut db, account.site_id, created.id)
+    let person = person_read::row(&mut db, actor.site_id, created.id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("User {}: no such person in this site", created.id)))?;
     let mut response = with_version(answer(StatusCode::CREATED, &resource::user(&person)), person.version);
@@ -244,26 +238,22 @@ async fn write_user(
 /// as cards and access groups, stay).
 pub async fn replace(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> ApiResult<Response> {
-    let actor = Actor::new(&caller, &account, &ip);
     write_user(&state, &actor, &id, &headers, |_| Ok(body)).await
 }
 
 /// `PATCH /scim/v2/Users/{id}`: a PatchOp applied to the person's User document.
 pub async fn patch(
     State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
+    actor: Actor,
     Path(id): Path<String>,
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> ApiResult<Response> {
-    let actor = Actor::new(&caller, &account, &ip);
     write_user(&state, &actor, &id, &headers, |mut doc| {
         let shown = doc.get("displayName").cloned();
         super::patch::apply(&mut doc, &body)?;
@@ -280,13 +270,7 @@ pub async fn patch(
 
 /// `DELETE /scim/v2/Users/{id}`: the directory's deletion (off every device; their cards
 /// reusable once every device confirmed). Afterwards the User is 404, as RFC 7644 §3.6 has it.
-pub async fn delete(
-    State(state): State<AppState>,
-    SourceIp(ip): SourceIp,
-    OnSite(caller, account): OnSite,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
-    let actor = Actor::new(&caller, &account, &ip);
+pub async fn delete(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let row_id: i64 =
         id.parse().map_err(|_| ApiError::not_found(format!("User {id:?}: no such person in this site")))?;
     let now = state.clock.now();
