@@ -147,6 +147,11 @@ pub(crate) async fn update_fields(
     // A change that is wrong in itself says so before a stale version does.
     new.validate()?;
     check_if_match(headers, row.version)?;
+    if new == old {
+        // Nothing to write: the version and the audit log stay as they are (an identity
+        // provider's PATCH of `active` alone comes here).
+        return Ok(());
+    }
     check_guest(new.tag, new.access_groups.len(), row.rank())?;
     person_write::update(&mut *tx, id, row.version, &new, None, now).await?;
     if !person_write::same_on_devices(&old, &new) {

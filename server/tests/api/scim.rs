@@ -279,6 +279,7 @@ async fn okta_deactivates_and_reactivates_with_patch_and_replaces_with_put() {
 
     let (status, b) = patch_user(&s, &t, &id, json!([{"op": "replace", "value": {"active": false}}])).await;
     assert_eq!((status, b["active"].as_bool()), (StatusCode::OK, Some(false)), "{b}");
+    assert_eq!(b["meta"]["version"], "W/\"2\"", "one change: the suspension");
     assert_eq!(status_of(&s, &id).await, "SUSPENDED");
     let (_, b) = patch_user(&s, &t, &id, json!([{"op": "replace", "value": {"active": true}}])).await;
     assert_eq!(b["active"], true);
