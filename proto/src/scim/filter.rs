@@ -163,6 +163,13 @@ pub fn parse_path(text: &str) -> Result<Path, FilterError> {
     Ok(Path { attr, filter, sub })
 }
 
+/// ATTRNAME of RFC 7643 §2.1 (letters, digits, `-`, `_`, starting with a letter), and the
+/// `$ref` of references.
+fn is_name(part: &str) -> bool {
+    part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '$')
+        && part.chars().all(|c| c.is_ascii_alphanumeric() || "-_$".contains(c))
+}
+
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
@@ -324,9 +331,7 @@ impl<'a> Parser<'a> {
             None => (local, None),
         };
         for part in std::iter::once(name).chain(sub) {
-            let ok = part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '$')
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || "-_$".contains(c));
-            if !ok {
+            if !is_name(part) {
                 return Err(self.error_at(start, format!("{word:?} is not an attribute name")));
             }
         }
@@ -337,9 +342,7 @@ impl<'a> Parser<'a> {
         let start = self.pos;
         let word = self.peek_word();
         self.pos += word.len();
-        let ok = word.starts_with(|c: char| c.is_ascii_alphabetic())
-            && word.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c));
-        if ok { Ok(word.to_owned()) } else { Err(self.error_at(start, "expected a sub-attribute name")) }
+        if is_name(word) { Ok(word.to_owned()) } else { Err(self.error_at(start, "expected a sub-attribute name")) }
     }
 
     /// A JSON literal: a string, a number, `true`, `false` or `null`.

@@ -20,7 +20,6 @@ fn scim_type(status: StatusCode, field: Option<&str>) -> Option<&'static str> {
         (StatusCode::BAD_REQUEST, Some("filter")) => Some("invalidFilter"),
         (StatusCode::BAD_REQUEST, Some("path")) => Some("invalidPath"),
         (StatusCode::BAD_REQUEST, Some("value")) => Some("invalidValue"),
-        (StatusCode::BAD_REQUEST, Some(f)) if f.starts_with("mutability") => Some("mutability"),
         (StatusCode::BAD_REQUEST, _) => Some("invalidSyntax"),
         (StatusCode::UNPROCESSABLE_ENTITY, _) => Some("invalidValue"),
         (StatusCode::CONFLICT, _) => Some("uniqueness"),

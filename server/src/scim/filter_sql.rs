@@ -148,11 +148,8 @@ fn present(b: &mut QueryBuilder<'_, Backend>, column: Column) {
         Column::Text { column, .. } | Column::Exact(column) => {
             b.push(format!("({column} IS NOT NULL AND {column} <> '')"));
         }
-        Column::UserName | Column::Enabled | Column::Time(_) | Column::Id => {
-            b.push("TRUE");
-        }
-        Column::Constant(_) => {
-            // Only as present as the value it belongs to: emails[type pr] is "has an e-mail".
+        // Every person has these; `emails[type pr]` is as present as the e-mail it is on.
+        Column::UserName | Column::Enabled | Column::Time(_) | Column::Id | Column::Constant(_) => {
             b.push("TRUE");
         }
     }

@@ -3,22 +3,7 @@
 //! (a token with the `scim` scope, or an ADMIN's session); its answers, errors included,
 //! are SCIM's own shape (`application/scim+json`), made here from the server's errors.
 //!
-//! Mapping to the directory (`docs/scim.md` has it for operators):
-//!
-//! | SCIM (User)                         | Lintel                                   |
-//! |-------------------------------------|------------------------------------------|
-//! | `id`                                | directory ID                             |
-//! | `externalId`                        | `system_id`                              |
-//! | `userName`                          | `username` (case-insensitive)            |
-//! | `name.givenName` / `familyName`     | `first_name` / `last_name`               |
-//! | `name.formatted`, `displayName`     | `name`                                   |
-//! | `emails[type eq "work"].value`      | `email` (the one, primary)               |
-//! | `phoneNumbers[type eq "work"].value`| `phone`                                  |
-//! | `title`                             | `title`                                  |
-//! | enterprise `department`             | `department`                             |
-//! | `active`                            | status PENDING or ACTIVE (not SUSPENDED or DEACTIVATED) |
-//! | `meta.created` / `lastModified`     | `created_at` / `updated_at`              |
-//! | `meta.version`                      | `W/"<version>"`                          |
+//! How SCIM attributes map to the directory's fields is one table, in `docs/scim.md`.
 
 mod discovery;
 mod errors;

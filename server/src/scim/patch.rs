@@ -42,13 +42,14 @@ pub fn apply(doc: &mut Value, request: &Value) -> ApiResult<()> {
         return Err(ApiError::bad_request(format!("Operations: {} given, at most {MAX_OPERATIONS}", operations.len())));
     }
     for (i, operation) in operations.iter().enumerate() {
-        let op = match operation.get("op").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
-            Some("add") => Op::Add,
-            Some("replace") => Op::Replace,
-            Some("remove") => Op::Remove,
-            other => {
+        let given = operation.get("op").and_then(Value::as_str).unwrap_or_default();
+        let op = match given.to_ascii_lowercase().as_str() {
+            "add" => Op::Add,
+            "replace" => Op::Replace,
+            "remove" => Op::Remove,
+            _ => {
                 return Err(ApiError::bad_request(format!(
-                    "Operations[{i}].op: {other:?} is not add, replace or remove"
+                    "Operations[{i}].op: {given:?} is not add, replace or remove"
                 )));
             }
         };
@@ -314,7 +315,7 @@ mod tests {
             |doc: &mut Value, ops: Value| apply(doc, &json!({"schemas": [PATCH_OP], "Operations": ops})).unwrap_err();
         assert_eq!(
             run(&mut doc, json!([{"op": "move", "path": "x"}])).message,
-            "Operations[0].op: Some(\"move\") is not add, replace or remove"
+            "Operations[0].op: \"move\" is not add, replace or remove"
         );
         assert_eq!(run(&mut doc, json!([{"op": "remove"}])).field.as_deref(), Some("path"));
         assert_eq!(run(&mut doc, json!([{"op": "replace", "path": "emails[type eq]"}])).field.as_deref(), Some("path"));

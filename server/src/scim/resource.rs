@@ -1,9 +1,10 @@
-//! A person as a SCIM User resource (the mapping is in the module above), and the
+//! A person as a SCIM User resource (the mapping is in `docs/scim.md`), and the
 //! `attributes` / `excludedAttributes` projection of RFC 7644 §3.4.2.5.
 
 use super::BASE;
 use crate::clock::rfc3339;
 use crate::directory::person_read::PersonRow;
+use crate::error::{ApiError, ApiResult};
 use serde_json::{Map, Value, json};
 
 pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -70,29 +71,19 @@ pub fn user(p: &PersonRow) -> Value {
 const ALWAYS: [&str; 3] = ["schemas", "id", "meta"];
 
 /// A request's `attributes` or `excludedAttributes`: comma-separated paths (`userName`,
-/// `name.givenName`, with or without the schema URN), lower-cased.
-pub fn parse_attribute_list(text: Option<&str>) -> Vec<(String, Option<String>)> {
-    let Some(text) = text else { return vec![] };
+/// `name.givenName`, with or without the schema URN, whose extension's attributes go by
+/// their own names), lower-cased.
+pub fn parse_attribute_list(text: Option<&str>) -> ApiResult<Vec<(String, Option<String>)>> {
+    let Some(text) = text else { return Ok(vec![]) };
     text.split(',')
         .map(str::trim)
         .filter(|a| !a.is_empty())
         .map(|a| {
-            let local = strip_urn(a);
-            match local.split_once('.') {
-                Some((name, sub)) => (name.to_ascii_lowercase(), Some(sub.to_ascii_lowercase())),
-                None => (local.to_ascii_lowercase(), None),
-            }
+            let path = proto::scim::filter::parse_path(a)
+                .map_err(|e| ApiError::bad_request(format!("attributes: {a:?}: {e}")).with_field("value"))?;
+            Ok((path.attr.name.to_ascii_lowercase(), path.attr.sub.map(|s| s.to_ascii_lowercase())))
         })
         .collect()
-}
-
-/// `urn:…:User:name.givenName` → `name.givenName`; the enterprise extension's attributes
-/// are named by their own (`department`).
-fn strip_urn(path: &str) -> &str {
-    match path.rfind(':') {
-        Some(i) if path[..i].contains(':') => &path[i + 1..],
-        _ => path,
-    }
 }
 
 /// Keeps `only` (if any) and drops `except` from a resource; `ALWAYS` stays.
@@ -179,7 +170,8 @@ mod tests {
     fn attributes_keep_what_is_asked_and_what_is_always_returned() {
         let only = parse_attribute_list(Some(
             "userName, name.givenName, urn:ietf:params:scim:schemas:core:2.0:User:emails.value",
-        ));
+        ))
+        .unwrap();
         let v = project(sample(), &only, &[]);
         assert_eq!(v["userName"], "ann");
         assert_eq!(v["id"], "7");
@@ -190,13 +182,19 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_attribute_list_names_the_bad_entry() {
+        let e = parse_attribute_list(Some("userName, name[x]")).unwrap_err();
+        assert!(e.message.starts_with("attributes: \"name[x]\""), "{}", e.message);
+    }
+
+    #[test]
     fn excluded_attributes_drop_whole_attributes_or_sub_attributes() {
-        let except = parse_attribute_list(Some("emails,name.familyName,department"));
+        let except = parse_attribute_list(Some("emails,name.familyName,department")).unwrap();
         let v = project(sample(), &[], &except);
         assert!(v.get("emails").is_none());
         assert_eq!(v["name"], json!({ "givenName": "Ann", "formatted": "Ann Lee" }));
         assert!(v.get(ENTERPRISE_USER).is_none());
-        let v = project(sample(), &[], &parse_attribute_list(Some("id,meta")));
+        let v = project(sample(), &[], &parse_attribute_list(Some("id,meta")).unwrap());
         assert_eq!(v["id"], "7", "id is always returned");
     }
 }

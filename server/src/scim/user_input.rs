@@ -1,5 +1,5 @@
 //! A SCIM User from an identity provider, read into the directory's own fields (the
-//! mapping is in the module above), which the directory then checks by its own rules.
+//! mapping is in `docs/scim.md`), which the directory then checks by its own rules.
 
 use super::resource::ENTERPRISE_USER;
 use crate::error::{ApiError, ApiResult};

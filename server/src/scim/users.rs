@@ -36,6 +36,34 @@ pub struct ListQuery {
     excluded_attributes: Option<String>,
 }
 
+fn not_found(id: impl std::fmt::Debug) -> ApiError {
+    ApiError::not_found(format!("User {id:?}: no such person in this site"))
+}
+
+/// The directory ID a User's `id` names (anything else is no such User).
+fn row_id(id: &str) -> ApiResult<i64> {
+    id.parse().map_err(|_| not_found(id))
+}
+
+/// A person as a User, as they are now, with their version as the ETag; `only`/`except`
+/// as [`project`] takes them.
+async fn answer_user(
+    state: &AppState,
+    site_id: i64,
+    id: i64,
+    status: StatusCode,
+    only: &[(String, Option<String>)],
+    except: &[(String, Option<String>)],
+) -> ApiResult<Response> {
+    let mut db = state.db.acquire().await?;
+    let person = person_read::row(&mut db, site_id, id).await?.ok_or_else(|| not_found(id.to_string()))?;
+    let mut response = answer(status, &project(resource::user(&person), only, except));
+    if let Ok(tag) = HeaderValue::from_str(&version_tag(person.version)) {
+        response.headers_mut().insert(header::ETAG, tag);
+    }
+    Ok(response)
+}
+
 /// The ORDER BY of `sortBy` (default: the directory ID, the order people were created in).
 fn order_by(q: &ListQuery) -> ApiResult<String> {
     let column = match q.sort_by.as_deref().map(str::to_ascii_lowercase).as_deref() {
@@ -97,8 +125,8 @@ pub async fn list(
     // 1-based; below 1 means 1 (RFC 7644 §3.4.2.4). A count below 0 means 0.
     let start = q.start_index.unwrap_or(1).max(1);
     let count = q.count.unwrap_or(i64::from(DEFAULT_COUNT)).clamp(0, i64::from(MAX_COUNT));
-    let only = parse_attribute_list(q.attributes.as_deref());
-    let except = parse_attribute_list(q.excluded_attributes.as_deref());
+    let only = parse_attribute_list(q.attributes.as_deref())?;
+    let except = parse_attribute_list(q.excluded_attributes.as_deref())?;
 
     let mut db = state.db.acquire().await?;
     let total: i64 = matching(account.site_id, filter.as_ref(), "count(*)")?
@@ -133,30 +161,16 @@ pub struct OneQuery {
     excluded_attributes: Option<String>,
 }
 
-/// One User; `id` is the directory ID (anything else is no such User).
+/// One User.
 pub async fn one(
     State(state): State<AppState>,
     OnSite(_, account): OnSite,
     Path(id): Path<String>,
     Query(q): Query<OneQuery>,
 ) -> ApiResult<Response> {
-    let not_found = || ApiError::not_found(format!("User {id:?}: no such person in this site"));
-    let row_id: i64 = id.parse().map_err(|_| not_found())?;
-    let mut db = state.db.acquire().await?;
-    let person = person_read::row(&mut db, account.site_id, row_id).await?.ok_or_else(not_found)?;
-    let user = project(
-        resource::user(&person),
-        &parse_attribute_list(q.attributes.as_deref()),
-        &parse_attribute_list(q.excluded_attributes.as_deref()),
-    );
-    Ok(with_version(answer(StatusCode::OK, &user), person.version))
-}
-
-fn with_version(mut response: Response, version: i64) -> Response {
-    if let Ok(tag) = HeaderValue::from_str(&version_tag(version)) {
-        response.headers_mut().insert(header::ETAG, tag);
-    }
-    response
+    let only = parse_attribute_list(q.attributes.as_deref())?;
+    let except = parse_attribute_list(q.excluded_attributes.as_deref())?;
+    answer_user(&state, account.site_id, row_id(&id)?, StatusCode::OK, &only, &except).await
 }
 
 /// `POST /scim/v2/Users`: a new person, through the directory's own creation (its rules,
@@ -172,12 +186,8 @@ pub async fn create(State(state): State<AppState>, actor: Actor, Json(body): Jso
         crate::api::user_status::apply_one(&mut tx, &actor, created.id, Action::Suspend, now).await?;
     }
     tx.commit().await?;
-    let mut db = state.db.acquire().await?;
-    let person = person_read::row(&mut db, actor.site_id, created.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("User {}: no such person in this site", created.id)))?;
-    let mut response = with_version(answer(StatusCode::CREATED, &resource::user(&person)), person.version);
-    if let Ok(location) = HeaderValue::from_str(&format!("{}/Users/{}", super::BASE, person.id)) {
+    let mut response = answer_user(&state, actor.site_id, created.id, StatusCode::CREATED, &[], &[]).await?;
+    if let Ok(location) = HeaderValue::from_str(&format!("{}/Users/{}", super::BASE, created.id)) {
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
@@ -193,11 +203,10 @@ async fn write_user(
     headers: &HeaderMap,
     make: impl FnOnce(Value) -> ApiResult<Value>,
 ) -> ApiResult<Response> {
-    let not_found = || ApiError::not_found(format!("User {id:?}: no such person in this site"));
-    let row_id: i64 = id.parse().map_err(|_| not_found())?;
+    let row_id = row_id(id)?;
     let now = state.clock.now();
     let mut tx = crate::db::write(&state.db).await?;
-    let row = person_read::row(&mut tx, actor.site_id, row_id).await?.ok_or_else(not_found)?;
+    let row = person_read::row(&mut tx, actor.site_id, row_id).await?.ok_or_else(|| not_found(id))?;
     let doc = make(resource::user(&row))?;
     let mut active = None;
     crate::api::users::update_fields(
@@ -229,9 +238,7 @@ async fn write_user(
         _ => {}
     }
     tx.commit().await?;
-    let mut db = state.db.acquire().await?;
-    let person = person_read::row(&mut db, actor.site_id, row_id).await?.ok_or_else(not_found)?;
-    Ok(with_version(answer(StatusCode::OK, &resource::user(&person)), person.version))
+    answer_user(state, actor.site_id, row_id, StatusCode::OK, &[], &[]).await
 }
 
 /// `PUT /scim/v2/Users/{id}`: replaces what SCIM carries (attributes it does not carry, such
@@ -271,8 +278,7 @@ pub async fn patch(
 /// `DELETE /scim/v2/Users/{id}`: the directory's deletion (off every device; their cards
 /// reusable once every device confirmed). Afterwards the User is 404, as RFC 7644 §3.6 has it.
 pub async fn delete(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    let row_id: i64 =
-        id.parse().map_err(|_| ApiError::not_found(format!("User {id:?}: no such person in this site")))?;
+    let row_id = row_id(&id)?;
     let now = state.clock.now();
     let mut tx = crate::db::write(&state.db).await?;
     crate::api::users::delete_one(&mut tx, &actor, row_id, now).await?;
