@@ -40,6 +40,8 @@ use utoipa::{Modify, OpenApi};
         access_groups::delete,
         access_groups::get_sync,
         access_groups::set_sync,
+        site_scim::get,
+        site_scim::set,
         tokens::create, tokens::list, tokens::revoke,
         openapi_json,
     ),

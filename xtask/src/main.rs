@@ -24,6 +24,8 @@
 //! - `cargo xtask e2e [playwright options]`: the console's end-to-end tests in Chromium.
 //! - `cargo xtask fuzz [st run options]`: the OpenAPI-driven fuzzer (schemathesis) against
 //!   a fresh server; `cargo xtask test` runs a short version.
+//! - `cargo xtask scim-check`: the SCIM 2.0 conformance checker (scim2-tester) against a
+//!   fresh server; `cargo xtask test` runs it.
 
 mod app_bundle;
 mod dist;
@@ -62,12 +64,13 @@ fn main() -> Result<()> {
         }
         ["openapi"] => openapi(),
         ["fuzz", rest @ ..] => fuzz(rest),
+        ["scim-check"] => scim_check(),
         ["e2e", rest @ ..] => {
             ensure_wasm_target()?;
             end2end::run(&root()?, rest)
         }
         _ => bail!(
-            "usage: cargo xtask test [postgres [filter]] | run | app | dist | image [smoke] | openapi | e2e [options] | fuzz [options] | bench gateway | bench directory [--postgres] | bench sync | bench bridge"
+            "usage: cargo xtask test [postgres [filter]] | run | app | dist | image [smoke] | openapi | e2e [options] | fuzz [options] | scim-check | bench gateway | bench directory [--postgres] | bench sync | bench bridge"
         ),
     }
 }
@@ -85,6 +88,7 @@ fn test() -> Result<()> {
     // otherwise, which Python 3.11 sometimes refuses ("AST constructor recursion depth
     // mismatch") — a tool error, not a finding, seen once in a CI run with two workers.
     fuzz(&["--max-examples", "5", "--workers", "1", "--seed", "1"])?;
+    scim_check()?;
     end2end::run(&root()?, &[])?;
     // The smoke test hands its data folder to the image's user, which only root may do.
     let root_user = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata("/proc/self")?) == 0;
@@ -153,10 +157,29 @@ fn openapi() -> Result<()> {
     Ok(())
 }
 
+/// The SCIM conformance checker (and the client it drives the server with), pinned.
+const SCIM2_TESTER: [&str; 4] =
+    ["scim2-tester==0.5.2", "scim2-client[httpx2]==0.13.2", "scim2-models==0.12.3", "httpx2==2.16.2"];
+
+/// Builds the server and runs `server/checks/scim.py` (scim2-tester against it on loopback),
+/// installing scim2-tester from PyPI first when it is missing.
+fn scim_check() -> Result<()> {
+    let root = root()?;
+    let has = Command::new("python3").args(["-c", "import scim2_tester, httpx2"]).output();
+    if !has.is_ok_and(|out| out.status.success()) {
+        status(Command::new("python3").args(["-m", "pip", "install", "--quiet"]).args(SCIM2_TESTER))?;
+    }
+    cargo(&["build", "-p", "server", "--bin", "lintel"])?;
+    let lintel = root.join("target").join("debug").join("lintel");
+    status(
+        Command::new("python3").arg(root.join("server").join("checks").join("scim.py")).arg(lintel).current_dir(&root),
+    )
+}
+
 /// The schemathesis version the fuzz run is written for.
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 
-/// Builds the server and runs `server/fuzz/run.py` (schemathesis against it on loopback),
+/// Builds the server and runs `server/checks/fuzz.py` (schemathesis against it on loopback),
 /// installing schemathesis from PyPI first when it is missing.
 fn fuzz(st_args: &[&str]) -> Result<()> {
     let root = root()?;
@@ -167,7 +190,7 @@ fn fuzz(st_args: &[&str]) -> Result<()> {
     cargo(&["build", "-p", "server", "--bin", "lintel"])?;
     let lintel = root.join("target").join("debug").join("lintel");
     let mut cmd = Command::new("python3");
-    cmd.arg(root.join("server").join("fuzz").join("run.py")).arg(lintel).args(st_args).current_dir(&root);
+    cmd.arg(root.join("server").join("checks").join("fuzz.py")).arg(lintel).args(st_args).current_dir(&root);
     status(&mut cmd)
 }
 

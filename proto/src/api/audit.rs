@@ -104,6 +104,7 @@ actions! {
     AccessGroupUpdate = "access_group.update", "An access group's name or devices changed.";
     AccessGroupDelete = "access_group.delete", "An access group was deleted (its members lost it).";
     SiteSyncMode = "site.sync_mode", "Which devices hold a person changed (all, or by access group).";
+    SiteScimLeavers = "site.scim_leavers", "What an identity provider's leaver becomes changed (suspended, or deactivated).";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

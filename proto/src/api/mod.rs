@@ -9,6 +9,7 @@ pub mod csv_preview;
 pub mod device;
 pub mod error;
 pub mod import;
+pub mod scim_settings;
 pub mod scope;
 pub mod secret_text;
 pub mod session;

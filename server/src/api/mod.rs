@@ -12,6 +12,7 @@ pub mod mobile_credentials;
 pub mod password;
 pub mod session;
 pub mod sessions;
+pub mod site_scim;
 pub mod tokens;
 pub mod user_access;
 pub mod user_batch;
@@ -106,6 +107,8 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
         ("DELETE", "/v1/access-groups/{group_id}", delete(access_groups::delete)),
         ("GET", "/v1/site/sync", get(access_groups::get_sync)),
         ("PUT", "/v1/site/sync", put(access_groups::set_sync)),
+        ("GET", "/v1/site/scim", get(site_scim::get)),
+        ("PUT", "/v1/site/scim", put(site_scim::set)),
         ("GET", "/v1/tokens", get(tokens::list)),
         ("POST", "/v1/tokens", post(tokens::create)),
         ("DELETE", "/v1/tokens/{id}", delete(tokens::revoke)),

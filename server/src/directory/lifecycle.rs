@@ -141,7 +141,9 @@ async fn delete_many(tx: &mut crate::db::Conn, people: &[&StatusRow], now: i64) 
     for chunk in people.chunks(CHUNK) {
         let ids = || chunk.iter().map(|p| p.id);
         let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("UPDATE users SET deleted_at = ");
-        q.push_bind(now).push(", pin_hash = NULL, photo = NULL, version = version + 1, updated_at = ").push_bind(now);
+        q.push_bind(now)
+            .push(", pin_hash = NULL, photo = NULL, scim_extension = NULL, version = version + 1, updated_at = ")
+            .push_bind(now);
         q.push(" WHERE id");
         push_in_list(&mut q, ids());
         q.build().persistent(false).execute(&mut *tx).await?;

@@ -8,6 +8,8 @@
 mod discovery;
 mod errors;
 mod filter_sql;
+mod groups;
+mod list;
 mod patch;
 mod resource;
 mod user_input;
@@ -29,13 +31,24 @@ pub fn routes() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
     vec![
         ("GET", "/scim/v2/ServiceProviderConfig", get(discovery::service_provider_config)),
         ("GET", "/scim/v2/ResourceTypes", get(discovery::resource_types)),
+        ("GET", "/scim/v2/ResourceTypes/{id}", get(discovery::resource_type)),
         ("GET", "/scim/v2/Schemas", get(discovery::schemas)),
+        ("GET", "/scim/v2/Schemas/{id}", get(discovery::one_schema)),
+        ("POST", "/scim/v2/.search", post(discovery::search_everything)),
         ("GET", "/scim/v2/Users", get(users::list)),
         ("POST", "/scim/v2/Users", post(users::create)),
+        ("POST", "/scim/v2/Users/.search", post(users::search)),
         ("GET", "/scim/v2/Users/{id}", get(users::one)),
         ("PUT", "/scim/v2/Users/{id}", put(users::replace)),
         ("PATCH", "/scim/v2/Users/{id}", patch(users::patch)),
         ("DELETE", "/scim/v2/Users/{id}", delete(users::delete)),
+        ("GET", "/scim/v2/Groups", get(groups::list)),
+        ("POST", "/scim/v2/Groups", post(groups::create)),
+        ("POST", "/scim/v2/Groups/.search", post(groups::search)),
+        ("GET", "/scim/v2/Groups/{id}", get(groups::one)),
+        ("PUT", "/scim/v2/Groups/{id}", put(groups::replace)),
+        ("PATCH", "/scim/v2/Groups/{id}", patch(groups::patch)),
+        ("DELETE", "/scim/v2/Groups/{id}", delete(groups::delete)),
     ]
 }
 

@@ -55,6 +55,11 @@ pub fn apply(doc: &mut Value, request: &Value) -> ApiResult<()> {
         };
         let value = operation.get("value");
         match operation.get("path").and_then(Value::as_str).map(str::trim).filter(|p| !p.is_empty()) {
+            // The extension as a whole (its URN alone is no attribute path).
+            Some(text) if text.eq_ignore_ascii_case(ENTERPRISE_USER) => {
+                let Value::Object(root) = doc else { return Err(ApiError::internal()) };
+                set(root, ENTERPRISE_USER, op, value)?;
+            }
             Some(text) => {
                 let path = parse_path(text).map_err(|e| bad_path(format!("Operations[{i}].path: {e}")))?;
                 at_path(doc, &path, op, value)?;
@@ -228,41 +233,78 @@ fn set(map: &mut Map<String, Value>, key: &str, op: Op, value: Option<&Value>) -
     Ok(())
 }
 
-/// Whether one value of a multi-valued attribute matches a value filter (its paths are the
-/// value's sub-attributes; strings compare case-insensitively).
-fn matches(filter: &Filter, item: &Value) -> bool {
+/// Whether a JSON resource, or one value of a multi-valued attribute (a value filter, whose
+/// paths are its sub-attributes), matches `filter`. Names and strings compare
+/// case-insensitively; a multi-valued attribute matches when one of its values does (by
+/// their `value` when no sub-attribute is named, RFC 7644 §3.4.2.2).
+pub fn matches(filter: &Filter, item: &Value) -> bool {
     match filter {
         Filter::And(l, r) => matches(l, item) && matches(r, item),
         Filter::Or(l, r) => matches(l, item) || matches(r, item),
         Filter::Not(inner) => !matches(inner, item),
-        Filter::Present(attr) => field(item, &attr.name).is_some_and(|v| !v.is_null()),
-        Filter::Values(..) => false,
+        Filter::Present(attr) => values_at(item, &attr.name, attr.sub.as_deref()).iter().any(|v| !v.is_null()),
+        Filter::Values(attr, inner) => match field(item, &attr.name) {
+            Some(Value::Array(items)) => items.iter().any(|i| matches(inner, i)),
+            Some(one @ Value::Object(_)) => matches(inner, one),
+            _ => false,
+        },
         Filter::Compare(attr, op, want) => {
-            let have = field(item, &attr.name);
-            match (have, want) {
-                (Some(Value::String(h)), FilterValue::Str(w)) => {
-                    let (h, w) = (h.to_lowercase(), w.to_lowercase());
-                    match op {
-                        CompareOp::Eq => h == w,
-                        CompareOp::Ne => h != w,
-                        CompareOp::Co => h.contains(&w),
-                        CompareOp::Sw => h.starts_with(&w),
-                        CompareOp::Ew => h.ends_with(&w),
-                        CompareOp::Gt => h > w,
-                        CompareOp::Ge => h >= w,
-                        CompareOp::Lt => h < w,
-                        CompareOp::Le => h <= w,
-                    }
-                }
-                (Some(Value::Bool(h)), FilterValue::Bool(w)) => match op {
-                    CompareOp::Eq => h == w,
-                    CompareOp::Ne => h != w,
-                    _ => false,
-                },
-                (None | Some(Value::Null), FilterValue::Null) => *op == CompareOp::Eq,
-                (_, _) => *op == CompareOp::Ne,
+            let have = values_at(item, &attr.name, attr.sub.as_deref());
+            if have.is_empty() {
+                return match want {
+                    FilterValue::Null => *op == CompareOp::Eq,
+                    _ => *op == CompareOp::Ne,
+                };
+            }
+            if *op == CompareOp::Ne {
+                return !have.iter().any(|h| compare(h, CompareOp::Eq, want));
+            }
+            have.iter().any(|h| compare(h, *op, want))
+        }
+    }
+}
+
+/// The values at `name` (and `sub`) of `item`: a multi-valued attribute gives each of its
+/// values (their `value` when they are objects and no `sub` is named).
+fn values_at<'v>(item: &'v Value, name: &str, sub: Option<&str>) -> Vec<&'v Value> {
+    let Some(v) = field(item, name) else { return vec![] };
+    let pick = |v: &'v Value| -> Option<&'v Value> {
+        match (sub, v) {
+            (Some(sub), _) => field(v, sub),
+            (None, Value::Object(_)) => field(v, "value"),
+            (None, v) => Some(v),
+        }
+    };
+    match v {
+        Value::Array(items) => items.iter().filter_map(pick).collect(),
+        Value::Object(_) if sub.is_some() => pick(v).into_iter().collect(),
+        v => vec![v],
+    }
+}
+
+fn compare(have: &Value, op: CompareOp, want: &FilterValue) -> bool {
+    match (have, want) {
+        (Value::String(h), FilterValue::Str(w)) => {
+            let (h, w) = (h.to_lowercase(), w.to_lowercase());
+            match op {
+                CompareOp::Eq => h == w,
+                CompareOp::Ne => h != w,
+                CompareOp::Co => h.contains(&w),
+                CompareOp::Sw => h.starts_with(&w),
+                CompareOp::Ew => h.ends_with(&w),
+                CompareOp::Gt => h > w,
+                CompareOp::Ge => h >= w,
+                CompareOp::Lt => h < w,
+                CompareOp::Le => h <= w,
             }
         }
+        (Value::Bool(h), FilterValue::Bool(w)) => match op {
+            CompareOp::Eq => h == w,
+            CompareOp::Ne => h != w,
+            _ => false,
+        },
+        (Value::Null, FilterValue::Null) => op == CompareOp::Eq,
+        _ => op == CompareOp::Ne,
     }
 }
 

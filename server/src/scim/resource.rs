@@ -3,20 +3,36 @@
 
 use super::BASE;
 use crate::clock::rfc3339;
-use crate::directory::person_read::PersonRow;
+use crate::directory::person_read::{COLUMNS, PersonRow};
 use crate::error::{ApiError, ApiResult};
 use serde_json::{Map, Value, json};
 
 pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 /// The weak ETag of a person's version (also `meta.version`).
 pub fn version_tag(version: i64) -> String {
     format!("W/\"{version}\"")
 }
 
+/// A person as SCIM reads them: the directory's fields and what SCIM keeps for itself.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ScimPerson {
+    #[sqlx(flatten)]
+    pub person: PersonRow,
+    /// The Enterprise User attributes kept as sent (a JSON object), department aside.
+    pub scim_extension: Option<String>,
+}
+
+/// Columns of a [`ScimPerson`] (`u` is `users`).
+pub fn columns() -> String {
+    format!("{COLUMNS}, u.scim_extension")
+}
+
 /// The person as a SCIM User.
-pub fn user(p: &PersonRow) -> Value {
+pub fn user(sp: &ScimPerson) -> Value {
+    let p = &sp.person;
     let mut user = Map::new();
     user.insert("schemas".into(), json!([USER, ENTERPRISE_USER]));
     user.insert("id".into(), json!(p.id.to_string()));
@@ -27,27 +43,36 @@ pub fn user(p: &PersonRow) -> Value {
     // (lower-cased, as `filter_sql::USER_NAME` compares it).
     let user_name = p.username.clone().unwrap_or_else(|| p.user_id.to_lowercase());
     user.insert("userName".into(), json!(user_name));
-    let mut name = Map::new();
-    name.insert("formatted".into(), json!(p.name));
-    if let Some(given) = &p.first_name {
-        name.insert("givenName".into(), json!(given));
+    // The person's one name is displayName; `name` holds its parts, when known (so that a
+    // PATCH removing `name` leaves none).
+    if p.first_name.is_some() || p.last_name.is_some() {
+        let mut name = Map::new();
+        name.insert("formatted".into(), json!(p.name));
+        if let Some(given) = &p.first_name {
+            name.insert("givenName".into(), json!(given));
+        }
+        if let Some(family) = &p.last_name {
+            name.insert("familyName".into(), json!(family));
+        }
+        user.insert("name".into(), Value::Object(name));
     }
-    if let Some(family) = &p.last_name {
-        name.insert("familyName".into(), json!(family));
-    }
-    user.insert("name".into(), Value::Object(name));
     user.insert("displayName".into(), json!(p.name));
     if let Some(title) = &p.title {
         user.insert("title".into(), json!(title));
     }
     user.insert("active".into(), json!(p.status().enabled()));
+    // One email and one phone: `primary` would single out nothing (RFC 7643 §2.4), so the
+    // schema has no `primary` and it is not returned (it is read, to pick among several).
     if let Some(email) = &p.email {
-        user.insert("emails".into(), json!([{ "value": email, "type": "work", "primary": true }]));
+        user.insert("emails".into(), json!([{ "value": email, "type": "work" }]));
     }
     if let Some(phone) = &p.phone {
-        user.insert("phoneNumbers".into(), json!([{ "value": phone, "type": "work", "primary": true }]));
+        user.insert("phoneNumbers".into(), json!([{ "value": phone, "type": "work" }]));
     }
-    let mut enterprise = Map::new();
+    let mut enterprise = match sp.scim_extension.as_deref().map(serde_json::from_str) {
+        Some(Ok(Value::Object(kept))) => kept,
+        _ => Map::new(),
+    };
     if let Some(department) = &p.department {
         enterprise.insert("department".into(), json!(department));
     }

@@ -54,10 +54,62 @@ pub fn active(value: Option<&Value>) -> ApiResult<Option<bool>> {
     }
 }
 
+/// The Enterprise User attributes kept as sent, besides `department` (a field of the
+/// directory): nothing in Lintel uses them; an identity provider reads them back.
+pub const KEPT: [&str; 5] = ["employeeNumber", "costCenter", "organization", "division", "manager"];
+/// Longest kept value, in characters.
+pub const MAX_KEPT_CHARS: usize = 256;
+
+/// What a whole User says.
+pub struct UserInput {
+    pub fields: PersonFields,
+    /// `active`, if given.
+    pub active: Option<bool>,
+    /// The kept enterprise attributes (a JSON object's text), if any.
+    pub kept: Option<String>,
+}
+
+fn kept_text(path: &str, value: &Value) -> ApiResult<Option<Value>> {
+    let s = text(path, Some(value))?;
+    match s {
+        Some(s) if s.chars().count() > MAX_KEPT_CHARS => {
+            Err(invalid(format!("{path}: {} characters, at most {MAX_KEPT_CHARS}", s.chars().count())))
+        }
+        s => Ok(s.map(Value::String)),
+    }
+}
+
+/// The kept enterprise attributes of `enterprise`: strings, and `manager` as an object of
+/// `value` and `displayName` (Entra ID sends the manager's ID as a bare string).
+fn kept(enterprise: &Value) -> ApiResult<Option<String>> {
+    let mut out = serde_json::Map::new();
+    for name in KEPT {
+        let Some(value) = attr(enterprise, name).filter(|v| !v.is_null()) else { continue };
+        let value = match (name, value) {
+            ("manager", Value::String(_)) => kept_text("manager", value)?.map(|v| serde_json::json!({ "value": v })),
+            ("manager", Value::Object(_)) => {
+                let mut m = serde_json::Map::new();
+                for sub in ["value", "displayName"] {
+                    if let Some(v) = attr(value, sub)
+                        && let Some(v) = kept_text(&format!("manager.{sub}"), v)?
+                    {
+                        m.insert(sub.into(), v);
+                    }
+                }
+                (!m.is_empty()).then_some(Value::Object(m))
+            }
+            _ => kept_text(name, value)?,
+        };
+        if let Some(value) = value {
+            out.insert(name.into(), value);
+        }
+    }
+    Ok((!out.is_empty()).then(|| Value::Object(out).to_string()))
+}
+
 /// What a whole User (`POST`, `PUT`) says, over `fields` (a new person's defaults, or the
 /// person's current fields for a replacement: the attributes SCIM does not carry are kept).
-/// Returns the fields and `active`, if given.
-pub fn read(user: &Value, mut fields: PersonFields) -> ApiResult<(PersonFields, Option<bool>)> {
+pub fn read(user: &Value, mut fields: PersonFields) -> ApiResult<UserInput> {
     if !user.is_object() {
         return Err(ApiError::bad_request("the body is not a SCIM User object"));
     }
@@ -82,5 +134,6 @@ pub fn read(user: &Value, mut fields: PersonFields) -> ApiResult<(PersonFields, 
     fields.system_id = text("externalId", attr(user, "externalId"))?;
     let enterprise = attr(user, ENTERPRISE_USER);
     fields.department = enterprise.map(|e| text("department", attr(e, "department"))).transpose()?.flatten();
-    Ok((fields, active(attr(user, "active"))?))
+    let kept = enterprise.map(kept).transpose()?.flatten();
+    Ok(UserInput { fields, active: active(attr(user, "active"))?, kept })
 }

@@ -1,14 +1,12 @@
-#!/usr/bin/env python3
-"""The OpenAPI-driven fuzz run against a real Lintel server on loopback.
+"""A real Lintel server on loopback for the external checkers (fuzz.py, scim.py).
 
-Starts the given `lintel` binary on 127.0.0.1:0 with a fresh data folder and a bootstrap
-SUPER, creates an API token with the users scopes (as an integration would hold), runs
-schemathesis with server/fuzz/schemathesis.toml, stops the server and exits with
-schemathesis's code. Extra arguments go to `st run` (e.g. --max-examples 5).
-
-Usage: run.py <path to lintel> [st run options...]
+`started(lintel)` runs the given binary on 127.0.0.1:0 with a fresh data folder and a
+bootstrap SUPER, yields its base URL and its data folder, and stops it afterwards;
+`api_token(base, scopes)` signs in as that SUPER and creates an API token, as an
+integration would hold one.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -19,8 +17,7 @@ import tempfile
 import threading
 import urllib.request
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-PASSWORD = "fuzzing admin password 1"
+PASSWORD = "external checks admin password 1"
 
 
 def call(base, method, path, token=None, body=None):
@@ -33,19 +30,16 @@ def call(base, method, path, token=None, body=None):
         return json.load(response)
 
 
-def api_token(base):
+def api_token(base, name, scopes):
     login = call(base, "POST", "/v1/login", body={"username": "admin", "password": PASSWORD})["access_token"]
     account = call(base, "GET", "/v1/accounts/self", login)["accounts"][0]["id"]
     site = call(base, "POST", f"/v1/login/{account}", login)["access_token"]
-    created = call(base, "POST", "/v1/tokens", site, {"name": "fuzz", "scopes": ["users:read", "users:write"]})
-    return created["token"]
+    return call(base, "POST", "/v1/tokens", site, {"name": name, "scopes": scopes})["token"]
 
 
-def main():
-    if len(sys.argv) < 2:
-        sys.exit(__doc__)
-    lintel, st_args = sys.argv[1], sys.argv[2:]
-    with tempfile.TemporaryDirectory(prefix="lintel-fuzz-") as data:
+@contextlib.contextmanager
+def started(lintel, prefix):
+    with tempfile.TemporaryDirectory(prefix=prefix) as data:
         env = dict(
             os.environ,
             LINTEL_DATA_DIR=data,
@@ -62,19 +56,10 @@ def main():
                     base = "http://" + found.group(1)
                     break
             if base is None:
-                sys.exit("fuzz: the server did not start")
+                sys.exit("the server did not start")
             # Keep reading what the server prints, so a full pipe never stalls it.
             threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
-            token = api_token(base)
-            config = os.path.join(HERE, "schemathesis.toml")
-            command = [sys.executable, "-m", "schemathesis.cli", "--config-file", config, "run",
-                       base + "/v1/openapi.json", "-H", "Authorization: Bearer " + token, *st_args]
-            # Run in the temporary folder: schemathesis keeps its cache where it runs.
-            return subprocess.call(command, cwd=data)
+            yield base, data
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
