@@ -23,6 +23,7 @@ mod lifecycle;
 mod listing;
 mod openapi;
 mod scim;
+mod scim_groups;
 mod secrets;
 mod sessions;
 mod shutdown;
