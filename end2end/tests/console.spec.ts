@@ -529,6 +529,15 @@ test("an API token is shown once, then listed, then revoked", async () => {
   await page.getByRole("button", { name: "Revoke HR sync" }).click();
   await page.getByRole("alertdialog").getByRole("button", { name: "Revoke" }).click();
   await expect(page.getByRole("cell", { name: "revoked" })).toBeVisible();
+  // The identity provider's leavers: suspended by default, deactivated when chosen.
+  const suspend = page.getByLabel(/Suspend them/);
+  await expect(suspend).toBeChecked();
+  await page.getByLabel(/Deactivate them/).check();
+  await expect(page.getByText("Saved: it applies to the identity provider's next change.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel(/Deactivate them/)).toBeChecked();
+  await suspend.check();
+  await expect(page.getByText("Saved: it applies")).toBeVisible();
 });
 
 test("the audit log shows what happened, filtered in the URL", async () => {

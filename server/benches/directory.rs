@@ -7,6 +7,7 @@
 //!    to the simulated devices meanwhile); then the time until every device holds them.
 //! 2. p50/p95 of a 50-row page with a substring search, at the server (its `Server-Timing`)
 //!    and at the client (with the loopback HTTP round trip).
+//!    Then p95 of an identity provider's lookup, `GET /scim/v2/Users?filter=userName eq "…"`.
 //! 3. A CSV export of the whole site, then three at once.
 //! 4. Bulk suspend of 10,000 people listed by email in a CSV: one API call, against the
 //!    BioStar Air sample app's way (one search and one suspend call per row).
@@ -23,6 +24,7 @@ use support::ms;
 const PEOPLE: usize = 100_000;
 const SUSPEND: usize = 10_000;
 const SEARCHES: usize = 400;
+const SCIM_LOOKUPS: usize = 400;
 
 fn people_csv() -> String {
     let mut csv = String::from("email,name,department,cards\r\n");
@@ -40,6 +42,42 @@ fn surname(i: usize) -> &'static str {
 fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples.sort();
     samples[((samples.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// p50/p95 of `GET /scim/v2/Users?filter=userName eq "…"` (an identity provider's first call
+/// for each person it provisions) for people spread over the directory. The imported people
+/// have no username, so their userName is their user ID (the same lookup, by another index).
+async fn scim_lookups(api: &support::Api) -> anyhow::Result<()> {
+    let mut user_names = Vec::new();
+    for i in (0..PEOPLE).step_by(PEOPLE / 50) {
+        let found = api.get(&format!("/v1/users?search=person{i}%40example.com&limit=1")).await;
+        user_names.push(found["users"][0]["user_id"].as_str().unwrap().to_lowercase());
+    }
+    let (mut at_server, mut at_client) = (Vec::new(), Vec::new());
+    for i in 0..SCIM_LOOKUPS {
+        let filter = format!("userName eq \"{}\"", user_names[i % user_names.len()]);
+        let started = Instant::now();
+        let r = api
+            .http
+            .get(format!("{}/scim/v2/Users", api.base))
+            .query(&[("filter", filter.as_str())])
+            .bearer_auth(&api.token)
+            .send()
+            .await?;
+        assert!(r.status().is_success(), "{}", r.status());
+        at_server.push(support::server_timing(&r).expect("a Server-Timing header"));
+        let page: Value = r.json().await?;
+        assert_eq!(page["totalResults"], 1, "{filter}");
+        at_client.push(started.elapsed());
+    }
+    println!(
+        "SCIM GET /scim/v2/Users?filter=userName eq \"…\" among {PEOPLE} ({SCIM_LOOKUPS} requests, 50 people): at the server p50 {}, p95 {} (target p95 <= 5 ms); at the client p50 {}, p95 {}",
+        ms(percentile(&mut at_server, 0.5)),
+        ms(percentile(&mut at_server, 0.95)),
+        ms(percentile(&mut at_client, 0.5)),
+        ms(percentile(&mut at_client, 0.95)),
+    );
+    Ok(())
 }
 
 #[tokio::main]
@@ -113,6 +151,9 @@ async fn main() -> anyhow::Result<()> {
         ms(percentile(&mut samples, 0.5)),
         ms(percentile(&mut samples, 0.95)),
     );
+
+    scim_lookups(api).await?;
+    peaks.push(("during the SCIM lookups", memory.take_peak_mb()));
 
     let started = Instant::now();
     let export = http.get(format!("{base}/v1/users/export.csv")).bearer_auth(&api.token).send().await?.text().await?;

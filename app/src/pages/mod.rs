@@ -22,6 +22,7 @@ pub mod person_mobile;
 pub mod person_photo;
 pub mod person_profile;
 pub mod revocations;
+pub mod scim_leavers;
 pub mod setup;
 pub mod sign_in;
 pub mod tokens;

@@ -1,5 +1,6 @@
 //! API tokens (SUPER): the site's tokens for scripts and integrations; make one with its
-//! scopes and lifetime (shown once, with a copy button), revoke one.
+//! scopes and lifetime (shown once, with a copy button), revoke one; and the site's SCIM
+//! setting, which the identity provider's token is made for.
 
 use crate::api::{self, Method};
 use crate::components::confirm::{Ask, Confirm};
@@ -135,6 +136,7 @@ pub fn Tokens() -> impl IntoView {
             <TextField id="token-days" label="Days until it expires" value=days help="1 to 365" error=at("token-days") />
             <button type="submit" class="primary">"Make token"</button>
         </form>
+        <crate::pages::scim_leavers::ScimLeavers />
         <SecretOnce title="The new API token" secret=secret on_close=|_| {} />
         <Confirm ask=ask on_confirm=revoke />
     }

@@ -20,6 +20,7 @@ fn scim_type(status: StatusCode, field: Option<&str>) -> Option<&'static str> {
         (StatusCode::BAD_REQUEST, Some("filter")) => Some("invalidFilter"),
         (StatusCode::BAD_REQUEST, Some("path")) => Some("invalidPath"),
         (StatusCode::BAD_REQUEST, Some("value")) => Some("invalidValue"),
+        (StatusCode::BAD_REQUEST, Some("mutability")) => Some("mutability"),
         (StatusCode::BAD_REQUEST, _) => Some("invalidSyntax"),
         (StatusCode::UNPROCESSABLE_ENTITY, _) => Some("invalidValue"),
         (StatusCode::CONFLICT, _) => Some("uniqueness"),

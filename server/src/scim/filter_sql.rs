@@ -90,25 +90,30 @@ fn unknown(attr: &AttrPath) -> ApiError {
     ))
 }
 
-/// Appends `filter` as one parenthesized SQL condition.
-pub fn push(b: &mut QueryBuilder<'_, Backend>, filter: &Filter) -> Result<(), ApiError> {
-    push_in(b, filter, None)
+/// Appends `filter` as one parenthesized SQL condition on the people of `site_id`.
+pub fn push(b: &mut QueryBuilder<'_, Backend>, filter: &Filter, site_id: i64) -> Result<(), ApiError> {
+    push_in(b, filter, None, site_id)
 }
 
 /// `within`: the multi-valued attribute of an enclosing `attr[…]`, whose sub-attributes
 /// the inner paths name.
-fn push_in(b: &mut QueryBuilder<'_, Backend>, filter: &Filter, within: Option<&AttrPath>) -> Result<(), ApiError> {
+fn push_in(
+    b: &mut QueryBuilder<'_, Backend>,
+    filter: &Filter,
+    within: Option<&AttrPath>,
+    site_id: i64,
+) -> Result<(), ApiError> {
     match filter {
         Filter::And(l, r) | Filter::Or(l, r) => {
             b.push("(");
-            push_in(b, l, within)?;
+            push_in(b, l, within, site_id)?;
             b.push(if matches!(filter, Filter::And(..)) { " AND " } else { " OR " });
-            push_in(b, r, within)?;
+            push_in(b, r, within, site_id)?;
             b.push(")");
         }
         Filter::Not(inner) => {
             b.push("NOT (");
-            push_in(b, inner, within)?;
+            push_in(b, inner, within, site_id)?;
             b.push(")");
         }
         Filter::Values(attr, inner) => {
@@ -118,7 +123,7 @@ fn push_in(b: &mut QueryBuilder<'_, Backend>, filter: &Filter, within: Option<&A
             if !(attr.is("emails", None) || attr.is("phoneNumbers", None)) {
                 return Err(bad(format!("filter: {attr} is not a multi-valued attribute (emails, phoneNumbers)")));
             }
-            push_in(b, inner, Some(attr))?;
+            push_in(b, inner, Some(attr), site_id)?;
         }
         Filter::Present(attr) => {
             let column = resolve(attr, within)?;
@@ -126,7 +131,7 @@ fn push_in(b: &mut QueryBuilder<'_, Backend>, filter: &Filter, within: Option<&A
         }
         Filter::Compare(attr, op, value) => {
             let column = resolve(attr, within)?;
-            compare(b, attr, column, *op, value)?;
+            compare(b, attr, column, *op, value, site_id)?;
         }
     }
     Ok(())
@@ -161,6 +166,7 @@ fn compare(
     column: Column,
     op: CompareOp,
     value: &Value,
+    site_id: i64,
 ) -> Result<(), ApiError> {
     let refuse = |what: &str| bad(format!("filter: {attr} {} needs {what}", op.as_str()));
     match column {
@@ -176,9 +182,12 @@ fn compare(
         Column::UserName => {
             let Value::Str(v) = value else { return Err(refuse("a string")) };
             if op == CompareOp::Eq {
-                // Each side by its own unique index.
-                b.push("(u.username = ").push_bind(v.to_lowercase());
-                b.push(" OR (u.username IS NULL AND u.user_id = ").push_bind(v.clone()).push("))");
+                // Each side by its own unique index, whose leading column (the site) each side
+                // names itself: SQLite reads an OR by index only when every side can.
+                b.push("((u.site_id = ").push_bind(site_id).push(" AND u.deleted_at IS NULL AND u.username = ");
+                b.push_bind(v.to_lowercase());
+                b.push(") OR (u.site_id = ").push_bind(site_id).push(" AND u.username IS NULL AND u.user_id = ");
+                b.push_bind(v.clone()).push("))");
             } else {
                 text(b, USER_NAME, op, v.to_lowercase());
             }

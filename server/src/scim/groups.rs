@@ -251,17 +251,23 @@ async fn set_membership(
     now: i64,
 ) -> ApiResult<()> {
     for id in people {
-        super::users::person(tx, actor.site_id, id)
-            .await
-            .map_err(|_| invalid(format!("members: no User \"{id}\" in this site")))?;
+        super::users::person(tx, actor.site_id, id).await.map_err(|e| {
+            if e.status == StatusCode::NOT_FOUND {
+                invalid(format!("members: no User \"{id}\" in this site"))
+            } else {
+                e
+            }
+        })?;
         crate::api::users::update_fields(
             tx,
             actor,
             id,
             &HeaderMap::new(),
             |mut fields| {
-                fields.access_groups.retain(|g| *g != group);
-                if member {
+                // Unchanged when already so: no write, no audit entry.
+                if !member {
+                    fields.access_groups.retain(|g| *g != group);
+                } else if !fields.access_groups.contains(&group) {
                     fields.access_groups.push(group);
                 }
                 Ok(fields)
@@ -461,10 +467,12 @@ pub async fn patch(
                         set_external_id(&mut tx, &actor, id, external_id(v)?, now).await?
                     }
                     _ if on("displayName") => {
-                        return Err(ApiError::bad_request(format!(
+                        return Err(super::patch::immutable(format!(
                             "Operations[{i}]: displayName is required; it can be replaced, not removed"
-                        ))
-                        .with_field("value"));
+                        )));
+                    }
+                    _ if on("id") || target.attr.name.eq_ignore_ascii_case("meta") => {
+                        return Err(super::patch::immutable(format!("Operations[{i}]: {text} is read-only")));
                     }
                     _ if !on("members") || target.sub.is_some() => {
                         return Err(bad_path(format!("{text:?}: a Group's displayName, externalId or members")));

@@ -113,9 +113,29 @@ fn key_of(map: &Map<String, Value>, name: &str) -> String {
     map.keys().find(|k| k.eq_ignore_ascii_case(name)).cloned().unwrap_or_else(|| name.to_owned())
 }
 
+/// A change the attribute's mutability does not allow (RFC 7644 §3.5.2: `mutability`).
+pub fn immutable(message: String) -> ApiError {
+    ApiError::bad_request(message).with_field("mutability")
+}
+
+/// Attributes every User has: replaced, never removed.
+const REQUIRED: [&str; 3] = ["userName", "displayName", "active"];
+
 fn at_path(doc: &mut Value, path: &Path, op: Op, value: Option<&Value>) -> ApiResult<()> {
     if op != Op::Remove && value.is_none() {
         return Err(invalid(format!("{}: {} needs a value", path.attr, if op == Op::Add { "add" } else { "replace" })));
+    }
+    let whole = path.filter.is_none() && path.attr.sub.is_none() && path.attr.urn.is_none();
+    if path.attr.name.eq_ignore_ascii_case("meta")
+        || (path.attr.name.eq_ignore_ascii_case("id") && (op == Op::Remove || value != doc.get("id")))
+    {
+        return Err(immutable(format!("{}: read-only, set by the server", path.attr)));
+    }
+    if whole && path.attr.is("id", None) {
+        return Ok(()); // the same id, as some providers repeat it
+    }
+    if op == Op::Remove && whole && REQUIRED.iter().any(|r| path.attr.is(r, None)) {
+        return Err(immutable(format!("{}: required; it can be replaced, not removed", path.attr)));
     }
     let map = container(doc, path)?;
     let key = key_of(map, &path.attr.name);

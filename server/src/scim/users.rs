@@ -97,7 +97,7 @@ fn matching<'q>(
     b.push_bind(site_id);
     if let Some(filter) = filter {
         b.push(" AND ");
-        filter_sql::push(&mut b, filter)?;
+        filter_sql::push(&mut b, filter, site_id)?;
     }
     Ok(b)
 }

@@ -12,7 +12,8 @@ img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'non
 form-action 'self'; frame-ancestors 'none'";
 
 pub async fn security_headers(https: bool, request: Request, next: Next) -> Response {
-    let api = request.uri().path().starts_with("/v1") || request.uri().path().starts_with("/gsdk.");
+    let path = request.uri().path();
+    let api = path.starts_with("/v1") || path.starts_with(crate::scim::BASE) || path.starts_with("/gsdk.");
     let started = std::time::Instant::now();
     let mut response = next.run(request).await;
     let h = response.headers_mut();

@@ -183,11 +183,13 @@ async fn entra_adds_and_removes_members_by_value_lists_and_checks_membership_by_
     assert_eq!((status, b["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")));
     assert_eq!(b["detail"], "members: no User \"999999\" in this site");
     let (status, b) = patch(&s, &t, &path, json!([{"op": "remove", "path": "displayName"}])).await;
-    assert_eq!((status, b["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("invalidValue")));
+    assert_eq!((status, b["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("mutability")));
+    let (status, b) = patch(&s, &t, &path, json!([{"op": "replace", "path": "id", "value": "77"}])).await;
+    assert_eq!((status, b["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("mutability")));
 }
 
 #[tokio::test]
-async fn the_enterprise_attributes_are_kept_as_sent() {
+async fn the_enterprise_attributes_are_kept_as_sent_and_read_only_ones_refused() {
     let s = TestServer::start().await;
     let t = scim_token(&s).await;
     let id = user(
@@ -227,6 +229,14 @@ async fn the_enterprise_attributes_are_kept_as_sent() {
     let (status, u) = patch(&s, &t, &path, json!([{"op": "remove", "path": ENTERPRISE}])).await;
     assert_eq!(status, StatusCode::OK);
     assert!(u.get(ENTERPRISE).is_none(), "{u}");
+
+    // What a User must keep, and what the server sets, are refused as `mutability`.
+    for (op, target) in [("remove", "userName"), ("remove", "active"), ("replace", "meta.created"), ("replace", "id")] {
+        let (status, b) = patch(&s, &t, &path, json!([{"op": op, "path": target, "value": "x"}])).await;
+        assert_eq!((status, b["scimType"].as_str()), (StatusCode::BAD_REQUEST, Some("mutability")), "{op} {target}");
+    }
+    let (status, _) = patch(&s, &t, &path, json!([{"op": "replace", "value": {"id": id, "title": "Lead"}}])).await;
+    assert_eq!(status, StatusCode::OK, "the same id repeated is no change");
 }
 
 #[tokio::test]
