@@ -4,7 +4,7 @@
 //! of that person's access groups through the directory's own update (rules, audit, device
 //! work), in the request's one transaction. A group's devices are set in the console.
 
-use super::list::{ListQuery, Listing, SearchRequest};
+use super::list::{ListQuery, Listing, OneQuery, SearchRequest};
 use super::resource::{GROUP, project};
 use super::users::SCIM_VISIBLE;
 use super::{BASE, answer, list};
@@ -25,8 +25,6 @@ use proto::api::access_group::AccessGroupInput;
 use proto::scim::filter::parse_path;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 #[derive(Debug, sqlx::FromRow)]
 struct GroupRow {
@@ -188,21 +186,13 @@ async fn answer_group(state: &AppState, site_id: i64, id: u32, status: StatusCod
     Ok(response)
 }
 
-#[derive(Debug, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OneQuery {
-    attributes: Option<String>,
-    excluded_attributes: Option<String>,
-}
-
 pub async fn one(
     State(state): State<AppState>,
     OnSite(_, account): OnSite,
     Path(id): Path<String>,
     Query(q): Query<OneQuery>,
 ) -> ApiResult<Response> {
-    let only = super::resource::parse_attribute_list(q.attributes.as_deref())?;
-    let except = super::resource::parse_attribute_list(q.excluded_attributes.as_deref())?;
+    let (only, except) = q.read()?;
     let id = group_id(&id)?;
     let mut db = state.db.acquire().await?;
     let row = rows(&mut db, account.site_id, Some(id)).await?.pop().ok_or_else(|| not_found(&id.to_string()))?;
@@ -406,21 +396,7 @@ pub async fn patch(
     Json(body): Json<Value>,
 ) -> ApiResult<StatusCode> {
     let id = group_id(&id)?;
-    if !body.get("schemas").and_then(Value::as_array).is_some_and(|s| s.iter().any(|v| v == PATCH_OP)) {
-        return Err(ApiError::bad_request(format!("schemas: a PATCH body is a {PATCH_OP}")));
-    }
-    let operations = body
-        .get("Operations")
-        .or_else(|| body.get("operations"))
-        .and_then(Value::as_array)
-        .ok_or_else(|| ApiError::bad_request("Operations: required, a list"))?;
-    if operations.len() > super::patch::MAX_OPERATIONS {
-        return Err(ApiError::bad_request(format!(
-            "Operations: {} given, at most {}",
-            operations.len(),
-            super::patch::MAX_OPERATIONS
-        )));
-    }
+    let operations = super::patch::operations(&body)?;
     let now = state.clock.now();
     let mut tx = crate::db::write(&state.db).await?;
     if groups::get(&mut tx, actor.site_id, id).await?.is_none() {

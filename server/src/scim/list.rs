@@ -64,8 +64,8 @@ pub struct Listing {
     /// At most [`MAX_COUNT`]; below 0 means 0.
     pub count: i64,
     pub descending: bool,
-    pub only: Vec<(String, Option<String>)>,
-    pub except: Vec<(String, Option<String>)>,
+    pub only: Attributes,
+    pub except: Attributes,
 }
 
 impl ListQuery {
@@ -92,6 +92,27 @@ impl ListQuery {
             only: parse_attribute_list(self.attributes.as_deref())?,
             except: parse_attribute_list(self.excluded_attributes.as_deref())?,
         })
+    }
+}
+
+/// The query of a `GET` of one resource: which attributes to return.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OneQuery {
+    attributes: Option<String>,
+    excluded_attributes: Option<String>,
+}
+
+/// An attribute list as [`super::resource::project`] takes it.
+pub type Attributes = Vec<(String, Option<String>)>;
+
+impl OneQuery {
+    /// `attributes` and `excludedAttributes`, read.
+    pub fn read(&self) -> ApiResult<(Attributes, Attributes)> {
+        Ok((
+            parse_attribute_list(self.attributes.as_deref())?,
+            parse_attribute_list(self.excluded_attributes.as_deref())?,
+        ))
     }
 }
 

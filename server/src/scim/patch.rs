@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 /// Most operations one PATCH may carry.
-pub const MAX_OPERATIONS: usize = 100;
+const MAX_OPERATIONS: usize = 100;
 
 fn bad_path(message: String) -> ApiError {
     ApiError::bad_request(message).with_field("path")
@@ -27,8 +27,8 @@ enum Op {
     Remove,
 }
 
-/// Applies a PatchOp request to `doc`.
-pub fn apply(doc: &mut Value, request: &Value) -> ApiResult<()> {
+/// The operations of a PatchOp request (at most [`MAX_OPERATIONS`]).
+pub fn operations(request: &Value) -> ApiResult<&[Value]> {
     let schemas = request.get("schemas").and_then(Value::as_array);
     if !schemas.is_some_and(|s| s.iter().any(|v| v.as_str() == Some(PATCH_OP))) {
         return Err(ApiError::bad_request(format!("schemas: a PATCH body is a {PATCH_OP}")));
@@ -41,7 +41,12 @@ pub fn apply(doc: &mut Value, request: &Value) -> ApiResult<()> {
     if operations.len() > MAX_OPERATIONS {
         return Err(ApiError::bad_request(format!("Operations: {} given, at most {MAX_OPERATIONS}", operations.len())));
     }
-    for (i, operation) in operations.iter().enumerate() {
+    Ok(operations)
+}
+
+/// Applies a PatchOp request to `doc`.
+pub fn apply(doc: &mut Value, request: &Value) -> ApiResult<()> {
+    for (i, operation) in operations(request)?.iter().enumerate() {
         let given = operation.get("op").and_then(Value::as_str).unwrap_or_default();
         let op = match given.to_ascii_lowercase().as_str() {
             "add" => Op::Add,

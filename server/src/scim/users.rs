@@ -1,8 +1,8 @@
 //! `/scim/v2/Users`: the site's people as SCIM Users — a filtered, sorted page (RFC 7644
 //! §3.4.2) and one by ID.
 
-use super::list::{ListQuery, Listing, SearchRequest};
-use super::resource::{self, ScimPerson, parse_attribute_list, project, version_tag};
+use super::list::{ListQuery, Listing, OneQuery, SearchRequest};
+use super::resource::{self, ScimPerson, project, version_tag};
 use super::{answer, filter_sql, list, user_input};
 use crate::auth::caller::OnSite;
 use crate::directory::person_read::VISIBLE;
@@ -17,7 +17,6 @@ use axum::response::Response;
 use proto::api::scim_settings::Leavers;
 use proto::api::user::NewUser;
 use proto::domain::{Action, PersonFields};
-use serde::Deserialize;
 use serde_json::{Value, json};
 use sqlx::QueryBuilder;
 
@@ -140,13 +139,6 @@ async fn page(state: &AppState, site_id: i64, q: ListQuery) -> ApiResult<Respons
     Ok(answer(StatusCode::OK, &list::response(total, start, resources)))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct OneQuery {
-    attributes: Option<String>,
-    excluded_attributes: Option<String>,
-}
-
 /// One User.
 pub async fn one(
     State(state): State<AppState>,
@@ -154,8 +146,7 @@ pub async fn one(
     Path(id): Path<String>,
     Query(q): Query<OneQuery>,
 ) -> ApiResult<Response> {
-    let only = parse_attribute_list(q.attributes.as_deref())?;
-    let except = parse_attribute_list(q.excluded_attributes.as_deref())?;
+    let (only, except) = q.read()?;
     answer_user(&state, account.site_id, row_id(&id)?, StatusCode::OK, &only, &except).await
 }
 
