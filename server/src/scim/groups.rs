@@ -351,17 +351,23 @@ async fn set_external_id(
     Ok(())
 }
 
-/// `POST /Groups`: a new access group (the next free ID, no devices yet) with its members.
-pub async fn create(State(state): State<AppState>, actor: Actor, Json(body): Json<Value>) -> ApiResult<Response> {
+/// What a whole Group (`POST`, `PUT`) says: its name, external ID and members.
+fn whole(body: &Value) -> ApiResult<(String, Option<String>, BTreeSet<i64>)> {
     let name = display_name(body.get("displayName").unwrap_or(&Value::Null))?;
     let members = body.get("members").filter(|m| !m.is_null()).map(member_ids).transpose()?.unwrap_or_default();
+    Ok((name, external_id(body.get("externalId"))?, members))
+}
+
+/// `POST /Groups`: a new access group (the next free ID, no devices yet) with its members.
+pub async fn create(State(state): State<AppState>, actor: Actor, Json(body): Json<Value>) -> ApiResult<Response> {
+    let (name, external, members) = whole(&body)?;
     let now = state.clock.now();
     let mut tx = crate::db::write(&state.db).await?;
     let input = AccessGroupInput { group_id: None, name, devices: vec![] };
     let made = groups::create(&mut tx, actor.site_id, &input, now).await?;
     let target = made.group_id.to_string();
     audit::record(&mut *tx, now, actor.entry(Action::AccessGroupCreate).target(&target).after(&made)).await?;
-    set_external_id(&mut tx, &actor, made.group_id, external_id(body.get("externalId"))?, now).await?;
+    set_external_id(&mut tx, &actor, made.group_id, external, now).await?;
     set_membership(&mut tx, &actor, made.group_id, members, true, now).await?;
     tx.commit().await?;
     answer_group(&state, actor.site_id, made.group_id, StatusCode::CREATED).await
@@ -375,12 +381,11 @@ pub async fn replace(
     Json(body): Json<Value>,
 ) -> ApiResult<Response> {
     let id = group_id(&id)?;
-    let name = display_name(body.get("displayName").unwrap_or(&Value::Null))?;
-    let members = body.get("members").filter(|m| !m.is_null()).map(member_ids).transpose()?.unwrap_or_default();
+    let (name, external, members) = whole(&body)?;
     let now = state.clock.now();
     let mut tx = crate::db::write(&state.db).await?;
     rename(&mut tx, &actor, id, name, now).await?;
-    set_external_id(&mut tx, &actor, id, external_id(body.get("externalId"))?, now).await?;
+    set_external_id(&mut tx, &actor, id, external, now).await?;
     set_members(&mut tx, &actor, id, &members, now).await?;
     tx.commit().await?;
     answer_group(&state, actor.site_id, id, StatusCode::OK).await
