@@ -2,6 +2,7 @@
 
 use crate::config::SiteConfig;
 use crate::db::Db;
+use proto::api::scim_settings::Leavers;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Site {
@@ -82,4 +83,22 @@ pub async fn reserve_user_ids(
 /// The IANA time zone a site's local times are in.
 pub async fn time_zone(db: &crate::db::Db, site_id: i64) -> sqlx::Result<String> {
     sqlx::query_scalar("SELECT time_zone FROM sites WHERE id = $1").bind(site_id).fetch_one(db).await
+}
+
+/// What an identity provider's leaver becomes in the site (SCIM, `docs/scim.md`).
+pub async fn scim_leavers(db: &mut crate::db::Conn, site_id: i64) -> sqlx::Result<Leavers> {
+    let text: String =
+        sqlx::query_scalar("SELECT scim_leavers FROM sites WHERE id = $1").bind(site_id).fetch_one(&mut *db).await?;
+    Ok(Leavers::parse(&text).unwrap_or(Leavers::Suspend))
+}
+
+/// Sets the site's rule for leavers; answers the one it replaces.
+pub async fn set_scim_leavers(tx: &mut crate::db::Conn, site_id: i64, leavers: Leavers) -> sqlx::Result<Leavers> {
+    let before = scim_leavers(tx, site_id).await?;
+    sqlx::query("UPDATE sites SET scim_leavers = $1 WHERE id = $2")
+        .bind(leavers.as_str())
+        .bind(site_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(before)
 }

@@ -4,22 +4,16 @@ use crate::audit::Action;
 use crate::auth::caller::OnSite;
 use crate::directory::Actor;
 use crate::error::ApiResult;
+use crate::sites;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use proto::api::scim_settings::{Leavers, ScimSettings};
-
-/// The site's rule for leavers.
-pub async fn leavers(db: &mut crate::db::Conn, site_id: i64) -> sqlx::Result<Leavers> {
-    let text: String =
-        sqlx::query_scalar("SELECT scim_leavers FROM sites WHERE id = $1").bind(site_id).fetch_one(&mut *db).await?;
-    Ok(Leavers::parse(&text).unwrap_or(Leavers::Suspend))
-}
+use proto::api::scim_settings::ScimSettings;
 
 #[utoipa::path(get, path = "/v1/site/scim", tag = "scim", security(("session" = []), ("bearer" = [])), description = "What an identity provider's leaver becomes: `suspend` (SCIM `active: false` suspends, `DELETE` deletes; the default) or `deactivate` (both deactivate, the record stays).", responses((status = 200, body = ScimSettings), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
 pub async fn get(State(app): State<AppState>, OnSite(_, account): OnSite) -> ApiResult<Json<ScimSettings>> {
     let mut db = app.db.acquire().await?;
-    Ok(Json(ScimSettings { leavers: leavers(&mut db, account.site_id).await? }))
+    Ok(Json(ScimSettings { leavers: sites::scim_leavers(&mut db, account.site_id).await? }))
 }
 
 #[utoipa::path(put, path = "/v1/site/scim", tag = "scim", security(("session" = [])), request_body = ScimSettings, description = "Sets what an identity provider's leaver becomes (SUPER only); people already provisioned stay as they are.", responses((status = 200, body = ScimSettings), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 422, description = "a field breaks a rule", body = crate::error::ErrorBody)))]
@@ -30,12 +24,7 @@ pub async fn set(
 ) -> ApiResult<Json<ScimSettings>> {
     let now = app.clock.now();
     let mut tx = crate::db::write(&app.db).await?;
-    let before = leavers(&mut tx, actor.site_id).await?;
-    sqlx::query("UPDATE sites SET scim_leavers = $1 WHERE id = $2")
-        .bind(input.leavers.as_str())
-        .bind(actor.site_id)
-        .execute(&mut *tx)
-        .await?;
+    let before = sites::set_scim_leavers(&mut tx, actor.site_id, input.leavers).await?;
     let entry = actor.entry(Action::SiteScimLeavers).before(ScimSettings { leavers: before }).after(input);
     crate::audit::record(&mut *tx, now, entry).await?;
     tx.commit().await?;

@@ -22,7 +22,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use proto::api::access_group::AccessGroupInput;
-use proto::scim::filter::parse_path;
+use proto::scim::filter::{Filter, parse_path};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -139,7 +139,7 @@ async fn page(state: &AppState, site_id: i64, q: ListQuery) -> ApiResult<Respons
             return Err(invalid(format!("sortBy: {other:?} is not sortable (id, displayName)")));
         }
     };
-    let filtered_on_members = q.filter.as_deref().is_some_and(|f| f.to_ascii_lowercase().contains("members"));
+    let filtered_on_members = filter.as_ref().is_some_and(names_members);
     let shown = !except.iter().any(|(n, s)| n == "members" && s.is_none())
         && (only.is_empty() || only.iter().any(|(n, _)| n == "members"));
     let mut db = state.db.acquire().await?;
@@ -170,6 +170,17 @@ async fn page(state: &AppState, site_id: i64, q: ListQuery) -> ApiResult<Respons
         })
         .collect();
     Ok(answer(StatusCode::OK, &list::response(total, start, resources)))
+}
+
+/// Whether a filter reads `members` (so they must be read to match it).
+fn names_members(filter: &Filter) -> bool {
+    match filter {
+        Filter::And(l, r) | Filter::Or(l, r) => names_members(l) || names_members(r),
+        Filter::Not(inner) => names_members(inner),
+        Filter::Present(attr) | Filter::Compare(attr, ..) | Filter::Values(attr, _) => {
+            attr.name.eq_ignore_ascii_case("members")
+        }
+    }
 }
 
 /// One Group, as it is now.

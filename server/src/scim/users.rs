@@ -179,7 +179,7 @@ pub async fn create(State(state): State<AppState>, actor: Actor, Json(body): Jso
 
 /// What `active: false` does in the site: suspend, or deactivate.
 async fn leaver_action(tx: &mut crate::db::Conn, site_id: i64) -> ApiResult<Action> {
-    Ok(match crate::api::site_scim::leavers(tx, site_id).await? {
+    Ok(match crate::sites::scim_leavers(tx, site_id).await? {
         Leavers::Suspend => Action::Suspend,
         Leavers::Deactivate => Action::Deactivate,
     })
@@ -313,7 +313,7 @@ pub async fn delete(State(state): State<AppState>, actor: Actor, Path(id): Path<
     let now = state.clock.now();
     let mut tx = crate::db::write(&state.db).await?;
     let found = person(&mut tx, actor.site_id, row_id).await?;
-    match crate::api::site_scim::leavers(&mut tx, actor.site_id).await? {
+    match crate::sites::scim_leavers(&mut tx, actor.site_id).await? {
         Leavers::Suspend => crate::api::users::delete_one(&mut tx, &actor, row_id, now).await?,
         Leavers::Deactivate => {
             if found.person.status() != proto::domain::Status::Deactivated {
