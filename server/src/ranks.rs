@@ -90,7 +90,7 @@ pub async fn set(
         .await?;
     // Demotions take effect at once; promotions are harmless to keep, but a fresh sign-in
     // keeps the rule simple: any rank change ends the person's sessions on this site.
-    session::revoke_account(&mut *tx, target, c.now).await?;
+    session::revoke_account(&mut *tx, c.site_id, target, c.now).await?;
     let entry = Entry::new(Some(c.site_id), c.actor, c.source_ip, Action::UserRank)
         .target(label)
         .before(serde_json::json!({"rank": old}))

@@ -126,7 +126,7 @@ pub async fn end_sessions(
     let mut tx = db::write(&state.db).await?;
     let holder = logins::holder(&mut tx, account.site_id, id).await?;
     may_manage(&mut tx, &caller, &account, &holder).await?;
-    let ended = session::revoke_account(&mut tx, id, now).await?;
+    let ended = session::revoke_account(&mut tx, account.site_id, id, now).await?;
     let entry = Entry::new(Some(account.site_id), &caller.username, &ip, Action::SessionsEnd)
         .target(&holder.user_id)
         .after(serde_json::json!({"sessions_ended": ended}));

@@ -6,7 +6,7 @@
 use crate::api::users::site_time_zone;
 use crate::auth::caller::OnSite;
 use crate::clock::rfc3339;
-use crate::directory::csv_rows::{self, line};
+use crate::directory::csv_rows::{self, line, push_line};
 use crate::directory::listing::{self, UserQuery};
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -16,6 +16,7 @@ use axum::extract::State;
 use axum::response::Response;
 use proto::domain::person::JobCodeEntry as JobCode;
 use proto::domain::validity::format_time;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// The export's columns after the import's (but the PIN).
@@ -52,50 +53,69 @@ pub async fn export(
 }
 
 /// What the export reads of a person: their columns, and their access groups and own
-/// cards (not the ones a mobile credential made) already joined by `;`. One query a page:
-/// every row the driver hands over costs more than the database took to find it.
+/// cards (not the ones a mobile credential made) already joined by `;`; one JSON array a
+/// row ([`crate::db::json_row`]), in the order of [`ExportRow`]'s fields.
 const EXPORT_COLUMNS: &str = "u.id, u.user_id, u.name, u.first_name, u.last_name, u.email, u.username, u.phone,
     u.department, u.title, u.notes, u.system_id, u.tag, u.status, u.rank, u.start_time, u.end_time,
     u.security_level, u.job_codes, u.computer_usernames, u.updated_at,
     (SELECT string_agg(CAST(g.group_id AS TEXT), ';' ORDER BY g.group_id) FROM user_access_groups g
-      WHERE g.user_row = u.id) AS access_groups,
+      WHERE g.user_row = u.id),
     (SELECT string_agg(c.number, ';' ORDER BY c.position) FROM cards c
-      WHERE c.user_row = u.id AND c.mobile_invitation IS NULL) AS cards";
+      WHERE c.user_row = u.id AND c.mobile_invitation IS NULL)";
 
-#[derive(sqlx::FromRow)]
-struct ExportRow {
+/// A row of [`EXPORT_COLUMNS`], read from its JSON array by position.
+#[derive(serde::Deserialize)]
+struct ExportRow<'a> {
     id: i64,
-    user_id: String,
-    name: String,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    email: Option<String>,
-    username: Option<String>,
-    phone: Option<String>,
-    department: Option<String>,
-    title: Option<String>,
-    notes: Option<String>,
-    system_id: Option<String>,
-    tag: String,
-    status: String,
-    rank: String,
+    #[serde(borrow)]
+    user_id: Cow<'a, str>,
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow)]
+    first_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    last_name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    email: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    username: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    phone: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    department: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    title: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    notes: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    system_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    tag: Cow<'a, str>,
+    #[serde(borrow)]
+    status: Cow<'a, str>,
+    #[serde(borrow)]
+    rank: Cow<'a, str>,
     start_time: i64,
     end_time: i64,
     security_level: i64,
-    job_codes: String,
-    computer_usernames: String,
+    #[serde(borrow)]
+    job_codes: Cow<'a, str>,
+    #[serde(borrow)]
+    computer_usernames: Cow<'a, str>,
     updated_at: i64,
-    access_groups: Option<String>,
-    cards: Option<String>,
+    #[serde(borrow)]
+    access_groups: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    cards: Option<Cow<'a, str>>,
 }
 
 /// The CSV lines of the next page of people after directory ID `after`, and the ID to go
 /// on from when the page was full.
 async fn page(state: &AppState, filter: &Filter, after: i64) -> ApiResult<(String, Option<i64>)> {
     let mut conn = state.db.acquire().await?;
-    let rows: Vec<ExportRow> = listing::rows_after(
+    let rows: Vec<(String,)> = listing::rows_after(
         &mut conn,
-        EXPORT_COLUMNS,
+        &crate::db::json_row(EXPORT_COLUMNS),
         filter.site_id,
         filter.since,
         &filter.query,
@@ -105,7 +125,9 @@ async fn page(state: &AppState, filter: &Filter, after: i64) -> ApiResult<(Strin
     .await?;
     drop(conn);
     let mut out = String::with_capacity(rows.len() * 128);
-    for r in &rows {
+    let mut last = None;
+    for (json,) in &rows {
+        let r: ExportRow = serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
         let time = |t: i64| u32::try_from(t).ok().and_then(format_time).unwrap_or_default();
         let job_codes: Vec<JobCode> = serde_json::from_str(&r.job_codes).unwrap_or_default();
         let job_codes: Vec<String> = job_codes
@@ -138,12 +160,13 @@ async fn page(state: &AppState, filter: &Filter, after: i64) -> ApiResult<(Strin
             &r.rank,
             &rfc3339(r.updated_at),
         ];
-        out += &line(&cells);
+        push_line(&mut out, &cells);
+        last = Some(r.id);
     }
-    let next = rows.last().map(|r| r.id).filter(|_| rows.len() as i64 == csv_stream::PAGE_ROWS);
+    let next = last.filter(|_| rows.len() as i64 == csv_stream::PAGE_ROWS);
     Ok((out, next))
 }
 
-fn text(v: &Option<String>) -> &str {
+fn text<'a>(v: &'a Option<Cow<'_, str>>) -> &'a str {
     v.as_deref().unwrap_or_default()
 }

@@ -89,6 +89,11 @@ pub fn without_index(column: &str) -> String {
     column.to_owned()
 }
 
+/// `columns` (expressions, comma-separated) as one JSON array in text: see the SQLite twin.
+pub fn json_row(columns: &str) -> String {
+    format!("json_build_array({columns})::text")
+}
+
 /// Appended to a `SELECT` whose rows are about to be claimed: rows another transaction is
 /// claiming are passed over rather than waited for (or claimed twice).
 pub const SKIP_LOCKED: &str = " FOR UPDATE SKIP LOCKED";

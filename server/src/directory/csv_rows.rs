@@ -192,16 +192,36 @@ impl Row {
 
 /// A CSV line from cells, quoted where needed.
 pub fn line(cells: &[&str]) -> String {
-    let quoted: Vec<String> = cells
-        .iter()
-        .map(|c| {
-            // A leading = + - @ (or a tab or CR before one) would be a formula in a
-            // spreadsheet: keep it text.
-            let c = if c.starts_with(FORMULA_STARTS) { format!("'{c}") } else { (*c).to_owned() };
-            if c.contains([',', '"', '\n', '\r']) { format!("\"{}\"", c.replace('"', "\"\"")) } else { c }
-        })
-        .collect();
-    quoted.join(",") + "\r\n"
+    let mut out = String::new();
+    push_line(&mut out, cells);
+    out
+}
+
+/// Appends a CSV line to `out` (an export's page: no allocation per cell).
+pub fn push_line(out: &mut String, cells: &[&str]) {
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // A leading = + - @ (or a tab or CR before one) would be a formula in a
+        // spreadsheet: keep it text.
+        let formula = if cell.starts_with(FORMULA_STARTS) { "'" } else { "" };
+        if cell.contains([',', '"', '\n', '\r']) {
+            out.push('"');
+            out.push_str(formula);
+            for part in cell.split_inclusive('"') {
+                out.push_str(part);
+                if part.ends_with('"') {
+                    out.push('"');
+                }
+            }
+            out.push('"');
+        } else {
+            out.push_str(formula);
+            out.push_str(cell);
+        }
+    }
+    out.push_str("\r\n");
 }
 
 #[cfg(test)]

@@ -121,7 +121,7 @@ async fn write_many(
     }
     let ending: Vec<i64> = changes.iter().filter(|(_, t)| t.ends_sessions).map(|(p, _)| p.id).collect();
     // Who loses access loses every way in: sessions, bearer tokens, API tokens.
-    session::revoke_accounts(&mut *tx, &ending, now).await?;
+    session::revoke_accounts(&mut *tx, site_id, &ending, now).await?;
     let work: Vec<outbox::Work> = changes
         .iter()
         .filter_map(|(p, t)| {
