@@ -76,21 +76,16 @@ fn check(q: &UserQuery) -> ApiResult<(u32, u64)> {
     Ok((limit, offset))
 }
 
-/// The LIKE pattern of a search term, if there is one.
-fn search_pattern(q: &UserQuery) -> Option<String> {
-    let term = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    Some(format!("%{}%", crate::db::search::like_escape(&term.to_lowercase())))
+/// The search term as the search text holds it (lower case), if there is one.
+fn search_term(q: &UserQuery) -> Option<String> {
+    q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase)
 }
-
-/// Matches beyond which a search is "common": then walking the sort order and stopping
-/// at a page is fastest; below it, narrowing to the few matches the trigram index finds is.
-const PROBE: i64 = 2000;
 
 /// The people matching a search term when they are few (the trigram index answers at
 /// once for terms of 3 characters or more); `None` when the term is short or common.
 async fn few_matches(db: &mut crate::db::Conn, q: &UserQuery) -> sqlx::Result<Option<(i64, Few)>> {
     let Some(term) = q.search.as_deref().map(str::trim).filter(|s| s.chars().count() >= 3) else { return Ok(None) };
-    crate::db::search::few(db, &term.to_lowercase(), PROBE).await
+    crate::db::search::few(db, &term.to_lowercase(), crate::db::search::FEW).await
 }
 
 /// Adds the WHERE clause of `q` (after `WHERE u.site_id = …`); `among` narrows to a search's
@@ -105,8 +100,8 @@ fn push_filters(
     if let Some(few) = among {
         crate::db::search::push_few(b, few);
     }
-    if let Some(pattern) = search_pattern(q) {
-        b.push(" AND u.search_text LIKE ").push_bind(pattern).push(" ESCAPE '\\'");
+    if let Some(term) = search_term(q) {
+        crate::db::search::push_contains(b, &term);
     }
     if let Some(email) = &q.email {
         b.push(" AND u.email = ").push_bind(email.trim().to_lowercase());
