@@ -2,7 +2,7 @@
 //! Each filter is a plain indexed comparison where it can be; the substring search runs
 //! over one lower-cased column.
 
-use super::person_read::{COLUMNS, PersonRow, VISIBLE, views};
+use super::person_read::{PersonRow, VISIBLE, json_columns, read_json, views};
 use crate::db::search::Few;
 use crate::error::{ApiError, ApiResult};
 use proto::api::user::{DEFAULT_PAGE, MAX_PAGE, UserPage};
@@ -166,7 +166,7 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
         SortOrder::Asc => "ASC",
         SortOrder::Desc => "DESC",
     };
-    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, COLUMNS).await? else {
+    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, &json_columns()).await? else {
         return Ok(UserPage { users: vec![], has_more: false, next_offset: None });
     };
     // Names sort case-insensitively, numeric user IDs by value; `order` is one of two
@@ -181,7 +181,8 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
     b.push(" OFFSET ").push_bind(offset as i64);
     // Its shape follows only which filters are given (a search's matches are a phrase or
     // one array), so it stays prepared.
-    let mut rows: Vec<PersonRow> = b.build_query_as().persistent(true).fetch_all(&mut *db).await?;
+    let rows: Vec<(String,)> = b.build_query_as().persistent(true).fetch_all(&mut *db).await?;
+    let mut rows: Vec<PersonRow> = read_json(&rows)?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let mut users = views(db, &rows).await?;

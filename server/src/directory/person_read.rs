@@ -21,7 +21,9 @@ pub const COLUMNS: &str = "u.id, u.user_id, u.name, u.first_name, u.last_name, u
 /// The people the directory shows: not service accounts, not deleted.
 pub const VISIBLE: &str = "u.is_service = FALSE AND u.deleted_at IS NULL";
 
-#[derive(Debug, sqlx::FromRow)]
+/// A person of [`COLUMNS`], read as named columns or, where many are read at once, from
+/// one JSON array in the order of the fields ([`read_json`]).
+#[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct PersonRow {
     pub id: i64,
     pub user_id: String,
@@ -44,7 +46,9 @@ pub struct PersonRow {
     pub auth_modes: Option<String>,
     pub job_codes: String,
     pub computer_usernames: String,
+    #[serde(deserialize_with = "sql_bool")]
     pub has_photo: bool,
+    #[serde(deserialize_with = "sql_bool")]
     pub has_pin: bool,
     pub import_tag: Option<String>,
     pub version: i64,
@@ -54,6 +58,38 @@ pub struct PersonRow {
     pub finger_count: i64,
     pub face_count: i64,
     pub mobile: Option<String>,
+}
+
+/// A boolean as SQLite's JSON writes it (1 or 0) or PostgreSQL's (true or false).
+fn sql_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum SqlBool {
+        Bool(bool),
+        Int(i64),
+    }
+    Ok(match serde::Deserialize::deserialize(d)? {
+        SqlBool::Bool(b) => b,
+        SqlBool::Int(i) => i != 0,
+    })
+}
+
+/// [`COLUMNS`] as one JSON array a row ([`crate::db::json_row`]): a page of 50 people read
+/// as 31 values each spent more in the driver's copies of them than in the query.
+pub fn json_columns() -> String {
+    // The aliases go (an array's elements have none); no expression of COLUMNS has an `AS`
+    // of its own.
+    let mut parts = COLUMNS.split(" AS ");
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for part in parts {
+        out.push_str(part.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_'));
+    }
+    crate::db::json_row(&out)
+}
+
+/// Reads rows of [`json_columns`].
+pub fn read_json(rows: &[(String,)]) -> sqlx::Result<Vec<PersonRow>> {
+    rows.iter().map(|(json,)| serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))).collect()
 }
 
 impl PersonRow {
