@@ -127,7 +127,7 @@ async fn page(state: &AppState, filter: &Filter, after: i64) -> ApiResult<(Strin
     let mut out = String::with_capacity(rows.len() * 128);
     let mut last = None;
     for (json,) in &rows {
-        let r: ExportRow = serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        let r: ExportRow = crate::db::read_json_row(json)?;
         let time = |t: i64| u32::try_from(t).ok().and_then(format_time).unwrap_or_default();
         let job_codes: Vec<JobCode> = serde_json::from_str(&r.job_codes).unwrap_or_default();
         let job_codes: Vec<String> = job_codes

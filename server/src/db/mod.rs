@@ -96,6 +96,11 @@ pub fn insert_prepared(rows: usize) -> bool {
     rows == INSERT_ROWS || rows == 1
 }
 
+/// A row selected as one JSON array ([`json_row`]), read by position into `T`'s fields.
+pub fn read_json_row<'a, T: serde::Deserialize<'a>>(json: &'a str) -> sqlx::Result<T> {
+    serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
 /// A type [`push_in_list`] binds (on PostgreSQL, one that has an array type too).
 #[cfg(not(feature = "postgres"))]
 pub trait InList: sqlx::Type<Backend> + Send {}

@@ -84,8 +84,8 @@ fn search_term(q: &UserQuery) -> Option<String> {
 /// The people matching a search term when they are few (the trigram index answers at
 /// once for terms of 3 characters or more); `None` when the term is short or common.
 async fn few_matches(db: &mut crate::db::Conn, q: &UserQuery) -> sqlx::Result<Option<(i64, Few)>> {
-    let Some(term) = q.search.as_deref().map(str::trim).filter(|s| s.chars().count() >= 3) else { return Ok(None) };
-    crate::db::search::few(db, &term.to_lowercase(), crate::db::search::FEW).await
+    let Some(term) = search_term(q).filter(|s| s.chars().count() >= 3) else { return Ok(None) };
+    crate::db::search::few(db, &term, crate::db::search::FEW).await
 }
 
 /// Adds the WHERE clause of `q` (after `WHERE u.site_id = …`); `among` narrows to a search's

@@ -89,7 +89,7 @@ pub fn json_columns() -> String {
 
 /// Reads rows of [`json_columns`].
 pub fn read_json(rows: &[(String,)]) -> sqlx::Result<Vec<PersonRow>> {
-    rows.iter().map(|(json,)| serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))).collect()
+    rows.iter().map(|(json,)| crate::db::read_json_row(json)).collect()
 }
 
 impl PersonRow {
