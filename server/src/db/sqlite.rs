@@ -27,7 +27,10 @@ pub async fn open(url: &str) -> anyhow::Result<super::Db> {
         std::fs::create_dir_all(dir)?;
     }
     let file = options.get_filename().display().to_string();
-    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+    // No ping before each acquire: a SQLite connection is a handle on a local file that
+    // cannot go stale, and the ping was a second trip through the driver's thread for
+    // every query (about half of a signed-in request's lookup).
+    let pool = SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options).await?;
     let tracked: Option<String> =
         sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
             .fetch_optional(&pool)
