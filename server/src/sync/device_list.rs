@@ -32,8 +32,8 @@ pub struct Known {
     pub device_id: u32,
     pub connected: bool,
     pub capacity: Option<Capacity>,
-    /// First seen in this refresh: it must be given everyone it should hold.
-    pub new: bool,
+    /// First seen in this refresh: how many people it was given to hold.
+    pub filled: Option<u64>,
 }
 
 pub fn is_connected(status: i32) -> bool {
@@ -84,6 +84,7 @@ async fn record(db: &Db, channel: &Channel, site_id: i64, info: &DeviceInfo, now
     let kind = || Type::try_from(info.r#type).map_or("UNKNOWN", |t| t.as_str_name()).to_owned();
     let address = format!("{}:{}", info.ip_addr, info.port);
     let encoded = capability.as_ref().map(Message::encode_to_vec);
+    let mut filled = None;
     let row = match &stored {
         Some(s) => {
             sqlx::query(
@@ -102,26 +103,34 @@ async fn record(db: &Db, channel: &Channel, site_id: i64, info: &DeviceInfo, now
             .await?;
             s.id
         }
-        None => sqlx::query_scalar(
-            "INSERT INTO devices (site_id, device_id, model, address, capability, connected, connected_since, seen_at)
+        None => {
+            // The device and everyone it must hold in one transaction: known means filled.
+            let mode = super::fan_out::mode(db, site_id).await?;
+            let mut tx = crate::db::write(db).await?;
+            let row: i64 = sqlx::query_scalar(
+                "INSERT INTO devices (site_id, device_id, model, address, capability, connected, connected_since, seen_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-        )
-        .bind(site_id)
-        .bind(i64::from(info.device_id))
-        .bind(model.unwrap_or_else(kind))
-        .bind(&address)
-        .bind(encoded)
-        .bind(connected)
-        .bind(now)
-        .fetch_one(db)
-        .await?,
+            )
+            .bind(site_id)
+            .bind(i64::from(info.device_id))
+            .bind(model.unwrap_or_else(kind))
+            .bind(&address)
+            .bind(encoded)
+            .bind(connected)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            filled = Some(super::fan_out::fill(&mut tx, mode, site_id, row, now).await?);
+            tx.commit().await?;
+            row
+        }
     };
     Ok(Known {
         row,
         device_id: info.device_id,
         connected,
         capacity: capability.as_ref().map(Capacity::from_capability),
-        new: stored.is_none(),
+        filled,
     })
 }
 

@@ -123,11 +123,16 @@ pub async fn purge_confirmed(tx: &mut crate::db::Conn, people: &[i64], now: i64)
     Ok(())
 }
 
-/// A device seen for the first time (or brought back into the site): it must hold everyone
-/// the site's mode gives it.
-pub async fn fill_device(db: &Db, site_id: i64, device_row: i64, now: i64) -> sqlx::Result<u64> {
-    let mode = mode(db, site_id).await?;
-    let mut tx = crate::db::write(db).await?;
+/// Queues for a device everyone `mode` gives it (a device seen for the first time, or one
+/// resynced), within the caller's transaction: a new device is recorded and filled in one,
+/// so a crash or a cancelled read between the two cannot leave it known and empty.
+pub async fn fill(
+    tx: &mut crate::db::Conn,
+    mode: SyncMode,
+    site_id: i64,
+    device_row: i64,
+    now: i64,
+) -> sqlx::Result<u64> {
     let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
         "INSERT INTO device_users (device_row, user_row, want, want_version, want_changed_at, pending)
          SELECT d.id, u.id, TRUE, u.version, ",
@@ -135,9 +140,7 @@ pub async fn fill_device(db: &Db, site_id: i64, device_row: i64, now: i64) -> sq
     q.push_bind(now).push(", TRUE FROM users u JOIN devices d ON d.site_id = u.site_id WHERE d.id = ");
     q.push_bind(device_row).push(" AND u.site_id = ").push_bind(site_id).push(" AND ").push(wanted(mode));
     q.push(" ON CONFLICT (device_row, user_row) DO NOTHING");
-    let added = q.build().persistent(false).execute(&mut *tx).await?.rows_affected();
-    tx.commit().await?;
-    Ok(added)
+    Ok(q.build().persistent(false).execute(&mut *tx).await?.rows_affected())
 }
 
 /// Every deleted person of the database whose removal is confirmed, purged (see

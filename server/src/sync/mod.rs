@@ -416,12 +416,11 @@ async fn watch_once(site: &Arc<SiteSync>) -> anyhow::Result<()> {
 async fn refresh_devices(site: &Arc<SiteSync>) -> anyhow::Result<()> {
     let known = device_list::refresh(&site.db, &site.channel, site.site_id, site.clock.now()).await?;
     for k in &known {
-        if k.new {
-            let added = fan_out::fill_device(&site.db, site.site_id, k.row, site.clock.now()).await?;
-            tracing::info!(site = site.site_id, device = k.device_id, people = added, "new device: filling it");
+        if let Some(people) = k.filled {
+            tracing::info!(site = site.site_id, device = k.device_id, people, "new device: filling it");
         }
         site.known(k);
-        if k.new
+        if k.filled.is_some()
             && let Some(s) = lock(&site.senders).get(&k.row)
         {
             s.work.notify_one();

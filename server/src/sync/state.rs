@@ -223,16 +223,19 @@ pub async fn revocations(db: &Db, site_id: i64, now: i64, limit: i64) -> sqlx::R
 /// have made. Answers how many people were queued (None: no such device in the site).
 pub async fn resync(db: &Db, site_id: i64, device_id: u32, now: i64) -> sqlx::Result<Option<u64>> {
     let Some((row, _)) = device(db, site_id, device_id).await? else { return Ok(None) };
-    super::fan_out::fill_device(db, site_id, row, now).await?;
+    let mode = super::fan_out::mode(db, site_id).await?;
+    let mut tx = crate::db::write(db).await?;
+    super::fan_out::fill(&mut tx, mode, site_id, row, now).await?;
     let queued = sqlx::query(
         "UPDATE device_users SET pending = TRUE, error = NULL, at_capacity = FALSE,
              held_version = CASE WHEN want THEN 0 ELSE held_version END
          WHERE device_row = $1 AND (want OR held_version IS NOT NULL)",
     )
     .bind(row)
-    .execute(db)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
+    tx.commit().await?;
     Ok(Some(queued))
 }
 

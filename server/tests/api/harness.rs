@@ -206,11 +206,12 @@ impl TestServer {
 }
 
 /// The `lintel` binary in a process of its own, with `vars` (stdout read until it says where
-/// it listens); answers the child and its `http://` address.
+/// it listens); answers the child and its `http://` address. Its log (warnings, and what the
+/// sync does) is printed as the test's output, which the harness shows when the test fails.
 pub async fn spawn_lintel(vars: &[(&str, String)]) -> (tokio::process::Child, String) {
     use tokio::io::AsyncBufReadExt;
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_lintel"));
-    command.env("LINTEL_LISTEN", "127.0.0.1:0").env("RUST_LOG", "warn");
+    command.env("LINTEL_LISTEN", "127.0.0.1:0").env("RUST_LOG", "warn,server::sync=info");
     let data_dir = vars.iter().find(|(k, _)| *k == "LINTEL_DATA_DIR").map(|(_, v)| v.as_str()).unwrap_or("");
     if !vars.iter().any(|(k, _)| *k == "DATABASE_URL")
         && let Some(url) = database_for(data_dir).await
@@ -222,10 +223,17 @@ pub async fn spawn_lintel(vars: &[(&str, String)]) -> (tokio::process::Child, St
     }
     let mut child = command
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
+    let pid = child.id().unwrap_or_default();
+    let mut log = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = log.next_line().await {
+            println!("[lintel {pid}] {line}");
+        }
+    });
     let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
     let address = loop {
         let line = lines.next_line().await.unwrap().expect("the server printed where it listens");
