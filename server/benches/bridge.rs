@@ -7,7 +7,8 @@
 //! Through the bridge: grpc-web over HTTP/1.1 with a bearer token (the session is looked up,
 //! the rule and the site's devices checked, the request validated, then forwarded over
 //! gRPC). Directly, two ways: the same grpc-web call made to the simulator (which also
-//! speaks grpc-web), and a tonic client over HTTP/2.
+//! speaks grpc-web), and a tonic client over HTTP/2. And the floor of any bridge: a bare
+//! HTTP proxy in front of the simulator that checks nothing (one more loopback hop).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -106,6 +107,7 @@ const CAPABILITY: &str = "/gsdk.device.Device/GetCapabilityInfo";
 struct Targets<'a> {
     api: &'a support::Api,
     gateway: &'a str,
+    proxy: &'a str,
     channel: &'a Channel,
 }
 
@@ -120,16 +122,80 @@ impl Targets<'_> {
         let bridge = grpc_web::<Req, Resp>(&self.api.http, &self.api.base, Some(&self.api.token), path, request).await;
         let web = grpc_web::<Req, Resp>(&self.api.http, self.gateway, None, path, request).await;
         let grpc = direct::<Req, Resp>(self.channel, path, request).await;
-        let ratio = |direct: Duration| bridge.as_secs_f64() / direct.as_secs_f64();
+        let proxied = grpc_web::<Req, Resp>(&self.api.http, self.proxy, None, path, request).await;
+        let ratio = |of: Duration, to: Duration| of.as_secs_f64() / to.as_secs_f64();
         println!(
-            "  {name}: bridge {}; directly as grpc-web {} (ratio {:.2}), as gRPC {} (ratio {:.2})",
+            "  {name}: bridge {}; directly as grpc-web {} (ratio {:.2}), as gRPC {} (ratio {:.2}); \
+             a bare proxy {} (ratio {:.2} to gRPC)",
             ms(bridge),
             ms(web),
-            ratio(web),
+            ratio(bridge, web),
             ms(grpc),
-            ratio(grpc)
+            ratio(bridge, grpc),
+            ms(proxied),
+            ratio(proxied, grpc)
         );
     }
+}
+
+/// The floor of any bridge: an HTTP server that hands each request's body to the simulator
+/// over a kept-alive connection and returns its answer as it came, checking nothing.
+/// Answers its `http://` address.
+async fn bare_proxy(gateway: String) -> anyhow::Result<String> {
+    use axum::body::{Body, Bytes};
+    use axum::http::{HeaderMap, Uri};
+    let http = reqwest::Client::new();
+    let forward = move |uri: Uri, headers: HeaderMap, body: Bytes| {
+        let (http, gateway) = (http.clone(), gateway.clone());
+        async move {
+            // The call's own headers; the connection's (length, chunking) are each hop's.
+            let own = |headers: &HeaderMap| -> HeaderMap {
+                let hop = ["host", "content-length", "transfer-encoding", "connection"];
+                headers
+                    .iter()
+                    .filter(|(n, _)| !hop.contains(&n.as_str()))
+                    .map(|(n, v)| (n.clone(), v.clone()))
+                    .collect()
+            };
+            let answer =
+                http.post(format!("{gateway}{}", uri.path())).headers(own(&headers)).body(body).send().await.unwrap();
+            let mut response = axum::response::Response::builder().status(answer.status());
+            for (name, value) in &own(answer.headers()) {
+                response = response.header(name, value);
+            }
+            response.body(Body::from(answer.bytes().await.unwrap())).unwrap()
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, axum::Router::new().fallback(forward)).await });
+    Ok(address)
+}
+
+/// A call the bridge refuses before forwarding it (a method it does not bridge): the edge,
+/// the caller's lookup and grpc-web, without the gateway.
+async fn refused_call(api: &support::Api, body: &[u8]) -> Duration {
+    let mut times = Vec::with_capacity(CALLS);
+    for i in 0..WARM_UP + CALLS {
+        let started = Instant::now();
+        let r = api
+            .http
+            .post(format!("{}/gsdk.user.User/NotBridged", api.base))
+            .bearer_auth(&api.token)
+            .header("content-type", grpc_web::CONTENT_TYPE)
+            .header("x-grpc-web", "1")
+            .body(body.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = r.headers().get("grpc-status").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        r.bytes().await.unwrap();
+        assert_eq!(status.as_deref(), Some("7"), "PERMISSION_DENIED");
+        if i >= WARM_UP {
+            times.push(started.elapsed());
+        }
+    }
+    median(times)
 }
 
 /// A REST call that does next to nothing: HTTP/1.1, the edge's layers and, signed in, the
@@ -178,7 +244,8 @@ async fn main() -> anyhow::Result<()> {
     let page = GetRequest { device_id: DEVICE, user_i_ds: (1..=50).map(|i| i.to_string()).collect() };
     let capability = GetCapabilityInfoRequest { device_id: DEVICE };
     let list = GetListRequest { device_id: DEVICE };
-    let to = Targets { api: &api, gateway: &gateway, channel: &channel };
+    let proxy = bare_proxy(gateway.clone()).await?;
+    let to = Targets { api: &api, gateway: &gateway, proxy: &proxy, channel: &channel };
     println!(
         "bench bridge: p50 of {CALLS} calls each (after {WARM_UP} warm-up); ratio = bridge / directly (target ≤ 1.25)"
     );
@@ -188,7 +255,9 @@ async fn main() -> anyhow::Result<()> {
         .await;
     to.compare::<_, GetListResponse>("User.GetList of 1,000 users", "/gsdk.user.User/GetList", &list).await;
     println!(
-        "  (the REST edge alone: GET /healthz {}; GET /v1/session with the same token {})",
+        "  (the bridge refusing an unlisted method: {}; the REST edge alone: GET /healthz {}, \
+         GET /v1/session with the same token {})",
+        ms(refused_call(&api, &grpc_web::frame(&capability)).await),
         ms(rest_baseline(&api, "/healthz", false).await),
         ms(rest_baseline(&api, "/v1/session", true).await)
     );
