@@ -143,6 +143,17 @@ pub async fn fill(
     Ok(q.build().persistent(false).execute(&mut *tx).await?.rows_affected())
 }
 
+/// How many people `mode` gives a device that have no device work for it at all (no
+/// `device_users` row): the read-back's check of the directory's side, which the device's
+/// own list cannot show. Read-only.
+pub async fn unplaced(db: &Db, mode: SyncMode, site_id: i64, device_row: i64) -> sqlx::Result<i64> {
+    let mut q: QueryBuilder<crate::db::Backend> =
+        QueryBuilder::new("SELECT COUNT(*) FROM users u JOIN devices d ON d.site_id = u.site_id WHERE d.id = ");
+    q.push_bind(device_row).push(" AND u.site_id = ").push_bind(site_id).push(" AND ").push(wanted(mode));
+    q.push(" AND NOT EXISTS (SELECT 1 FROM device_users du WHERE du.device_row = d.id AND du.user_row = u.id)");
+    q.build_query_scalar().persistent(false).fetch_one(db).await
+}
+
 /// Every deleted person of the database whose removal is confirmed, purged (see
 /// [`purge_confirmed`]): a catch-all for tombstones whose last device work ended without a
 /// removal to confirm (a refused enroll, say). Run by housekeeping.

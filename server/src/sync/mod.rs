@@ -483,8 +483,8 @@ async fn send_loop(site: Arc<SiteSync>, device: Arc<DeviceSender>) {
                             verify::read_back(&site.db, &site.channel, site.site_id, device.row, device.device_id, now);
                         match checked.await {
                             // Repairs are work: go on at once.
-                            Ok(found) if !found.is_clean() => continue,
-                            Ok(_) => {}
+                            Ok(true) => continue,
+                            Ok(false) => {}
                             Err(e) => tracing::info!(device = device.device_id, error = %e, "read-back failed"),
                         }
                     }

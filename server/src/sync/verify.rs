@@ -296,7 +296,9 @@ pub async fn repair(db: &Db, device_row: i64, found: &Found, now: i64) -> sqlx::
 }
 
 /// The sender's own check of its device: records that it was verified, or what drifted
-/// (and repairs it).
+/// (and repairs it); answers whether anything was repaired. First the directory's side: people the device should hold who have
+/// no device work for it at all are given some (before the comparison, which would
+/// otherwise take such a person on the device for someone to remove).
 pub async fn read_back(
     db: &Db,
     channel: &Channel,
@@ -304,19 +306,30 @@ pub async fn read_back(
     device_row: i64,
     device_id: u32,
     now: i64,
-) -> anyhow::Result<Found> {
+) -> anyhow::Result<bool> {
+    let mode = super::fan_out::mode(db, site_id).await?;
+    let mut placed = 0;
+    if super::fan_out::unplaced(db, mode, site_id, device_row).await? > 0 {
+        let mut tx = crate::db::write(db).await?;
+        placed = super::fan_out::fill(&mut tx, mode, site_id, device_row, now).await?;
+        tx.commit().await?;
+    }
     let found = compare(db, channel, site_id, device_row, device_id, None, false).await?;
-    if found.is_clean() {
+    if found.is_clean() && placed == 0 {
         sqlx::query("UPDATE devices SET verified_at = $1 WHERE id = $2").bind(now).bind(device_row).execute(db).await?;
     } else {
-        tracing::warn!(device_id, drift = found.summary(), "read-back: the device differs from the directory");
+        let mut drift = found.summary();
+        if placed > 0 {
+            drift = format!("{placed} without device work (given it now); {drift}");
+        }
+        tracing::warn!(device_id, drift, "read-back: the device differs from the directory");
         repair(db, device_row, &found, now).await?;
         sqlx::query("UPDATE devices SET drift = $1, drift_at = $2 WHERE id = $3")
-            .bind(found.summary())
+            .bind(drift)
             .bind(now)
             .bind(device_row)
             .execute(db)
             .await?;
     }
-    Ok(found)
+    Ok(!found.is_clean() || placed > 0)
 }

@@ -482,6 +482,46 @@ async fn a_resync_sends_a_device_everything_again_and_a_person_the_device_cannot
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
+/// The read-back checks the directory's side too: people the device should hold who have
+/// no device work for it at all (lost by a fault) are given some, whether or not the device
+/// still holds them — never taken for strangers to remove.
+#[tokio::test]
+async fn the_read_back_gives_device_work_to_people_who_lost_theirs() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    for i in 8101..=8103 {
+        person_with_card(&s, &t, &i.to_string(), &i.to_string()).await;
+    }
+    let all = ids(&["8101", "8102", "8103"]);
+    s.until_devices_hold(&DEVICES, &all, &all, Duration::from_secs(5)).await;
+
+    // 8101 and 8102 lose their device work for the server room; the device loses 8101 too.
+    sqlx::query(
+        "DELETE FROM device_users WHERE device_row = (SELECT id FROM devices WHERE device_id = $1)
+         AND user_row IN (SELECT id FROM users WHERE user_id IN ('8101', '8102'))",
+    )
+    .bind(i64::from(SERVER_ROOM))
+    .execute(s.db())
+    .await
+    .unwrap();
+    let mut at_device = UserClient::new(s.gateway());
+    at_device.delete(DeleteRequest { device_id: SERVER_ROOM, user_i_ds: vec!["8101".into()] }).await.unwrap();
+
+    s.set_online(SERVER_ROOM, false).await;
+    until_json(&s, &t, "/v1/devices", Duration::from_secs(5), |v| device(v, SERVER_ROOM)["sync"]["state"] == "offline")
+        .await;
+    s.set_online(SERVER_ROOM, true).await;
+    let list = until_json(&s, &t, "/v1/devices", Duration::from_secs(10), |v| {
+        !device(v, SERVER_ROOM)["sync"]["drift"].is_null()
+    })
+    .await;
+    let drift = device(&list, SERVER_ROOM)["sync"]["drift"].as_str().unwrap().to_owned();
+    assert!(drift.starts_with("2 without device work"), "{drift}");
+    s.until_devices_hold(&[SERVER_ROOM], &all, &all, Duration::from_secs(5)).await;
+    let diff = get_json(&s, &t, &format!("/v1/devices/{SERVER_ROOM}/diff")).await;
+    assert_eq!((diff["missing"]["count"].as_u64(), diff["extra"]["count"].as_u64()), (Some(0), Some(0)), "{diff}");
+}
+
 #[tokio::test]
 async fn a_device_changed_behind_lintels_back_shows_in_its_diff_and_the_read_back_repairs_it() {
     let s = TestServer::start().await;
