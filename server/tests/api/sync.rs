@@ -482,6 +482,16 @@ async fn a_resync_sends_a_device_everything_again_and_a_person_the_device_cannot
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
+/// Takes the device offline and back, which makes its sender read it back; answers the
+/// device list once the read-back recorded drift.
+async fn read_back_drift(s: &TestServer, t: &str, device_id: u32) -> serde_json::Value {
+    s.set_online(device_id, false).await;
+    until_json(s, t, "/v1/devices", Duration::from_secs(5), |v| device(v, device_id)["sync"]["state"] == "offline")
+        .await;
+    s.set_online(device_id, true).await;
+    until_json(s, t, "/v1/devices", Duration::from_secs(10), |v| !device(v, device_id)["sync"]["drift"].is_null()).await
+}
+
 /// The read-back checks the directory's side too: people the device should hold who have
 /// no device work for it at all (lost by a fault) are given some, whether or not the device
 /// still holds them — never taken for strangers to remove.
@@ -507,14 +517,7 @@ async fn the_read_back_gives_device_work_to_people_who_lost_theirs() {
     let mut at_device = UserClient::new(s.gateway());
     at_device.delete(DeleteRequest { device_id: SERVER_ROOM, user_i_ds: vec!["8101".into()] }).await.unwrap();
 
-    s.set_online(SERVER_ROOM, false).await;
-    until_json(&s, &t, "/v1/devices", Duration::from_secs(5), |v| device(v, SERVER_ROOM)["sync"]["state"] == "offline")
-        .await;
-    s.set_online(SERVER_ROOM, true).await;
-    let list = until_json(&s, &t, "/v1/devices", Duration::from_secs(10), |v| {
-        !device(v, SERVER_ROOM)["sync"]["drift"].is_null()
-    })
-    .await;
+    let list = read_back_drift(&s, &t, SERVER_ROOM).await;
     let drift = device(&list, SERVER_ROOM)["sync"]["drift"].as_str().unwrap().to_owned();
     assert!(drift.starts_with("2 without device work"), "{drift}");
     s.until_devices_hold(&[SERVER_ROOM], &all, &all, Duration::from_secs(5)).await;
@@ -564,14 +567,7 @@ async fn a_device_changed_behind_lintels_back_shows_in_its_diff_and_the_read_bac
 
     // The read-back runs whenever the device comes back: the missing person returns, the
     // stranger stays (reported, not removed); a resync puts the renamed record right.
-    s.set_online(SERVER_ROOM, false).await;
-    until_json(&s, &t, "/v1/devices", Duration::from_secs(5), |v| device(v, SERVER_ROOM)["sync"]["state"] == "offline")
-        .await;
-    s.set_online(SERVER_ROOM, true).await;
-    let list = until_json(&s, &t, "/v1/devices", Duration::from_secs(10), |v| {
-        !device(v, SERVER_ROOM)["sync"]["drift"].is_null()
-    })
-    .await;
+    let list = read_back_drift(&s, &t, SERVER_ROOM).await;
     assert!(device(&list, SERVER_ROOM)["sync"]["drift"].as_str().unwrap().contains("1 missing"), "{list}");
     s.until_devices_hold(
         &[SERVER_ROOM],

@@ -110,20 +110,10 @@ async fn kill_9(child: &mut Child) {
 #[cfg(unix)]
 #[tokio::test]
 async fn the_server_killed_after_a_commit_still_delivers_when_it_starts_again() {
-    let gateway_dir = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    // A port for the gateway, not yet served: the first people are committed while it is
-    // down, so nothing of them has been sent when the server dies.
-    let gateway = Gateway::start(gateway_dir.path(), 0).await;
-    let port = gateway.port;
-    gateway.kill().await;
-    let config = site_config(data.path(), &format!("http://127.0.0.1:{port}"));
-
-    let (mut child, base) = spawn_server(&data.path().join("data"), &config).await;
-    let mut s = Remote { base, token: String::new() };
-    s.token = s.site_token().await;
-    s.create(20_001, 50).await;
-    kill_9(&mut child).await;
+    let (gateway_dir, data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    // The first people are committed while the gateway is down, so nothing of them has been
+    // sent when the server dies.
+    let (port, config, mut s) = people_while_the_gateway_is_down(gateway_dir.path(), data.path(), false).await;
 
     // Then people whose records are on their way when it dies: the devices answer slowly.
     let gateway = Gateway::start(gateway_dir.path(), port).await;
@@ -146,20 +136,10 @@ async fn the_server_killed_after_a_commit_still_delivers_when_it_starts_again() 
 #[cfg(unix)]
 #[tokio::test]
 async fn the_server_killed_while_it_records_new_devices_leaves_none_known_and_empty() {
-    let gateway_dir = tempfile::tempdir().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let gateway = Gateway::start(gateway_dir.path(), 0).await;
-    let port = gateway.port;
-    gateway.kill().await;
-    let config = site_config(data.path(), &format!("http://127.0.0.1:{port}"));
+    let (gateway_dir, data) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     // People committed while no device is known: their changes are taken from the outbox
     // with no device work to make of them.
-    let (mut child, base) = spawn_server(&data.path().join("data"), &config).await;
-    let mut s = Remote { base, token: String::new() };
-    s.token = s.site_token().await;
-    s.create(20_001, 50).await;
-    s.until_outbox_empty().await;
-    kill_9(&mut child).await;
+    let (port, config, mut s) = people_while_the_gateway_is_down(gateway_dir.path(), data.path(), true).await;
 
     // The gateway lists the car park first and it answers at once; the other two take a
     // minute to say what they are, so the server dies between the first device and the rest.
@@ -191,6 +171,26 @@ async fn the_server_killed_while_it_records_new_devices_leaves_none_known_and_em
 
     let (_child, _base) = spawn_server(&data.path().join("data"), &config).await;
     until_devices_hold(&gateway, 20_001..20_051, Duration::from_secs(30)).await;
+}
+
+/// A server whose gateway (a port kept for it in `gateway_dir`) is down is given people
+/// 20,001–20,050 (and, with `drained`, turns them into device work: none, with no device
+/// known), then killed with -9. Answers the gateway's port, the configuration and the
+/// client (signed in; its address is the dead server's).
+async fn people_while_the_gateway_is_down(gateway_dir: &Path, data: &Path, drained: bool) -> (u16, PathBuf, Remote) {
+    let gateway = Gateway::start(gateway_dir, 0).await;
+    let port = gateway.port;
+    gateway.kill().await;
+    let config = site_config(data, &format!("http://127.0.0.1:{port}"));
+    let (mut child, base) = spawn_server(&data.join("data"), &config).await;
+    let mut s = Remote { base, token: String::new() };
+    s.token = s.site_token().await;
+    s.create(20_001, 50).await;
+    if drained {
+        s.until_outbox_empty().await;
+    }
+    kill_9(&mut child).await;
+    (port, config, s)
 }
 
 /// Waits until every device holds exactly the people `ids` (fails after `limit`).
