@@ -137,8 +137,8 @@ pub async fn fill(
         "INSERT INTO device_users (device_row, user_row, want, want_version, want_changed_at, pending)
          SELECT d.id, u.id, TRUE, u.version, ",
     );
-    q.push_bind(now).push(", TRUE FROM users u JOIN devices d ON d.site_id = u.site_id WHERE d.id = ");
-    q.push_bind(device_row).push(" AND u.site_id = ").push_bind(site_id).push(" AND ").push(wanted(mode));
+    q.push_bind(now).push(", TRUE");
+    push_wanted_on(&mut q, mode, site_id, device_row);
     q.push(" ON CONFLICT (device_row, user_row) DO NOTHING");
     Ok(q.build().persistent(false).execute(&mut *tx).await?.rows_affected())
 }
@@ -147,11 +147,16 @@ pub async fn fill(
 /// `device_users` row): the read-back's check of the directory's side, which the device's
 /// own list cannot show. Read-only.
 pub async fn unplaced(db: &Db, mode: SyncMode, site_id: i64, device_row: i64) -> sqlx::Result<i64> {
-    let mut q: QueryBuilder<crate::db::Backend> =
-        QueryBuilder::new("SELECT COUNT(*) FROM users u JOIN devices d ON d.site_id = u.site_id WHERE d.id = ");
-    q.push_bind(device_row).push(" AND u.site_id = ").push_bind(site_id).push(" AND ").push(wanted(mode));
+    let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("SELECT COUNT(*)");
+    push_wanted_on(&mut q, mode, site_id, device_row);
     q.push(" AND NOT EXISTS (SELECT 1 FROM device_users du WHERE du.device_row = d.id AND du.user_row = u.id)");
     q.build_query_scalar().persistent(false).fetch_one(db).await
+}
+
+/// ` FROM … WHERE …` over each person `u` whom `mode` puts on the device `d` at `device_row`.
+fn push_wanted_on(q: &mut QueryBuilder<'_, crate::db::Backend>, mode: SyncMode, site_id: i64, device_row: i64) {
+    q.push(" FROM users u JOIN devices d ON d.site_id = u.site_id WHERE d.id = ").push_bind(device_row);
+    q.push(" AND u.site_id = ").push_bind(site_id).push(" AND ").push(wanted(mode));
 }
 
 /// Every deleted person of the database whose removal is confirmed, purged (see

@@ -296,9 +296,9 @@ pub async fn repair(db: &Db, device_row: i64, found: &Found, now: i64) -> sqlx::
 }
 
 /// The sender's own check of its device: records that it was verified, or what drifted
-/// (and repairs it); answers whether anything was repaired. First the directory's side: people the device should hold who have
-/// no device work for it at all are given some (before the comparison, which would
-/// otherwise take such a person on the device for someone to remove).
+/// (and repairs it); answers whether anything was repaired. First the directory's side:
+/// people the device should hold who have no device work for it at all are given some
+/// (before the comparison, which would otherwise take such a person for one to remove).
 pub async fn read_back(
     db: &Db,
     channel: &Channel,
