@@ -303,16 +303,18 @@ async fn an_edit_made_while_a_send_is_in_flight_reaches_the_devices() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
+    let edited = body(r).await["version"].clone();
     ControlClient::new(s.gateway()).set_latency(SetLatencyRequest { device_id: 0, millis: 0 }).await.unwrap();
     s.until_devices_equal_directory(&DEVICES, Duration::from_secs(10)).await;
-    let (held, version): (Option<i64>, i64) = sqlx::query_as(
-        "SELECT MIN(du.held_version), MIN(u.version) FROM device_users du JOIN users u ON u.id = du.user_row WHERE u.id = $1",
-    )
-    .bind(id)
-    .fetch_one(s.db())
-    .await
-    .unwrap();
-    assert_eq!(held, Some(version), "every device acknowledged the newest version");
+    // A device holds the record before its answer reaches the server: the acknowledgement
+    // of the newest version follows, and nothing stays pending.
+    let path = format!("/v1/users/{id}/devices");
+    let held = until_json(&s, &t, &path, Duration::from_secs(5), |v| {
+        v["devices"].as_array().unwrap().iter().all(|d| d["held_version"] == v["version"] && d["pending"] == false)
+    })
+    .await;
+    assert_eq!(held["devices"].as_array().unwrap().len(), DEVICES.len(), "{held}");
+    assert_eq!(held["version"], edited, "the edit is the newest version: {held}");
 }
 
 #[tokio::test]
