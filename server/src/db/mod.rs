@@ -26,8 +26,40 @@ use sqlx::QueryBuilder;
 pub type Pool = sqlx::Pool<Backend>;
 /// The pool, as handlers hold it.
 pub type Db = Pool;
-/// A transaction from [`write`] or `begin`.
-pub type Tx = sqlx::Transaction<'static, Backend>;
+/// A transaction from [`write`] or [`snapshot`]: used as its connection (`&mut *tx`) and
+/// ended by `commit` or `rollback` (dropped, it rolls back). On SQLite a write transaction
+/// also holds the process's turn to write ([`turn`]) until it ends.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, Backend>,
+    // Declared after `inner`: released only once the transaction has ended.
+    _turn: Option<Turn>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        self.inner.commit().await
+    }
+
+    pub async fn rollback(self) -> sqlx::Result<()> {
+        self.inner.rollback().await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.inner
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.inner
+    }
+}
+
+/// A writer's place in the queue of [`turn`].
+pub type Turn = tokio::sync::OwnedSemaphorePermit;
 
 /// Anything a query runs on: the pool, a connection or a transaction.
 pub trait Executor<'e>: sqlx::Executor<'e, Database = Backend> {}

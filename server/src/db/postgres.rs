@@ -60,13 +60,18 @@ pub fn newest_schema() -> i64 {
 pub async fn write(db: &super::Db) -> sqlx::Result<super::Tx> {
     let mut tx = db.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(WRITE_LOCK).execute(&mut *tx).await?;
-    Ok(tx)
+    Ok(super::Tx { inner: tx, _turn: None })
+}
+
+/// PostgreSQL queues its lock waiters itself: no turn to take.
+pub async fn turn(_db: &super::Db) -> Option<super::Turn> {
+    None
 }
 
 /// A read-only transaction whose reads all see one moment: REPEATABLE READ (PostgreSQL's
 /// default, READ COMMITTED, takes a new snapshot for each statement).
 pub async fn snapshot(db: &super::Db) -> sqlx::Result<super::Tx> {
-    db.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await
+    Ok(super::Tx { inner: db.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?, _turn: None })
 }
 
 /// The unique rule a failed write broke, as `table.column` (see the SQLite build): the

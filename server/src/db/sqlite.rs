@@ -2,8 +2,12 @@
 //! time (`BEGIN IMMEDIATE`), which keeps every read-check-write rule simple.
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 /// The database backend.
 pub type Backend = sqlx::Sqlite;
@@ -22,7 +26,7 @@ pub async fn open(url: &str) -> anyhow::Result<super::Db> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Full)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .busy_timeout(BUSY_TIMEOUT);
     if let Some(dir) = options.get_filename().parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -49,16 +53,40 @@ pub fn newest_schema() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
+/// How long a writer waits for SQLite's lock (its busy timeout), and for its turn.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// A transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so a read early in
-/// it cannot go stale before its first write.
+/// it cannot go stale before its first write. It waits for its [`turn`] first.
 pub async fn write(db: &super::Db) -> sqlx::Result<super::Tx> {
-    db.begin_with("BEGIN IMMEDIATE").await
+    let turn = turn(db).await;
+    Ok(super::Tx { inner: db.begin_with("BEGIN IMMEDIATE").await?, _turn: turn })
 }
 
 /// A read-only transaction whose reads all see one moment (SQLite's read transactions
 /// always do).
 pub async fn snapshot(db: &super::Db) -> sqlx::Result<super::Tx> {
-    db.begin().await
+    Ok(super::Tx { inner: db.begin().await?, _turn: None })
+}
+
+/// This process's turn to write to the database, in the order writers asked; held by a
+/// [`write`] transaction and by a busy single-statement write (the sync worker's claims).
+///
+/// SQLite's own lock has no queue: a writer that finds it taken sleeps and tries again (up
+/// to 100 ms a sleep), so while an import's batches and the sync worker's claims and
+/// acknowledgements took turns the lock sat free between them, and a writer could wait
+/// seconds or fail ("database is locked"). Waiting here, a writer gets the lock the moment
+/// the one before lets go. After the busy timeout a writer goes on without its turn, to
+/// SQLite's lock, which still keeps writes apart (as without this queue).
+pub async fn turn(db: &super::Db) -> Option<super::Turn> {
+    let queue = {
+        static QUEUES: std::sync::OnceLock<std::sync::Mutex<HashMap<PathBuf, Arc<Semaphore>>>> =
+            std::sync::OnceLock::new();
+        let mut queues = QUEUES.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+        let file = db.connect_options().get_filename().to_owned();
+        queues.entry(file).or_insert_with(|| Arc::new(Semaphore::new(1))).clone()
+    };
+    tokio::time::timeout(BUSY_TIMEOUT, queue.acquire_owned()).await.ok().and_then(Result::ok)
 }
 
 /// The unique rule a failed write broke, as `table.column` (the last column of the index:

@@ -340,6 +340,8 @@ fn verdict(status: &tonic::Status, device_id: u32, removing: bool, updating: boo
 }
 
 async fn claim(db: &Db, device_row: i64, now: i64) -> sqlx::Result<Vec<Claimed>> {
+    // A claim runs often, on every device's sender: it waits its turn like a transaction.
+    let _turn = crate::db::turn(db).await;
     sqlx::query_as(&format!(
         "UPDATE device_users SET lease_until = $1
          WHERE device_row = $2 AND user_row IN (
