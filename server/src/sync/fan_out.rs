@@ -148,9 +148,14 @@ pub async fn fill(
 /// own list cannot show. Read-only.
 pub async fn unplaced(db: &Db, mode: SyncMode, site_id: i64, device_row: i64) -> sqlx::Result<i64> {
     let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new("SELECT COUNT(*)");
-    push_wanted_on(&mut q, mode, site_id, device_row);
-    q.push(" AND NOT EXISTS (SELECT 1 FROM device_users du WHERE du.device_row = d.id AND du.user_row = u.id)");
+    push_unplaced(&mut q, mode, site_id, device_row);
     q.build_query_scalar().persistent(false).fetch_one(db).await
+}
+
+/// ` FROM … WHERE …` over the people of [`unplaced`].
+pub fn push_unplaced(q: &mut QueryBuilder<'_, crate::db::Backend>, mode: SyncMode, site_id: i64, device_row: i64) {
+    push_wanted_on(q, mode, site_id, device_row);
+    q.push(" AND NOT EXISTS (SELECT 1 FROM device_users du WHERE du.device_row = d.id AND du.user_row = u.id)");
 }
 
 /// ` FROM … WHERE …` over each person `u` whom `mode` puts on the device `d` at `device_row`.

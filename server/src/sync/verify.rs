@@ -40,6 +40,8 @@ struct Place {
     want: bool,
     pending: bool,
     refused: bool,
+    /// Meant for the device but without device work for it (no `device_users` row).
+    unplaced: bool,
     cards: i64,
     fingers: i64,
     faces: i64,
@@ -101,7 +103,14 @@ impl Found {
     }
 }
 
-/// Compares the device with the directory; `full` also compares each record's content.
+/// How many cards, fingerprints and faces the person `u` has, as `cards`, `fingers`, `faces`.
+const COUNTS: &str = "(SELECT COUNT(*) FROM cards c WHERE c.user_row = u.id) AS cards,
+    (SELECT COUNT(*) FROM biometrics b WHERE b.user_row = u.id AND b.kind = 'finger') AS fingers,
+    (SELECT COUNT(*) FROM biometrics b WHERE b.user_row = u.id AND b.kind = 'face') AS faces";
+
+/// Compares the device with the directory. `full` (an administrator's diff) also compares
+/// each record's content, and counts the people meant for the device who have no device
+/// work for it at all (the read-back gives them some before it compares).
 pub async fn compare(
     db: &Db,
     channel: &Channel,
@@ -113,16 +122,23 @@ pub async fn compare(
 ) -> anyhow::Result<Found> {
     let mut client = UserClient::new(channel.clone()).max_decoding_message_size(MAX_LIST_BYTES);
     let headers = client.get_list(GetListRequest { device_id }).await?.into_inner().hdrs;
-    let places: Vec<Place> = sqlx::query_as(
+    let mut places: Vec<Place> = sqlx::query_as(&format!(
         "SELECT du.user_row, u.user_id, u.name, du.want, du.pending, du.error IS NOT NULL AS refused,
-                (SELECT COUNT(*) FROM cards c WHERE c.user_row = u.id) AS cards,
-                (SELECT COUNT(*) FROM biometrics b WHERE b.user_row = u.id AND b.kind = 'finger') AS fingers,
-                (SELECT COUNT(*) FROM biometrics b WHERE b.user_row = u.id AND b.kind = 'face') AS faces
-         FROM device_users du JOIN users u ON u.id = du.user_row WHERE du.device_row = $1",
-    )
+                FALSE AS unplaced, {COUNTS}
+         FROM device_users du JOIN users u ON u.id = du.user_row WHERE du.device_row = $1"
+    ))
     .bind(device_row)
     .fetch_all(db)
     .await?;
+    if full {
+        let mode = super::fan_out::mode(db, site_id).await?;
+        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(format!(
+            "SELECT u.id AS user_row, u.user_id, u.name, TRUE AS want, FALSE AS pending, FALSE AS refused,
+                    TRUE AS unplaced, {COUNTS}"
+        ));
+        super::fan_out::push_unplaced(&mut q, mode, site_id, device_row);
+        places.extend(q.build_query_as::<Place>().persistent(false).fetch_all(db).await?);
+    }
     let mut by_id: HashMap<&str, &Place> = places.iter().map(|p| (p.user_id.as_str(), p)).collect();
     let mut found = Found { on_device: headers.len(), ..Default::default() };
     let mut unplaced = Vec::new();
@@ -147,7 +163,13 @@ pub async fn compare(
         }
     }
     for place in by_id.into_values().filter(|p| p.want && !p.refused) {
-        let detail = if place.pending { "on its way" } else { "not on the device" };
+        let detail = if place.unplaced {
+            "not on the device, and no device work for it yet (the device's next read-back queues it)"
+        } else if place.pending {
+            "on its way"
+        } else {
+            "not on the device"
+        };
         found.missing.push(Difference {
             user_id: place.user_id.clone(),
             user_row: Some(place.user_row),

@@ -518,6 +518,12 @@ async fn the_read_back_gives_device_work_to_people_who_lost_theirs() {
     .unwrap();
     let mut at_device = UserClient::new(s.gateway());
     at_device.delete(DeleteRequest { device_id: SERVER_ROOM, user_i_ds: vec!["8101".into()] }).await.unwrap();
+    // The diff shows it before any repair: 8101 missing, 8102 in its place (not an extra).
+    let diff = get_json(&s, &t, &format!("/v1/devices/{SERVER_ROOM}/diff")).await;
+    assert_eq!((diff["missing"]["count"].as_u64(), diff["extra"]["count"].as_u64()), (Some(1), Some(0)), "{diff}");
+    let missing = &diff["missing"]["people"][0];
+    assert_eq!(missing["user_id"], "8101", "{diff}");
+    assert!(missing["detail"].as_str().unwrap().contains("no device work"), "{diff}");
 
     let list = read_back_drift(&s, &t, SERVER_ROOM).await;
     let drift = device(&list, SERVER_ROOM)["sync"]["drift"].as_str().unwrap().to_owned();
