@@ -141,6 +141,33 @@ mod tests {
         assert_eq!(unique_violation_key(&e), None);
     }
 
+    /// Writers waiting for one that holds the lock get it in the order they asked, each as
+    /// soon as the one before ends (SQLite's own lock would let them race for it).
+    #[tokio::test]
+    async fn writers_take_turns_in_the_order_they_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(&format!("sqlite://{}", dir.path().join("lintel.db").display())).await.unwrap();
+        sqlx::query("CREATE TABLE turns (n INTEGER)").execute(&db).await.unwrap();
+        let first = write(&db).await.unwrap();
+        let mut waiting = Vec::new();
+        for n in 1..=3 {
+            let db = db.clone();
+            waiting.push(tokio::spawn(async move {
+                let mut tx = write(&db).await.unwrap();
+                sqlx::query("INSERT INTO turns VALUES ($1)").bind(n).execute(&mut *tx).await.unwrap();
+                tx.commit().await.unwrap();
+            }));
+            // This test's runtime has one thread: the writer asks for its turn before the next.
+            tokio::task::yield_now().await;
+        }
+        first.commit().await.unwrap();
+        for w in waiting {
+            w.await.unwrap();
+        }
+        let order: Vec<i64> = sqlx::query_scalar("SELECT n FROM turns ORDER BY rowid").fetch_all(&db).await.unwrap();
+        assert_eq!(order, [1, 2, 3]);
+    }
+
     #[tokio::test]
     async fn a_database_of_a_newer_version_is_refused_with_what_to_do() {
         let dir = tempfile::tempdir().unwrap();
