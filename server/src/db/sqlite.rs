@@ -83,8 +83,13 @@ pub async fn turn(db: &super::Db) -> Option<super::Turn> {
         static QUEUES: std::sync::OnceLock<std::sync::Mutex<HashMap<PathBuf, Arc<Semaphore>>>> =
             std::sync::OnceLock::new();
         let mut queues = QUEUES.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-        let file = db.connect_options().get_filename().to_owned();
-        queues.entry(file).or_insert_with(|| Arc::new(Semaphore::new(1))).clone()
+        let options = db.connect_options();
+        match queues.get(options.get_filename()) {
+            Some(queue) => queue.clone(),
+            None => {
+                queues.entry(options.get_filename().to_owned()).or_insert_with(|| Arc::new(Semaphore::new(1))).clone()
+            }
+        }
     };
     tokio::time::timeout(BUSY_TIMEOUT, queue.acquire_owned()).await.ok().and_then(Result::ok)
 }

@@ -109,7 +109,7 @@ const COUNTS: &str = "(SELECT COUNT(*) FROM cards c WHERE c.user_row = u.id) AS 
     (SELECT COUNT(*) FROM biometrics b WHERE b.user_row = u.id AND b.kind = 'face') AS faces";
 
 /// Compares the device with the directory. `full` (an administrator's diff) also compares
-/// each record's content, and counts the people meant for the device who have no device
+/// each record's content, and takes in the people meant for the device who have no device
 /// work for it at all (the read-back gives them some before it compares).
 pub async fn compare(
     db: &Db,

@@ -69,6 +69,17 @@ async fn person_with_card(s: &TestServer, t: &str, user_id: &str, card: &str) {
     created(s, t, json!({"user_id": user_id, "name": format!("Person {user_id}"), "cards": [{"number": card}]})).await;
 }
 
+/// People with these user IDs (each with a card of the same number), once every device
+/// holds them; answers their IDs.
+async fn on_every_device(s: &TestServer, t: &str, people: std::ops::RangeInclusive<u32>) -> BTreeSet<String> {
+    let all: BTreeSet<String> = people.map(|i| i.to_string()).collect();
+    for id in &all {
+        person_with_card(s, t, id, id).await;
+    }
+    s.until_devices_hold(&DEVICES, &all, &all, Duration::from_secs(5)).await;
+    all
+}
+
 async fn post(s: &TestServer, t: &str, path: &str) {
     let r = s.request(Method::POST, path).bearer_auth(t).json(&json!({})).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "{path}");
@@ -501,11 +512,7 @@ async fn read_back_drift(s: &TestServer, t: &str, device_id: u32) -> serde_json:
 async fn the_read_back_gives_device_work_to_people_who_lost_theirs() {
     let s = TestServer::start().await;
     let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
-    for i in 8101..=8103 {
-        person_with_card(&s, &t, &i.to_string(), &i.to_string()).await;
-    }
-    let all = ids(&["8101", "8102", "8103"]);
-    s.until_devices_hold(&DEVICES, &all, &all, Duration::from_secs(5)).await;
+    let all = on_every_device(&s, &t, 8101..=8103).await;
 
     // 8101 and 8102 lose their device work for the server room; the device loses 8101 too.
     sqlx::query(
@@ -537,11 +544,7 @@ async fn the_read_back_gives_device_work_to_people_who_lost_theirs() {
 async fn a_device_changed_behind_lintels_back_shows_in_its_diff_and_the_read_back_repairs_it() {
     let s = TestServer::start().await;
     let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
-    for i in 8001..=8003 {
-        person_with_card(&s, &t, &i.to_string(), &i.to_string()).await;
-    }
-    let among = ids(&["8001", "8002", "8003"]);
-    s.until_devices_hold(&DEVICES, &among, &among, Duration::from_secs(5)).await;
+    on_every_device(&s, &t, 8001..=8003).await;
 
     // At the device itself: one person removed, one renamed, one stranger enrolled.
     let mut at_device = UserClient::new(s.gateway());
