@@ -3,7 +3,7 @@
 //! its own short read in directory-ID order, so the server's memory stays flat whatever
 //! the site's size and a slow client holds no transaction.
 
-use crate::api::users::site_time_zone;
+use crate::api::users::query_time_zone;
 use crate::auth::caller::OnSite;
 use crate::clock::rfc3339;
 use crate::directory::csv_rows::{self, line, push_line};
@@ -27,7 +27,19 @@ struct Filter {
     site_id: i64,
     since: Option<i64>,
     query: UserQuery,
+    /// The next page's rows, read while the page before is turned into CSV (SQLite reads
+    /// on its own thread: the two overlap).
+    ahead: std::sync::Mutex<Option<Ahead>>,
 }
+
+/// A page's rows being read: those after directory ID `after`.
+struct Ahead {
+    after: i64,
+    rows: tokio::task::JoinHandle<ApiResult<Vec<Row>>>,
+}
+
+/// A person's directory ID and their [`EXPORT_COLUMNS`] as one JSON array.
+type Row = (i64, String);
 
 #[utoipa::path(get, path = "/v1/users/export.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(UserQuery), description = "Every person matching the filters (limit and offset are ignored), as CSV in the import's columns plus id, status, rank and updated_at, in directory-ID order. No PIN, template or photo. Streamed: a failure after the first page ends the body early.", responses((status = 200, description = "the people", content_type = "text/csv"), (status = 400, description = "a bad filter", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 429, description = "too many exports are running; see Retry-After", body = crate::error::ErrorBody)))]
 pub async fn export(
@@ -37,8 +49,9 @@ pub async fn export(
 ) -> ApiResult<Response> {
     // A few exports at a time: each holds a connection per page and a client's pace.
     let slot = csv_stream::slot(&state.exports)?;
-    let tz = site_time_zone(&state, account.site_id).await?;
-    let filter = Arc::new(Filter { site_id: account.site_id, since: listing::since(&query, &tz)?, query });
+    let tz = query_time_zone(&state, account.site_id, &query).await?;
+    let since = listing::since(&query, &tz)?;
+    let filter = Arc::new(Filter { site_id: account.site_id, since, query, ahead: Default::default() });
     // The first page is read before answering, so a bad filter is still a 400.
     let (mut text, last) = page(&state, &filter, 0).await?;
     let columns: Vec<&str> =
@@ -109,24 +122,33 @@ struct ExportRow<'a> {
     cards: Option<Cow<'a, str>>,
 }
 
-/// The CSV lines of the next page of people after directory ID `after`, and the ID to go
-/// on from when the page was full.
-async fn page(state: &AppState, filter: &Filter, after: i64) -> ApiResult<(String, Option<i64>)> {
+/// The rows of up to a page of people after directory ID `after`.
+async fn read_rows(state: &AppState, filter: &Filter, after: i64) -> ApiResult<Vec<Row>> {
     let mut conn = state.db.acquire().await?;
-    let rows: Vec<(String,)> = listing::rows_after(
-        &mut conn,
-        &crate::db::json_row(EXPORT_COLUMNS),
-        filter.site_id,
-        filter.since,
-        &filter.query,
-        after,
-        csv_stream::PAGE_ROWS,
-    )
-    .await?;
-    drop(conn);
+    let what = format!("u.id, {}", crate::db::json_row(EXPORT_COLUMNS));
+    listing::rows_after(&mut conn, &what, filter.site_id, filter.since, &filter.query, after, csv_stream::PAGE_ROWS)
+        .await
+}
+
+/// The CSV lines of the next page of people after directory ID `after`, and the ID to go
+/// on from when the page was full. The page after it starts reading at once.
+async fn page(state: &AppState, filter: &Arc<Filter>, after: i64) -> ApiResult<(String, Option<i64>)> {
+    let ahead = filter.ahead.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+    let rows = match ahead {
+        Some(ahead) if ahead.after == after => ahead.rows.await.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "reading a page of an export failed");
+            Err(crate::error::ApiError::internal())
+        })?,
+        _ => read_rows(state, filter, after).await?,
+    };
+    let next = rows.last().map(|(id, _)| *id).filter(|_| rows.len() as i64 == csv_stream::PAGE_ROWS);
+    if let Some(after) = next {
+        let (state, reading) = (state.clone(), filter.clone());
+        let read = tokio::spawn(async move { read_rows(&state, &reading, after).await });
+        *filter.ahead.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Ahead { after, rows: read });
+    }
     let mut out = String::with_capacity(rows.len() * 128);
-    let mut last = None;
-    for (json,) in &rows {
+    for (_, json) in &rows {
         let r: ExportRow = crate::db::read_json_row(json)?;
         let time = |t: i64| u32::try_from(t).ok().and_then(format_time).unwrap_or_default();
         let job_codes: Vec<JobCode> = serde_json::from_str(&r.job_codes).unwrap_or_default();
@@ -161,9 +183,7 @@ async fn page(state: &AppState, filter: &Filter, after: i64) -> ApiResult<(Strin
             &rfc3339(r.updated_at),
         ];
         push_line(&mut out, &cells);
-        last = Some(r.id);
     }
-    let next = last.filter(|_| rows.len() as i64 == csv_stream::PAGE_ROWS);
     Ok((out, next))
 }
 

@@ -1,7 +1,7 @@
 //! `POST /v1/users/search`: BioStar Air's search, `{filters: [{field, equals}]}` → `{users}`.
 //! Each filter is one of the listing's exact filters; they all must hold.
 
-use crate::api::users::site_time_zone;
+use crate::api::users::query_time_zone;
 use crate::auth::caller::OnSite;
 use crate::directory::listing::{self, UserQuery};
 use crate::error::{ApiError, ApiResult};
@@ -68,7 +68,7 @@ pub async fn search(
     Json(req): Json<SearchRequest>,
 ) -> ApiResult<axum::Json<UserPage>> {
     let q = query(&req)?;
-    let tz = site_time_zone(&state, account.site_id).await?;
+    let tz = query_time_zone(&state, account.site_id, &q).await?;
     let mut db = state.db.acquire().await?;
     Ok(axum::Json(listing::page(&mut db, account.site_id, &tz, &q).await?))
 }

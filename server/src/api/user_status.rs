@@ -125,7 +125,7 @@ async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action)
             .with_field("filter"));
     }
     let time_zone = match &req.filter {
-        Some(_) => crate::api::users::site_time_zone(state, actor.site_id).await?,
+        Some(q) => crate::api::users::query_time_zone(state, actor.site_id, q).await?,
         None => String::new(),
     };
     let now = state.clock.now();

@@ -23,7 +23,12 @@ use proto::domain::person::check_guest;
 use proto::domain::{Action, PersonFields, Rank};
 use serde_json::json;
 
-pub async fn site_time_zone(state: &AppState, site_id: i64) -> sqlx::Result<String> {
+/// The site's time zone if `q` filters on a local `since`, the one filter that reads it;
+/// otherwise empty (a page is one query fewer).
+pub async fn query_time_zone(state: &AppState, site_id: i64, q: &UserQuery) -> sqlx::Result<String> {
+    if q.since.is_none() {
+        return Ok(String::new());
+    }
     crate::sites::time_zone(&state.db, site_id).await
 }
 
@@ -37,7 +42,7 @@ pub async fn list(
     OnSite(_, account): OnSite,
     Query(q): Query<UserQuery>,
 ) -> ApiResult<axum::Json<UserPage>> {
-    let tz = site_time_zone(&state, account.site_id).await?;
+    let tz = query_time_zone(&state, account.site_id, &q).await?;
     let mut db = state.db.acquire().await?;
     Ok(axum::Json(listing::page(&mut db, account.site_id, &tz, &q).await?))
 }
@@ -48,7 +53,7 @@ pub async fn count(
     OnSite(_, account): OnSite,
     Query(q): Query<UserQuery>,
 ) -> ApiResult<axum::Json<UserCount>> {
-    let tz = site_time_zone(&state, account.site_id).await?;
+    let tz = query_time_zone(&state, account.site_id, &q).await?;
     let mut db = state.db.acquire().await?;
     Ok(axum::Json(UserCount { total: listing::count(&mut db, account.site_id, &tz, &q).await? }))
 }

@@ -15,7 +15,8 @@ fn bad(field: &str, message: String) -> ApiError {
     ApiError::bad_request(format!("{field}: {message}")).with_field(field)
 }
 
-/// The instant `since` (site time zone) or `since_utc` means, as Unix seconds.
+/// The instant `since` (site time zone) or `since_utc` means, as Unix seconds; `time_zone`
+/// is read only for `since`.
 pub fn since(q: &UserQuery, time_zone: &str) -> ApiResult<Option<i64>> {
     if let Some(text) = &q.since_utc {
         let instant = text.parse::<jiff::Timestamp>().map(|t| t.as_second()).or_else(|_| {
