@@ -32,14 +32,11 @@ struct Filter {
     ahead: std::sync::Mutex<Option<Ahead>>,
 }
 
-/// A page's rows being read: those after directory ID `after`.
+/// A page being read: the people after directory ID `after`.
 struct Ahead {
     after: i64,
-    rows: tokio::task::JoinHandle<ApiResult<Vec<Row>>>,
+    rows: tokio::task::JoinHandle<ApiResult<String>>,
 }
-
-/// A person's directory ID and their [`EXPORT_COLUMNS`] as one JSON array.
-type Row = (i64, String);
 
 #[utoipa::path(get, path = "/v1/users/export.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(UserQuery), description = "Every person matching the filters (limit and offset are ignored), as CSV in the import's columns plus id, status, rank and updated_at, in directory-ID order. No PIN, template or photo. Streamed: a failure after the first page ends the body early.", responses((status = 200, description = "the people", content_type = "text/csv"), (status = 400, description = "a bad filter", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 429, description = "too many exports are running; see Retry-After", body = crate::error::ErrorBody)))]
 pub async fn export(
@@ -67,7 +64,8 @@ pub async fn export(
 
 /// What the export reads of a person: their columns, and their access groups and own
 /// cards (not the ones a mobile credential made) already joined by `;`; one JSON array a
-/// row ([`crate::db::json_row`]), in the order of [`ExportRow`]'s fields.
+/// row ([`crate::db::json_row`]), in the order of [`ExportRow`]'s fields; a page of them
+/// in one array.
 const EXPORT_COLUMNS: &str = "u.id, u.user_id, u.name, u.first_name, u.last_name, u.email, u.username, u.phone,
     u.department, u.title, u.notes, u.system_id, u.tag, u.status, u.rank, u.start_time, u.end_time,
     u.security_level, u.job_codes, u.computer_usernames, u.updated_at,
@@ -122,12 +120,12 @@ struct ExportRow<'a> {
     cards: Option<Cow<'a, str>>,
 }
 
-/// The rows of up to a page of people after directory ID `after`.
-async fn read_rows(state: &AppState, filter: &Filter, after: i64) -> ApiResult<Vec<Row>> {
+/// Up to a page of people after directory ID `after`, as one JSON array of
+/// [`EXPORT_COLUMNS`] arrays.
+async fn read_rows(state: &AppState, filter: &Filter, after: i64) -> ApiResult<String> {
     let mut conn = state.db.acquire().await?;
-    let what = format!("u.id, {}", crate::db::json_row(EXPORT_COLUMNS));
-    listing::rows_after(&mut conn, &what, filter.site_id, filter.since, &filter.query, after, csv_stream::PAGE_ROWS)
-        .await
+    let (site_id, since, limit) = (filter.site_id, filter.since, csv_stream::PAGE_ROWS);
+    listing::json_page_after(&mut conn, EXPORT_COLUMNS, site_id, since, &filter.query, after, limit).await
 }
 
 /// The CSV lines of the next page of people after directory ID `after`, and the ID to go
@@ -141,15 +139,15 @@ async fn page(state: &AppState, filter: &Arc<Filter>, after: i64) -> ApiResult<(
         })?,
         _ => read_rows(state, filter, after).await?,
     };
-    let next = rows.last().map(|(id, _)| *id).filter(|_| rows.len() as i64 == csv_stream::PAGE_ROWS);
+    let rows: Vec<ExportRow> = crate::db::read_json_row(&rows)?;
+    let next = rows.last().map(|r| r.id).filter(|_| rows.len() as i64 == csv_stream::PAGE_ROWS);
     if let Some(after) = next {
         let (state, reading) = (state.clone(), filter.clone());
         let read = tokio::spawn(async move { read_rows(&state, &reading, after).await });
         *filter.ahead.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Ahead { after, rows: read });
     }
     let mut out = String::with_capacity(rows.len() * 128);
-    for (_, json) in &rows {
-        let r: ExportRow = crate::db::read_json_row(json)?;
+    for r in &rows {
         let time = |t: i64| u32::try_from(t).ok().and_then(format_time).unwrap_or_default();
         let job_codes: Vec<JobCode> = serde_json::from_str(&r.job_codes).unwrap_or_default();
         let job_codes: Vec<String> = job_codes

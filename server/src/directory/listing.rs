@@ -240,29 +240,34 @@ pub async fn matching_ids(
     Ok(b.build_query_scalar().persistent(false).fetch_all(&mut *db).await?)
 }
 
-/// Up to `limit` rows of `what` for the people matching `q` with a directory ID above
-/// `after`, in ID order: the export reads a site this way, a page at a time.
-pub async fn rows_after<T>(
+/// Up to `limit` people matching `q` with a directory ID above `after`, in ID order, as
+/// one JSON array of their `columns` ([`crate::db::json_rows`]): the export reads a site
+/// this way, a page at a time.
+pub async fn json_page_after(
     db: &mut crate::db::Conn,
-    what: &str,
+    columns: &str,
     site_id: i64,
     since: Option<i64>,
     q: &UserQuery,
     after: i64,
     limit: i64,
-) -> ApiResult<Vec<T>>
-where
-    T: for<'r> sqlx::FromRow<'r, <crate::db::Backend as sqlx::Database>::Row> + Send + Unpin,
-{
+) -> ApiResult<String> {
     check(q)?;
     // Off the site's indexes, each page walks the primary key from `after` (a whole export
     // reads the table once) instead of sorting the whole site again for every page (27 ms a
     // page at 100,000 people).
     let site = crate::db::without_index("u.site_id");
-    let mut b: QueryBuilder<crate::db::Backend> =
-        QueryBuilder::new(format!("SELECT {what} FROM users u WHERE {VISIBLE} AND {site} = "));
+    let mut b: QueryBuilder<crate::db::Backend> = QueryBuilder::new(format!(
+        "{}SELECT u.id AS id, {} AS j FROM users u WHERE {VISIBLE} AND {site} = ",
+        crate::db::JSON_ROWS_START,
+        crate::db::json_row(columns)
+    ));
     b.push_bind(site_id);
     push_filters(&mut b, site_id, q, since, None)?;
-    b.push(" AND u.id > ").push_bind(after).push(" ORDER BY u.id LIMIT ").push_bind(limit);
-    Ok(b.build_query_as().persistent(false).fetch_all(&mut *db).await?)
+    b.push(" AND u.id > ")
+        .push_bind(after)
+        .push(" ORDER BY u.id LIMIT ")
+        .push_bind(limit)
+        .push(crate::db::JSON_ROWS_END);
+    Ok(b.build_query_scalar().persistent(false).fetch_one(&mut *db).await?)
 }
