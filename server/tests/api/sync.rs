@@ -728,7 +728,14 @@ async fn a_change_that_leaves_the_fingerprints_alone_is_sent_as_an_update_that_k
     assert_eq!(rename("Fay Again").await.unwrap().status(), StatusCode::OK);
     let back = until_record(&s, MAIN_ENTRANCE, "8001", |u| u.name == "Fay Again").await;
     assert_eq!(back.fingers[0].templates[0], vec![7; 300], "the whole record, the directory's templates");
-    let mine = get_json(&s, &t, &format!("/v1/users/{id}/devices")).await;
-    let entrance = mine["devices"].as_array().unwrap().iter().find(|d| d["device_id"] == MAIN_ENTRANCE).unwrap();
-    assert!(entrance["error"].is_null() && !entrance["pending"].as_bool().unwrap(), "{mine}");
+    // The device stores the record before its answer is acknowledged in the directory: wait
+    // for the acknowledgement, not just the record.
+    let entrance = |v: &serde_json::Value| {
+        v["devices"].as_array().unwrap().iter().find(|d| d["device_id"] == MAIN_ENTRANCE).unwrap().clone()
+    };
+    let mine = until_json(&s, &t, &format!("/v1/users/{id}/devices"), Duration::from_secs(5), |v| {
+        !entrance(v)["pending"].as_bool().unwrap()
+    })
+    .await;
+    assert!(entrance(&mine)["error"].is_null() && !entrance(&mine)["pending"].as_bool().unwrap(), "{mine}");
 }
