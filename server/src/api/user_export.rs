@@ -132,14 +132,14 @@ async fn read_rows(state: &AppState, filter: &Filter, after: i64) -> ApiResult<S
 /// on from when the page was full. The page after it starts reading at once.
 async fn page(state: &AppState, filter: &Arc<Filter>, after: i64) -> ApiResult<(String, Option<i64>)> {
     let ahead = filter.ahead.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-    let rows = match ahead {
+    let json = match ahead {
         Some(ahead) if ahead.after == after => ahead.rows.await.unwrap_or_else(|e| {
             tracing::error!(error = %e, "reading a page of an export failed");
             Err(crate::error::ApiError::internal())
         })?,
         _ => read_rows(state, filter, after).await?,
     };
-    let rows: Vec<ExportRow> = crate::db::read_json_row(&rows)?;
+    let rows: Vec<ExportRow> = crate::db::read_json_row(&json)?;
     let next = rows.last().map(|r| r.id).filter(|_| rows.len() as i64 == csv_stream::PAGE_ROWS);
     if let Some(after) = next {
         let (state, reading) = (state.clone(), filter.clone());

@@ -241,7 +241,7 @@ pub async fn matching_ids(
 }
 
 /// Up to `limit` people matching `q` with a directory ID above `after`, in ID order, as
-/// one JSON array of their `columns` ([`crate::db::json_rows`]): the export reads a site
+/// one JSON array of their `columns` ([`crate::db::JSON_ROWS_START`]): the export reads a site
 /// this way, a page at a time.
 pub async fn json_page_after(
     db: &mut crate::db::Conn,
