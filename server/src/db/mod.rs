@@ -26,7 +26,7 @@ use sqlx::QueryBuilder;
 pub type Pool = sqlx::Pool<Backend>;
 /// The pool, as handlers hold it.
 pub type Db = Pool;
-/// A transaction from [`write`] or [`snapshot`]: used as its connection (`&mut *tx`) and
+/// A transaction from [`write()`] or [`snapshot`]: used as its connection (`&mut *tx`) and
 /// ended by `commit` or `rollback` (dropped, it rolls back). On SQLite a write transaction
 /// also holds the process's turn to write ([`turn`]) until it ends.
 pub struct Tx {

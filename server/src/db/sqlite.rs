@@ -70,7 +70,7 @@ pub async fn snapshot(db: &super::Db) -> sqlx::Result<super::Tx> {
 }
 
 /// This process's turn to write to the database, in the order writers asked; held by a
-/// [`write`] transaction and by a busy single-statement write (the sync worker's claims).
+/// [`write()`] transaction and by a busy single-statement write (the sync worker's claims).
 ///
 /// SQLite's own lock has no queue: a writer that finds it taken sleeps and tries again (up
 /// to 100 ms a sleep), so while an import's batches and the sync worker's claims and
