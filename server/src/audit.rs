@@ -39,8 +39,15 @@ impl<'a> Entry<'a> {
     }
 }
 
-/// Writes the row with `db` (a transaction when it records a change made in it).
-pub async fn record<'e, E: crate::db::Executor<'e>>(db: E, now: i64, e: Entry<'_>) -> sqlx::Result<()> {
+/// Writes the row in the transaction that made the change it records.
+pub async fn record(tx: &mut crate::db::Conn, now: i64, e: Entry<'_>) -> sqlx::Result<()> {
+    insert(tx, now, std::slice::from_ref(&e)).await
+}
+
+/// Writes the row of an event that changed nothing else (a sign-in, a refused password, a
+/// call through the bridge) on its own, in this process's turn to write.
+pub async fn record_alone(db: &crate::db::Db, now: i64, e: Entry<'_>) -> sqlx::Result<()> {
+    let _turn = crate::db::turn(db).await;
     insert(db, now, std::slice::from_ref(&e)).await
 }
 

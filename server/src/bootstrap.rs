@@ -23,6 +23,7 @@ pub async fn has_super<'e, E: crate::db::Executor<'e>>(db: E) -> sqlx::Result<bo
 
 /// Used and expired codes are of no use; they are deleted.
 pub async fn purge_codes(db: &Db, now: i64) -> sqlx::Result<u64> {
+    let _turn = crate::db::turn(db).await;
     let done = sqlx::query("DELETE FROM bootstrap_codes WHERE used_at IS NOT NULL OR expires_at <= $1")
         .bind(now)
         .execute(db)
@@ -135,7 +136,7 @@ pub async fn create_first_super(
         let how = if code.is_some() { "bootstrap code" } else { "LINTEL_BOOTSTRAP_ADMIN" };
         let entry =
             Entry::new(Some(site_id), how, source_ip, Action::BootstrapCreateSuper).target(username).after(after);
-        audit::record(&mut *tx, now, entry).await?;
+        audit::record(&mut tx, now, entry).await?;
     }
     tx.commit().await?;
     Ok(login_id)

@@ -95,7 +95,7 @@ pub async fn set(
         .target(label)
         .before(serde_json::json!({"rank": old}))
         .after(serde_json::json!({"rank": rank}));
-    audit::record(&mut *tx, c.now, entry).await?;
+    audit::record(tx, c.now, entry).await?;
     Ok(true)
 }
 

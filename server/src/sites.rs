@@ -12,6 +12,7 @@ pub struct Site {
 
 pub async fn sync(db: &Db, sites: &[SiteConfig], now: i64) -> sqlx::Result<Vec<Site>> {
     let mut out = Vec::new();
+    let _turn = crate::db::turn(db).await;
     for s in sites {
         sqlx::query("INSERT INTO sites (name, time_zone, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET time_zone = excluded.time_zone")
             .bind(&s.name)

@@ -26,7 +26,7 @@ pub async fn create(
     let mut tx = crate::db::write(&app.db).await?;
     let group = groups::create(&mut tx, actor.site_id, &input, now).await?;
     let target = group.group_id.to_string();
-    audit::record(&mut *tx, now, actor.entry(Action::AccessGroupCreate).target(&target).after(&group)).await?;
+    audit::record(&mut tx, now, actor.entry(Action::AccessGroupCreate).target(&target).after(&group)).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(group)))
 }
@@ -55,7 +55,7 @@ pub async fn update(
     let mut tx = crate::db::write(&app.db).await?;
     let (before, after) = groups::update(&mut tx, actor.site_id, group_id, &input, now).await?;
     let target = group_id.to_string();
-    audit::record(&mut *tx, now, actor.entry(Action::AccessGroupUpdate).target(&target).before(&before).after(&after))
+    audit::record(&mut tx, now, actor.entry(Action::AccessGroupUpdate).target(&target).before(&before).after(&after))
         .await?;
     tx.commit().await?;
     Ok(Json(after))
@@ -67,7 +67,7 @@ pub async fn delete(State(app): State<AppState>, actor: Actor, Path(group_id): P
     let mut tx = crate::db::write(&app.db).await?;
     let before = groups::delete(&mut tx, actor.site_id, group_id, now).await?;
     let target = group_id.to_string();
-    audit::record(&mut *tx, now, actor.entry(Action::AccessGroupDelete).target(&target).before(&before)).await?;
+    audit::record(&mut tx, now, actor.entry(Action::AccessGroupDelete).target(&target).before(&before)).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -86,7 +86,7 @@ pub async fn set_sync(
     let now = app.clock.now();
     let mut tx = crate::db::write(&app.db).await?;
     let before = groups::set_mode(&mut tx, actor.site_id, input.mode, now).await?;
-    audit::record(&mut *tx, now, actor.entry(Action::SiteSyncMode).before(SiteSync { mode: before }).after(input))
+    audit::record(&mut tx, now, actor.entry(Action::SiteSyncMode).before(SiteSync { mode: before }).after(input))
         .await?;
     tx.commit().await?;
     Ok(Json(input))

@@ -25,7 +25,7 @@ pub async fn resync(State(app): State<AppState>, actor: Actor, Path(device_id): 
         .await?
         .ok_or_else(|| ApiError::not_found(format!("device_id: no device {device_id} in this site")))?;
     let target = device_id.to_string();
-    audit::record(
+    audit::record_alone(
         &app.db,
         now,
         actor.entry(Action::DeviceResync).target(&target).after(serde_json::json!({"queued": queued})),

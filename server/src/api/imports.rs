@@ -64,7 +64,7 @@ async fn import_file(
     let t = import.tally;
     let now = state.clock.now();
     let after = serde_json::json!({"import_id": import.id, "mode": mode.as_str(), "key": key.name(), "dry_run": params.dry_run, "rows": rows, "created": t.created, "updated": t.updated, "failed": t.failed});
-    crate::audit::record(&state.db, now, actor.entry(Action::UsersImport).target(&tag).after(after)).await?;
+    crate::audit::record_alone(&state.db, now, actor.entry(Action::UsersImport).target(&tag).after(after)).await?;
     Ok(axum::Json(ImportSummary {
         import_id: import.id,
         dry_run: params.dry_run,

@@ -53,8 +53,7 @@ pub async fn invite(
     let expires_at = now + days * 86_400;
     let mid = invitations::invite(&mut tx, actor.site_id, id, &code.hash(), &email, now, expires_at).await?;
     let after = json!({"invitation": mid, "email": email, "expires_at": rfc3339(expires_at)});
-    crate::audit::record(&mut *tx, now, actor.entry(Action::UserMobileInvite).target(&row.user_id).after(after))
-        .await?;
+    crate::audit::record(&mut tx, now, actor.entry(Action::UserMobileInvite).target(&row.user_id).after(after)).await?;
     tx.commit().await?;
     let credential =
         MobileCredential { id: mid, email, state: InvitationState::Invited, expires_at: rfc3339(expires_at) };

@@ -31,7 +31,7 @@ pub async fn change_own(
         let entry = Entry::new(caller.site_id(), &caller.username, &ip, Action::PasswordChange)
             .target(&caller.username)
             .failed();
-        audit::record(&state.db, now, entry).await?;
+        audit::record_alone(&state.db, now, entry).await?;
         return Err(ApiError::forbidden("old_password: does not match").with_field("old_password"));
     }
     password::check_policy(&req.new_password).map_err(|e| ApiError::from_policy(&e).with_field("new_password"))?;
@@ -45,7 +45,7 @@ pub async fn change_own(
     let entry = Entry::new(caller.site_id(), &caller.username, &ip, Action::PasswordChange)
         .target(&caller.username)
         .after(serde_json::json!({"other_sessions_ended": ended}));
-    audit::record(&mut *tx, now, entry).await?;
+    audit::record(&mut tx, now, entry).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -72,7 +72,7 @@ pub async fn sign_out(
     session::revoke(&state.db, session_id, now).await?;
     let entry =
         crate::audit::Entry::new(caller.site_id(), &caller.username, &ip, Action::SignOut).target(&caller.username);
-    crate::audit::record(&state.db, now, entry).await?;
+    crate::audit::record_alone(&state.db, now, entry).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     response.headers_mut().insert(header::SET_COOKIE, set_cookie(&state, "", 0));
     Ok(response)

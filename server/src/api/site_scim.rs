@@ -26,7 +26,7 @@ pub async fn set(
     let mut tx = crate::db::write(&app.db).await?;
     let before = sites::set_scim_leavers(&mut tx, actor.site_id, input.leavers).await?;
     let entry = actor.entry(Action::SiteScimLeavers).before(ScimSettings { leavers: before }).after(input);
-    crate::audit::record(&mut *tx, now, entry).await?;
+    crate::audit::record(&mut tx, now, entry).await?;
     tx.commit().await?;
     Ok(Json(input))
 }

@@ -51,7 +51,7 @@ pub async fn create(
     let id = api_token::create(&mut tx, account.site_id, &user_id, &new, &secret, now).await?;
     let after = serde_json::json!({"id": id, "name": name, "scopes": scope_text, "expires_at": rfc3339(expires_at)});
     audit::record(
-        &mut *tx,
+        &mut tx,
         now,
         Entry::new(Some(account.site_id), &caller.username, &ip, Action::TokenCreate).target(&name).after(after),
     )
@@ -102,7 +102,7 @@ pub async fn revoke(
     let name = api_token::revoke(&mut tx, account.site_id, id, now).await?;
     let name = name.ok_or_else(|| ApiError::not_found(format!("token {id}: no such live token on this site")))?;
     audit::record(
-        &mut *tx,
+        &mut tx,
         now,
         Entry::new(Some(account.site_id), &caller.username, &ip, Action::TokenRevoke).target(&name),
     )

@@ -88,7 +88,7 @@ pub async fn reset_password(
     let entry = Entry::new(Some(account.site_id), &caller.username, &ip, action)
         .target(&holder.user_id)
         .after(serde_json::json!({"login_id": login, "sessions_ended": ended}));
-    audit::record(&mut *tx, now, entry).await?;
+    audit::record(&mut tx, now, entry).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -110,7 +110,7 @@ pub async fn disable_login(
     let entry = Entry::new(Some(account.site_id), &caller.username, &ip, Action::LoginDisable)
         .target(&holder.user_id)
         .after(serde_json::json!({"sessions_ended": ended}));
-    audit::record(&mut *tx, now, entry).await?;
+    audit::record(&mut tx, now, entry).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -130,7 +130,7 @@ pub async fn end_sessions(
     let entry = Entry::new(Some(account.site_id), &caller.username, &ip, Action::SessionsEnd)
         .target(&holder.user_id)
         .after(serde_json::json!({"sessions_ended": ended}));
-    audit::record(&mut *tx, now, entry).await?;
+    audit::record(&mut tx, now, entry).await?;
     tx.commit().await?;
     Ok(axum::Json(SessionsEnded { sessions_ended: ended }))
 }

@@ -54,7 +54,7 @@ pub async fn finish(
         .target(&row.user_id)
         .before(json!({"status": row.status()}))
         .after(json!({"status": status, "change": after}));
-    crate::audit::record(&mut *tx, now, entry).await?;
+    crate::audit::record(&mut tx, now, entry).await?;
     tx.commit().await?;
     let mut db = state.db.acquire().await?;
     person_read::view(&mut db, actor.site_id, row.id).await?.ok_or_else(|| not_found(row.id))

@@ -37,7 +37,7 @@ async fn store(state: &AppState, actor: &Actor, id: i64, photo: Option<&[u8]>) -
     let status = row.status();
     outbox::enqueue(&mut tx, actor.site_id, id, &row.user_id, status.on_devices(), Some(status), now).await?;
     let after = json!({"photo_bytes": photo.map(<[u8]>::len)});
-    crate::audit::record(&mut *tx, now, actor.entry(Action::UserPhoto).target(&row.user_id).after(after)).await?;
+    crate::audit::record(&mut tx, now, actor.entry(Action::UserPhoto).target(&row.user_id).after(after)).await?;
     tx.commit().await?;
     Ok(())
 }

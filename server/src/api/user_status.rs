@@ -41,7 +41,7 @@ pub(crate) async fn apply_one(tx: &mut db::Conn, actor: &Actor, id: i64, action:
         .target(&row.user_id)
         .before(json!({"status": row.status(), "rank": row.rank()}))
         .after(json!({"status": t.to, "sessions_ended": t.ends_sessions}));
-    crate::audit::record(&mut *tx, now, entry).await?;
+    crate::audit::record(tx, now, entry).await?;
     Ok(())
 }
 
@@ -108,7 +108,7 @@ pub async fn promote(State(state): State<AppState>, actor: Actor, Path(id): Path
         .target(&row.user_id)
         .before(json!({"tag": "GUEST"}))
         .after(json!({"tag": "USER"}));
-    crate::audit::record(&mut *tx, now, entry).await?;
+    crate::audit::record(&mut tx, now, entry).await?;
     let status = row.status();
     outbox::enqueue(&mut tx, actor.site_id, id, &row.user_id, status.on_devices(), Some(status), now).await?;
     tx.commit().await?;

@@ -165,7 +165,7 @@ pub(crate) async fn update_fields(
     }
     let (before, after) = audit_fields::changes(&old, &new);
     let entry = actor.entry(AuditAction::UserUpdate).target(&row.user_id).before(before).after(after);
-    crate::audit::record(&mut *tx, now, entry).await?;
+    crate::audit::record(tx, now, entry).await?;
     Ok(())
 }
 
@@ -231,8 +231,7 @@ pub(crate) async fn delete_one(tx: &mut db::Conn, actor: &Actor, id: i64, now: i
     let groups = person_read::access_groups(&mut *tx, &[id]).await?.remove(&id).unwrap_or_default();
     lifecycle::apply(&mut *tx, actor, &row, Action::Delete, now).await?;
     let before = json!({"status": row.status(), "rank": row.rank(), "fields": row.fields(groups)});
-    crate::audit::record(&mut *tx, now, actor.entry(AuditAction::UserDelete).target(&row.user_id).before(before))
-        .await?;
+    crate::audit::record(tx, now, actor.entry(AuditAction::UserDelete).target(&row.user_id).before(before)).await?;
     Ok(())
 }
 

@@ -48,6 +48,7 @@ pub async fn identify(db: &Db, secret: &Secret, now: i64) -> sqlx::Result<Option
     };
     // "Last used" to the minute: a script's every call need not be a database write.
     if last_used_at.is_none_or(|at| now - at >= LAST_USED_EVERY_SECS) {
+        let _turn = crate::db::turn(db).await;
         sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
             .bind(now)
             .bind(token_id)

@@ -96,6 +96,7 @@ async fn insert(
         Kind::Bearer => "ltb_",
     };
     let secret = Secret::generate(prefix);
+    let _turn = crate::db::turn(db).await;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO sessions (token_hash, kind, login_id, user_row, parent_id, source_ip, created_at, last_seen_at,
                                expires_at)
@@ -118,6 +119,7 @@ async fn insert(
 /// keeps the sign-ins and sign-outs.
 pub async fn purge(db: &Db, now: i64) -> sqlx::Result<u64> {
     let cutoff = now - 24 * 60 * 60;
+    let _turn = crate::db::turn(db).await;
     let done = sqlx::query(
         "DELETE FROM sessions WHERE (expires_at <= $1 OR revoked_at <= $1)
          AND NOT EXISTS (SELECT 1 FROM sessions c WHERE c.parent_id = sessions.id)",
@@ -152,6 +154,7 @@ pub async fn find(db: &Db, kind: Kind, secret: &Secret, now: i64) -> sqlx::Resul
         return Ok(None);
     }
     if now - session.last_seen_at >= TOUCH_EVERY_SECS {
+        let _turn = crate::db::turn(db).await;
         sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
             .bind(now)
             .bind(session.id)
@@ -162,11 +165,13 @@ pub async fn find(db: &Db, kind: Kind, secret: &Secret, now: i64) -> sqlx::Resul
 }
 
 pub async fn set_account(db: &Db, session_id: i64, user_row: i64) -> sqlx::Result<()> {
+    let _turn = crate::db::turn(db).await;
     sqlx::query("UPDATE sessions SET user_row = $1 WHERE id = $2").bind(user_row).bind(session_id).execute(db).await?;
     Ok(())
 }
 
 pub async fn revoke(db: &Db, session_id: i64, now: i64) -> sqlx::Result<()> {
+    let _turn = crate::db::turn(db).await;
     sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now)
         .bind(session_id)
@@ -264,6 +269,7 @@ pub async fn live_of_login(db: &Db, login_id: i64, now: i64) -> sqlx::Result<Vec
 
 /// Ends one live session of a login; false when it has no such session.
 pub async fn revoke_own(db: &Db, login_id: i64, session_id: i64, now: i64) -> sqlx::Result<bool> {
+    let _turn = crate::db::turn(db).await;
     let done =
         sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND login_id = $3 AND revoked_at IS NULL")
             .bind(now)

@@ -68,11 +68,11 @@ pub async fn check(
         Some((id, username, _, must_change_password)) if may_sign_in => {
             throttle::account_succeeded(&state.db, &key).await?;
             throttle::ip_succeeded(&state.db, attempt).await;
-            audit::record(&state.db, now, Entry::new(None, &username, ip, action).target(&username)).await?;
+            audit::record_alone(&state.db, now, Entry::new(None, &username, ip, action).target(&username)).await?;
             Ok(Login { id, username, must_change_password })
         }
         _ => {
-            audit::record(&state.db, now, Entry::new(None, &key, ip, action).target(&key).failed()).await?;
+            audit::record_alone(&state.db, now, Entry::new(None, &key, ip, action).target(&key).failed()).await?;
             Err(ApiError::new(StatusCode::UNAUTHORIZED, WRONG))
         }
     }

@@ -61,6 +61,7 @@ pub async fn ip_attempt(db: &Db, ip: &str, now: i64) -> sqlx::Result<Result<i64,
 /// check); earlier failures stay. Failing to is logged, not answered: the attempt then
 /// counts until it expires.
 pub async fn ip_succeeded(db: &Db, attempt: i64) {
+    let _turn = crate::db::turn(db).await;
     if let Err(e) = sqlx::query("DELETE FROM ip_failures WHERE id = $1").bind(attempt).execute(db).await {
         tracing::warn!(error = %e, "throttling: an attempt could not be taken back");
     }
@@ -105,12 +106,14 @@ pub async fn account_attempt(db: &Db, username: &str, now: i64) -> sqlx::Result<
 
 /// The right password: the account's failures are cleared (its own count included).
 pub async fn account_succeeded(db: &Db, username: &str) -> sqlx::Result<()> {
+    let _turn = crate::db::turn(db).await;
     sqlx::query("DELETE FROM login_failures WHERE username = $1").bind(username).execute(db).await?;
     Ok(())
 }
 
 /// Failures older than their window no longer count; they are deleted.
 pub async fn purge(db: &Db, now: i64) -> sqlx::Result<u64> {
+    let _turn = crate::db::turn(db).await;
     let accounts = sqlx::query("DELETE FROM login_failures WHERE at <= $1").bind(now - 3600).execute(db).await?;
     let ips = sqlx::query("DELETE FROM ip_failures WHERE at <= $1").bind(now - IP_WINDOW_SECS).execute(db).await?;
     Ok(accounts.rows_affected() + ips.rows_affected())

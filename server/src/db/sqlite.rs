@@ -53,8 +53,14 @@ pub fn newest_schema() -> i64 {
     MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
 }
 
-/// How long a writer waits for SQLite's lock (its busy timeout), and for its turn.
+/// How long a writer waits for SQLite's lock once it has its turn (a writer of another
+/// process: a backup, the sqlite3 shell).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long a writer waits for its [`turn`]: the writers queued before it, each a
+/// transaction of at most a batch (a CSV import's 5,000 rows took 0.6 s in a debug build;
+/// a loaded machine takes several times that).
+const TURN_PATIENCE: Duration = Duration::from_secs(30);
 
 /// A transaction that takes the write lock at once (`BEGIN IMMEDIATE`), so a read early in
 /// it cannot go stale before its first write. It waits for its [`turn`] first.
@@ -70,14 +76,17 @@ pub async fn snapshot(db: &super::Db) -> sqlx::Result<super::Tx> {
 }
 
 /// This process's turn to write to the database, in the order writers asked; held by a
-/// [`write()`] transaction and by a busy single-statement write (the sync worker's claims).
+/// [`write()`] transaction and taken by every write outside one (a session's touch, an
+/// audit row of a sign-in, the sync worker's claims).
 ///
 /// SQLite's own lock has no queue: a writer that finds it taken sleeps and tries again (up
 /// to 100 ms a sleep), so while an import's batches and the sync worker's claims and
 /// acknowledgements took turns the lock sat free between them, and a writer could wait
 /// seconds or fail ("database is locked"). Waiting here, a writer gets the lock the moment
-/// the one before lets go. After the busy timeout a writer goes on without its turn, to
-/// SQLite's lock, which still keeps writes apart (as without this queue).
+/// the one before lets go. A writer that does not queue finds the lock always taken while
+/// the queue is busy (a large sync keeps it so for minutes), hence every writer queues.
+/// After [`TURN_PATIENCE`] a writer goes on without its turn, to SQLite's lock, which
+/// still keeps writes apart (as without this queue).
 pub async fn turn(db: &super::Db) -> Option<super::Turn> {
     let queue = {
         static QUEUES: std::sync::OnceLock<std::sync::Mutex<HashMap<PathBuf, Arc<Semaphore>>>> =
@@ -91,7 +100,14 @@ pub async fn turn(db: &super::Db) -> Option<super::Turn> {
             }
         }
     };
-    tokio::time::timeout(BUSY_TIMEOUT, queue.acquire_owned()).await.ok().and_then(Result::ok)
+    let turn = tokio::time::timeout(TURN_PATIENCE, queue.acquire_owned()).await.ok().and_then(Result::ok);
+    if turn.is_none() {
+        tracing::warn!(
+            waited_s = TURN_PATIENCE.as_secs(),
+            "a writer went on without its turn: the writers before it held the database that long"
+        );
+    }
+    turn
 }
 
 /// The unique rule a failed write broke, as `table.column` (the last column of the index:
@@ -171,6 +187,42 @@ mod tests {
         }
         let order: Vec<i64> = sqlx::query_scalar("SELECT n FROM turns ORDER BY rowid").fetch_all(&db).await.unwrap();
         assert_eq!(order, [1, 2, 3]);
+    }
+
+    /// A write outside a transaction (an audit row of a sign-in) while transactions follow
+    /// one another without a pause (a large sync): it queues with them and gets the lock,
+    /// where SQLite's busy handler alone would find it taken at every try until its
+    /// timeout ("database is locked": without the turn, about one run in three here).
+    #[tokio::test]
+    async fn a_lone_write_gets_its_turn_between_transactions_that_follow_one_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(&format!("sqlite://{}", dir.path().join("lintel.db").display())).await.unwrap();
+        sqlx::query("CREATE TABLE busy (n INTEGER)").execute(&db).await.unwrap();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut writers = Vec::new();
+        for n in 0..3 {
+            let (db, stop) = (db.clone(), stop.clone());
+            writers.push(tokio::spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let mut tx = write(&db).await.unwrap();
+                    sqlx::query("INSERT INTO busy VALUES ($1)").bind(n).execute(&mut *tx).await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    tx.commit().await.unwrap();
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let lone = {
+            let _turn = turn(&db).await;
+            sqlx::query("INSERT INTO busy VALUES (-1)").execute(&db).await
+        };
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for w in writers {
+            w.await.unwrap();
+        }
+        lone.unwrap();
+        let busy: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM busy WHERE n >= 0").fetch_one(&db).await.unwrap();
+        assert!(busy > 1, "the transactions ran meanwhile: {busy}");
     }
 
     #[tokio::test]

@@ -348,6 +348,6 @@ async fn update_row(
     let entry = actor.entry(Action::UserUpdate).target(&person.user_id).before(before).after(
         json!({"fields": after, "cards_changed": cards_change, "pin_set": pin_hash.is_some(), "import_tag": plan.tag}),
     );
-    crate::audit::record(&mut *tx, now, entry).await?;
+    crate::audit::record(tx, now, entry).await?;
     Ok(RowOutcome::Updated)
 }

@@ -71,6 +71,6 @@ pub async fn insert(
     };
     let cards: Vec<&str> = new.cards.iter().map(|c| c.number.text()).collect();
     let after = json!({"user_id": user_id, "fields": super::audit_fields::SetFields::from(&new.fields), "cards": cards, "pin_set": pin_hash.is_some(), "status": status, "import_tag": import_tag});
-    audit::record(&mut *tx, now, actor.entry(Action::UserCreate).target(&user_id).after(after)).await?;
+    audit::record(tx, now, actor.entry(Action::UserCreate).target(&user_id).after(after)).await?;
     Ok(Created { id, user_id, status })
 }

@@ -307,7 +307,7 @@ async fn rename(tx: &mut crate::db::Conn, actor: &Actor, id: u32, name: String, 
     let input = AccessGroupInput { group_id: None, name, devices: view.devices };
     let (before, after) = groups::update(tx, actor.site_id, id, &input, now).await?;
     let target = id.to_string();
-    audit::record(&mut *tx, now, actor.entry(Action::AccessGroupUpdate).target(&target).before(&before).after(&after))
+    audit::record(tx, now, actor.entry(Action::AccessGroupUpdate).target(&target).before(&before).after(&after))
         .await?;
     Ok(())
 }
@@ -358,7 +358,7 @@ async fn set_external_id(
         .target(&target)
         .before(json!({ "scim_external_id": before }))
         .after(json!({ "scim_external_id": external }));
-    audit::record(&mut *tx, now, entry).await?;
+    audit::record(tx, now, entry).await?;
     Ok(())
 }
 
@@ -377,7 +377,7 @@ pub async fn create(State(state): State<AppState>, actor: Actor, Json(body): Jso
     let input = AccessGroupInput { group_id: None, name, devices: vec![] };
     let made = groups::create(&mut tx, actor.site_id, &input, now).await?;
     let target = made.group_id.to_string();
-    audit::record(&mut *tx, now, actor.entry(Action::AccessGroupCreate).target(&target).after(&made)).await?;
+    audit::record(&mut tx, now, actor.entry(Action::AccessGroupCreate).target(&target).after(&made)).await?;
     set_external_id(&mut tx, &actor, made.group_id, external, now).await?;
     set_membership(&mut tx, &actor, made.group_id, members, true, now).await?;
     tx.commit().await?;
@@ -514,7 +514,7 @@ pub async fn delete(State(state): State<AppState>, actor: Actor, Path(id): Path<
         .await
         .map_err(|e| if e.status == StatusCode::NOT_FOUND { not_found(&id.to_string()) } else { e })?;
     let target = id.to_string();
-    audit::record(&mut *tx, now, actor.entry(Action::AccessGroupDelete).target(&target).before(&before)).await?;
+    audit::record(&mut tx, now, actor.entry(Action::AccessGroupDelete).target(&target).before(&before)).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

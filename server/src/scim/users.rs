@@ -213,7 +213,7 @@ async fn keep(
         .target(&user_id)
         .before(json!({ "scim_extension": as_json(old) }))
         .after(json!({ "scim_extension": as_json(new.as_deref()) }));
-    crate::audit::record(&mut *tx, now, entry).await?;
+    crate::audit::record(tx, now, entry).await?;
     Ok(())
 }
 

@@ -87,6 +87,7 @@ async fn record(db: &Db, channel: &Channel, site_id: i64, info: &DeviceInfo, now
     let mut filled = None;
     let row = match &stored {
         Some(s) => {
+            let _turn = crate::db::turn(db).await;
             sqlx::query(
                 "UPDATE devices SET model = COALESCE($1, model), address = $2,
                      capability = COALESCE($3, capability), seen_at = $4,
@@ -142,6 +143,7 @@ pub async fn set_connected(
     connected: bool,
     now: i64,
 ) -> sqlx::Result<Option<i64>> {
+    let _turn = crate::db::turn(db).await;
     sqlx::query_scalar(
         "UPDATE devices SET connected_since = CASE WHEN connected = $1 THEN connected_since ELSE $2 END, connected = $1
          WHERE site_id = $3 AND device_id = $4 RETURNING id",

@@ -236,6 +236,7 @@ impl SiteSync {
     /// run, or a server that lost it) are void; the devices are known before anything is
     /// sent (a gateway that does not answer soon is left to the watcher).
     async fn take_over(self: &Arc<Self>) -> anyhow::Result<()> {
+        let turn = crate::db::turn(&self.db).await;
         sqlx::query(
             "UPDATE device_users SET lease_until = NULL
              WHERE lease_until IS NOT NULL AND device_row IN (SELECT id FROM devices WHERE site_id = $1)",
@@ -243,6 +244,7 @@ impl SiteSync {
         .bind(self.site_id)
         .execute(&self.db)
         .await?;
+        drop(turn);
         match tokio::time::timeout(Duration::from_secs(5), refresh_devices(self)).await {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::warn!(site_id = self.site_id, error = %e, "device gateway: no device list at start"),
@@ -310,6 +312,7 @@ impl SiteSync {
             s.set_connected(false);
         }
         let now = self.clock.now();
+        let _turn = crate::db::turn(&self.db).await;
         let marked =
             sqlx::query("UPDATE devices SET connected = FALSE, connected_since = $1 WHERE site_id = $2 AND connected")
                 .bind(now)
@@ -518,6 +521,7 @@ async fn wait_for(device: &DeviceSender, at_most: Duration, on_work: bool) {
 /// Records on the device that sends fail (since when, and the latest reason), or that they
 /// work again.
 async fn note_failure(db: &Db, device_row: i64, reason: Option<&str>, now: i64) {
+    let _turn = crate::db::turn(db).await;
     let done = match reason {
         Some(reason) => {
             sqlx::query("UPDATE devices SET failing_since = COALESCE(failing_since, $1), last_error = $2 WHERE id = $3")

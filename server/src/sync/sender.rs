@@ -433,6 +433,7 @@ async fn refuse(db: &Db, device_row: i64, refused: &[(Claimed, String, bool)]) -
 
 /// Gives claimed work back, to be tried again.
 async fn release(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Result<()> {
+    let _turn = crate::db::turn(db).await;
     for chunk in claimed.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<crate::db::Backend> =
             QueryBuilder::new("UPDATE device_users SET lease_until = NULL WHERE device_row = ");
@@ -447,6 +448,7 @@ async fn release(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Result<
 /// either way (sent again if still wanted, removed if not, as a removal decided while the
 /// enroll was in flight found nothing held). Removing someone absent is done at once.
 async fn maybe_held(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Result<()> {
+    let _turn = crate::db::turn(db).await;
     for chunk in claimed.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
             "UPDATE device_users SET held_version = COALESCE(held_version, 0), pending = TRUE WHERE device_row = ",
@@ -480,6 +482,7 @@ async fn reopen_full(db: &Db, device_row: i64, max_users: u32) -> sqlx::Result<(
     if room <= 0 {
         return Ok(());
     }
+    let _turn = crate::db::turn(db).await;
     sqlx::query(
         "UPDATE device_users SET pending = TRUE, error = NULL, at_capacity = FALSE
          WHERE device_row = $1 AND user_row IN (

@@ -338,6 +338,7 @@ pub async fn read_back(
     }
     let found = compare(db, channel, site_id, device_row, device_id, None, false).await?;
     if found.is_clean() && placed == 0 {
+        let _turn = crate::db::turn(db).await;
         sqlx::query("UPDATE devices SET verified_at = $1 WHERE id = $2").bind(now).bind(device_row).execute(db).await?;
     } else {
         let mut drift = found.summary();
@@ -346,6 +347,7 @@ pub async fn read_back(
         }
         tracing::warn!(device_id, drift, "read-back: the device differs from the directory");
         repair(db, device_row, &found, now).await?;
+        let _turn = crate::db::turn(db).await;
         sqlx::query("UPDATE devices SET drift = $1, drift_at = $2 WHERE id = $3")
             .bind(drift)
             .bind(now)

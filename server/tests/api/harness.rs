@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 use server::clock::ManualClock;
 use server::config::Config;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 
 pub const ORIGIN: &str = "http://lintel.test";
 pub const ADMIN: &str = "admin";
@@ -36,12 +37,62 @@ impl Default for Options {
     }
 }
 
+/// The server's warnings and errors go to the test's captured output, so a failing test
+/// shows what the server logged (a 500's cause) and a passing one shows nothing. Every
+/// line at debug level is also kept in [`debug_logs`] once a test asks for them.
+fn log_to_the_test() {
+    use tracing_subscriber::prelude::*;
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let warnings = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into());
+        let to_test = tracing_subscriber::fmt::layer().with_test_writer().with_ansi(false).with_filter(warnings);
+        let kept = tracing_subscriber::fmt::layer().with_writer(|| KEPT.clone()).with_ansi(false).with_filter(
+            tracing_subscriber::filter::filter_fn(|m| {
+                KEEPING.load(Ordering::Relaxed) && *m.level() <= tracing::Level::DEBUG
+            }),
+        );
+        let _ = tracing_subscriber::registry().with(to_test).with(kept).try_init();
+    });
+}
+
+/// Log lines kept in memory (see [`debug_logs`]).
+#[derive(Clone, Default)]
+pub struct Kept(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Kept {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Kept {
+    pub fn bytes(&self) -> Vec<u8> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+static KEPT: LazyLock<Kept> = LazyLock::new(Kept::default);
+static KEEPING: AtomicBool = AtomicBool::new(false);
+
+/// Every log line of this test binary at debug level from now on (other tests' too, which
+/// run at the same time): for tests that look for secrets in the logs.
+pub fn debug_logs() -> Kept {
+    log_to_the_test();
+    KEEPING.store(true, Ordering::Relaxed);
+    KEPT.clone()
+}
+
 impl TestServer {
     pub async fn start() -> Self {
         Self::start_with(Options::default()).await
     }
 
     pub async fn start_with(options: Options) -> Self {
+        log_to_the_test();
         let dir = tempfile::tempdir().unwrap();
         let clock = ManualClock::starting_at(T0);
         let database = TestDatabase::create().await;

@@ -1,37 +1,10 @@
 use crate::harness::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
-
-/// Every log line of this test binary, at debug level.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn logs() -> Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        tracing_subscriber::fmt().with_env_filter("debug").with_writer(move || writer.clone()).with_ansi(false).init();
-        captured
-    })
-    .clone()
-}
 
 #[tokio::test]
 async fn no_password_or_token_in_clear_anywhere() {
-    let logs = logs();
+    let logs = debug_logs();
     let s = TestServer::start().await;
     let new_password = "brand new secret passphrase 7";
     let cookie = s.sign_in(ADMIN, ADMIN_PASSWORD).await;
@@ -67,7 +40,7 @@ async fn no_password_or_token_in_clear_anywhere() {
     let mut places: Vec<(String, Vec<u8>)> =
         s.data_files().into_iter().enumerate().map(|(i, f)| (format!("data file {i}"), f)).collect();
     places.push(("audit rows".into(), audit.clone().into_bytes()));
-    places.push(("logs".into(), logs.0.lock().unwrap().clone()));
+    places.push(("logs".into(), logs.bytes()));
     for (place, bytes) in &places {
         for secret in secrets {
             assert!(!contains(bytes, secret.as_bytes()), "a secret was found in {place}");
@@ -105,7 +78,7 @@ async fn audit_rows_cannot_be_changed() {
 #[tokio::test]
 async fn a_pin_is_nowhere_in_clear() {
     const PIN: &str = "739184";
-    let logs = logs();
+    let logs = debug_logs();
     let s = TestServer::start().await;
     let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
     let mut responses = Vec::new();
@@ -132,7 +105,7 @@ async fn a_pin_is_nowhere_in_clear() {
     let mut places: Vec<(String, Vec<u8>)> =
         s.data_files().into_iter().enumerate().map(|(i, f)| (format!("data file {i}"), f)).collect();
     places.extend(responses.into_iter().enumerate().map(|(i, r)| (format!("response {i}"), r.into_bytes())));
-    places.push(("logs".into(), logs.0.lock().unwrap().clone()));
+    places.push(("logs".into(), logs.bytes()));
     for (place, bytes) in &places {
         assert!(!contains(bytes, PIN.as_bytes()), "the PIN was found in {place}");
     }
