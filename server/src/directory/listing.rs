@@ -2,9 +2,10 @@
 //! Each filter is a plain indexed comparison where it can be; the substring search runs
 //! over one lower-cased column.
 
-use super::person_read::{PersonRow, VISIBLE, json_columns, read_json, views};
+use super::person_read::{PersonRow, VISIBLE, access_groups_of, json_columns};
 use crate::db::search::Few;
 use crate::error::{ApiError, ApiResult};
+use crate::sync::state::DoorCounts;
 use proto::api::user::{DEFAULT_PAGE, MAX_PAGE, UserPage};
 use proto::api::user::{SortBy, SortOrder};
 use sqlx::QueryBuilder;
@@ -159,48 +160,72 @@ fn push_filters(
     Ok(())
 }
 
-/// One page of the people of a site matching `q`.
+/// One page of the people of a site matching `q`, each with their access groups and where
+/// they stand at the doors.
+///
+/// The page is one value from the database: the people's JSON rows, each with their groups
+/// and door state read by subqueries, joined in the page's order (its sort keys are
+/// selected as `k1`, `k2` for that). One query instead of three, and one value through the
+/// driver instead of a message per person.
 pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &UserQuery) -> ApiResult<UserPage> {
     let (limit, offset) = check(q)?;
-    let sort = q.sort.unwrap_or_default();
     let order = match q.order.unwrap_or_default() {
         SortOrder::Asc => "ASC",
         SortOrder::Desc => "DESC",
     };
-    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, &json_columns()).await? else {
+    // Names sort case-insensitively, numeric user IDs by value; `order` is one of two
+    // keywords, so no clause holds user text.
+    let keys = match q.sort.unwrap_or_default() {
+        SortBy::Name => vec!["lower(u.name)".to_owned()],
+        SortBy::UserId => vec!["length(u.user_id)".to_owned(), "u.user_id".to_owned()],
+        other => vec![format!("u.{}", other.column())],
+    };
+    let aliases: Vec<String> = (1..=keys.len()).map(|i| format!("k{i}")).collect();
+    let selected: Vec<String> = keys.iter().zip(&aliases).map(|(k, a)| format!("{k} AS {a}")).collect();
+    let in_order = |keys: &[String], id: &str| {
+        keys.iter().map(|k| format!("{k} {order}, ")).collect::<String>() + &format!("{id} {order}")
+    };
+    let around = format!(
+        "SELECT coalesce('[' || string_agg(r, ',' ORDER BY {}) || ']', '[]') FROM (
+           SELECT {}, id, '[' || j || ',' || {} || ',' || {} || ']' AS r FROM (",
+        in_order(&aliases, "id"),
+        aliases.join(", "),
+        access_groups_of("page.id"),
+        crate::sync::state::door_sync_of("page.id"),
+    );
+    let what = format!("u.id AS id, {}, {} AS j", selected.join(", "), json_columns());
+    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, &around, &what).await? else {
         return Ok(UserPage { users: vec![], has_more: false, next_offset: None });
     };
-    // Names sort case-insensitively, numeric user IDs by value; `order` is one of two
-    // keywords, so the clause holds no user text.
-    let by = match sort {
-        SortBy::Name => format!("lower(u.name) {order}"),
-        SortBy::UserId => format!("length(u.user_id) {order}, u.user_id {order}"),
-        other => format!("u.{} {order}", other.column()),
-    };
-    b.push(format!(" ORDER BY {by}, u.id {order} LIMIT "));
+    b.push(format!(" ORDER BY {} LIMIT ", in_order(&keys, "u.id")));
     b.push_bind(i64::from(limit) + 1);
-    b.push(" OFFSET ").push_bind(offset as i64);
+    b.push(" OFFSET ").push_bind(offset as i64).push(") page) page_rows");
     // Its shape follows only which filters are given (a search's matches are a phrase or
     // one array), so it stays prepared.
-    let rows: Vec<(String,)> = b.build_query_as().persistent(true).fetch_all(&mut *db).await?;
-    let mut rows: Vec<PersonRow> = read_json(&rows)?;
+    let text: String = b.build_query_scalar().persistent(true).fetch_one(&mut *db).await?;
+    let rows: Vec<(PersonRow, Vec<u32>, DoorCounts)> = crate::db::read_json_row(&text)?;
     let has_more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let mut users = views(db, &rows).await?;
-    let mut doors = crate::sync::state::doors(&mut *db, users.iter().map(|u| u.id)).await?;
-    for u in &mut users {
-        u.doors = Some(doors.remove(&u.id).unwrap_or_default());
-    }
+    let users = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|(person, groups, doors)| {
+            let mut user = person.view(groups, None);
+            user.doors = Some(doors.into());
+            user
+        })
+        .collect();
     Ok(UserPage { has_more, next_offset: has_more.then(|| offset + u64::from(limit)), users })
 }
 
 /// The query of everyone matching `q`'s filters (its page and sort aside), selecting
-/// `what`; `None` when a search already shows nobody matches.
+/// `what`, after `around` (the start of a query around it); `None` when a search already
+/// shows nobody matches.
 async fn matching<'q>(
     db: &mut crate::db::Conn,
     site_id: i64,
     time_zone: &str,
     q: &'q UserQuery,
+    around: &str,
     what: &str,
 ) -> ApiResult<Option<QueryBuilder<'q, crate::db::Backend>>> {
     // A page outside its bounds is refused even where the page does not apply, as the
@@ -215,7 +240,7 @@ async fn matching<'q>(
     // With the few matching IDs known, look them up by ID (not by the site's sort index,
     // which would walk every person of the site).
     let site = if among.is_some() { crate::db::without_index("u.site_id") } else { "u.site_id".to_owned() };
-    let mut b = QueryBuilder::new(format!("SELECT {what} FROM users u WHERE {VISIBLE} AND {site} = "));
+    let mut b = QueryBuilder::new(format!("{around}SELECT {what} FROM users u WHERE {VISIBLE} AND {site} = "));
     b.push_bind(site_id);
     push_filters(&mut b, site_id, q, since, among.as_ref())?;
     Ok(Some(b))
@@ -223,7 +248,7 @@ async fn matching<'q>(
 
 /// How many people of a site match `q`'s filters.
 pub async fn count(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &UserQuery) -> ApiResult<u64> {
-    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, "count(*)").await? else { return Ok(0) };
+    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, "", "count(*)").await? else { return Ok(0) };
     let n: i64 = b.build_query_scalar().persistent(false).fetch_one(&mut *db).await?;
     Ok(n.max(0) as u64)
 }
@@ -235,7 +260,7 @@ pub async fn matching_ids(
     time_zone: &str,
     q: &UserQuery,
 ) -> ApiResult<Vec<i64>> {
-    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, "u.id").await? else { return Ok(vec![]) };
+    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, "", "u.id").await? else { return Ok(vec![]) };
     b.push(" ORDER BY u.id");
     Ok(b.build_query_scalar().persistent(false).fetch_all(&mut *db).await?)
 }

@@ -22,7 +22,7 @@ pub const COLUMNS: &str = "u.id, u.user_id, u.name, u.first_name, u.last_name, u
 pub const VISIBLE: &str = "u.is_service = FALSE AND u.deleted_at IS NULL";
 
 /// A person of [`COLUMNS`], read as named columns or, where many are read at once, from
-/// one JSON array in the order of the fields ([`read_json`]).
+/// one JSON array in the order of the fields ([`json_columns`], [`crate::db::read_json_row`]).
 #[derive(Debug, sqlx::FromRow, serde::Deserialize)]
 pub struct PersonRow {
     pub id: i64,
@@ -85,11 +85,6 @@ pub fn json_columns() -> String {
         out.push_str(part.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || c == '_'));
     }
     crate::db::json_row(&out)
-}
-
-/// Reads rows of [`json_columns`].
-pub fn read_json(rows: &[(String,)]) -> sqlx::Result<Vec<PersonRow>> {
-    rows.iter().map(|(json,)| crate::db::read_json_row(json)).collect()
 }
 
 impl PersonRow {
@@ -223,6 +218,15 @@ pub async fn row(db: &mut crate::db::Conn, site_id: i64, id: i64) -> sqlx::Resul
         .await
 }
 
+/// The access groups of the person at `user_row` (an SQL expression) as a JSON array of
+/// their IDs, in order: a subquery, for a page of a list to read with its people.
+pub fn access_groups_of(user_row: &str) -> String {
+    format!(
+        "('[' || coalesce((SELECT string_agg(CAST(g.group_id AS TEXT), ',' ORDER BY g.group_id)
+                           FROM user_access_groups g WHERE g.user_row = {user_row}), '') || ']')"
+    )
+}
+
 /// The access groups of some people, by directory ID.
 pub async fn access_groups(db: &mut crate::db::Conn, ids: &[i64]) -> sqlx::Result<HashMap<i64, Vec<u32>>> {
     let mut out: HashMap<i64, Vec<u32>> = HashMap::new();
@@ -268,13 +272,6 @@ pub async fn view(db: &mut crate::db::Conn, site_id: i64, id: i64) -> sqlx::Resu
     let groups = access_groups(&mut *db, &[id]).await?.remove(&id).unwrap_or_default();
     let cards = cards(&mut *db, id).await?;
     Ok(Some(row.view(groups, Some(cards))))
-}
-
-/// Views of a page of rows, in their order.
-pub async fn views(db: &mut crate::db::Conn, rows: &[PersonRow]) -> sqlx::Result<Vec<UserView>> {
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut groups = access_groups(db, &ids).await?;
-    Ok(rows.iter().map(|r| r.view(groups.remove(&r.id).unwrap_or_default(), None)).collect())
 }
 
 /// A text column that names one person of a site (the import's key, one wire type).

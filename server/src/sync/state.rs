@@ -9,7 +9,6 @@ use proto::api::device::{
     DeviceList, DeviceSync, DeviceView, DoorSync, PersonDevices, PersonOnDevice, Revocation, RevocationList, SyncState,
 };
 use proto::gsdk::device::CapabilityInfo;
-use std::collections::HashMap;
 
 #[derive(sqlx::FromRow)]
 struct DeviceRow {
@@ -136,35 +135,33 @@ pub async fn person(db: &Db, site_id: i64, user_row: i64) -> sqlx::Result<Option
     Ok(Some(PersonDevices { version, devices }))
 }
 
-/// Where each of `people` (user rows) stands at the doors: one query for a page of a list.
-/// Work owed to a connected device is pending, to a disconnected one offline; a refusal
-/// is failing whatever the connection.
-pub async fn doors(
-    db: &mut crate::db::Conn,
-    people: impl IntoIterator<Item = i64>,
-) -> sqlx::Result<HashMap<i64, DoorSync>> {
-    let mut q = sqlx::QueryBuilder::new(
-        "SELECT du.user_row,
-                COUNT(*) FILTER (WHERE du.error IS NULL AND du.pending AND d.connected),
-                COUNT(*) FILTER (WHERE du.error IS NOT NULL),
-                COUNT(*) FILTER (WHERE du.error IS NULL AND du.pending AND NOT d.connected),
-                MIN(du.error)
-         FROM device_users du JOIN devices d ON d.id = du.device_row
-         WHERE (du.pending OR du.error IS NOT NULL) AND du.user_row",
-    );
-    let people: Vec<i64> = people.into_iter().collect();
-    let prepared = crate::db::keep_prepared(people.len());
-    crate::db::push_in_list(&mut q, people);
-    q.push(" GROUP BY du.user_row");
-    let rows: Vec<(i64, i64, i64, i64, Option<String>)> =
-        q.build_query_as().persistent(prepared).fetch_all(&mut *db).await?;
-    let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
-    Ok(rows
-        .into_iter()
-        .map(|(row, pending, failing, offline, reason)| {
-            (row, DoorSync { pending: count(pending), failing: count(failing), offline: count(offline), reason })
-        })
-        .collect())
+/// Where the person at `user_row` (an SQL expression) stands at the doors, as a subquery
+/// of one JSON array that [`DoorCounts`] reads: so a page of a list reads it with its
+/// people, in one query. Work owed to a connected device is pending, to a disconnected one
+/// offline; a refusal is failing whatever the connection.
+pub fn door_sync_of(user_row: &str) -> String {
+    format!(
+        "(SELECT {} FROM device_users du JOIN devices d ON d.id = du.device_row
+          WHERE du.user_row = {user_row} AND (du.pending OR du.error IS NOT NULL))",
+        crate::db::json_row(
+            "COUNT(*) FILTER (WHERE du.error IS NULL AND du.pending AND d.connected),
+             COUNT(*) FILTER (WHERE du.error IS NOT NULL),
+             COUNT(*) FILTER (WHERE du.error IS NULL AND du.pending AND NOT d.connected),
+             MIN(du.error)"
+        )
+    )
+}
+
+/// A person's standing at the doors as [`door_sync_of`] reads it: pending, failing,
+/// offline, a device's reason.
+#[derive(serde::Deserialize)]
+pub struct DoorCounts(i64, i64, i64, Option<String>);
+
+impl From<DoorCounts> for DoorSync {
+    fn from(DoorCounts(pending, failing, offline, reason): DoorCounts) -> Self {
+        let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+        DoorSync { pending: count(pending), failing: count(failing), offline: count(offline), reason }
+    }
 }
 
 #[derive(sqlx::FromRow)]
