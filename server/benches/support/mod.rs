@@ -138,7 +138,8 @@ pub async fn start_process(data_dir: &std::path::Path) -> anyhow::Result<Process
         .env("LINTEL_LISTEN", "127.0.0.1:0")
         .env("LINTEL_CONFIG", &config)
         .env("LINTEL_BOOTSTRAP_ADMIN", format!("{ADMIN}:{PASSWORD}"))
-        .env("RUST_LOG", "warn");
+        // LINTEL_BENCH_LOG=warn,sqlx::query=debug logs every statement with its time.
+        .env("RUST_LOG", std::env::var("LINTEL_BENCH_LOG").unwrap_or_else(|_| "warn".into()));
     if cfg!(feature = "postgres") {
         command.env("DATABASE_URL", new_postgres_database().await?);
     }

@@ -372,25 +372,28 @@ async fn user_ids(db: &Db, claimed: &[Claimed]) -> sqlx::Result<std::collections
 /// Records what the device acknowledged. A row whose wish changed meanwhile stays pending.
 async fn acknowledge(db: &Db, device_row: i64, batch: &[Work], now: i64) -> sqlx::Result<()> {
     let mut tx = crate::db::write(db).await?;
+    let mut held = Vec::new();
     let mut removed = Vec::new();
     for w in batch {
         match w {
-            Work::Hold { claimed, version, heavy, .. } => {
-                sqlx::query(
-                    "UPDATE device_users SET held_version = $1, acked_at = $2, lease_until = NULL, error = NULL,
-                         at_capacity = FALSE, pending = (NOT want OR want_version > $1), held_heavy = $5
-                     WHERE device_row = $3 AND user_row = $4",
-                )
-                .bind(version)
-                .bind(now)
-                .bind(device_row)
-                .bind(claimed.user_row)
-                .bind(heavy.as_slice())
-                .execute(&mut *tx)
-                .await?;
-            }
+            Work::Hold { claimed, version, heavy, .. } => held.push((claimed.user_row, *version, heavy.as_slice())),
             Work::Remove { claimed, .. } => removed.push(claimed.user_row),
         }
+    }
+    // A statement a hundred people, each row with its own version (was one a person).
+    for chunk in held.chunks(crate::db::INSERT_ROWS) {
+        let mut q: QueryBuilder<crate::db::Backend> =
+            QueryBuilder::new("UPDATE device_users SET held_version = v.column2, acked_at = ");
+        q.push_bind(now).push(
+            ", lease_until = NULL, error = NULL, at_capacity = FALSE, pending = (NOT want OR want_version > v.column2),
+               held_heavy = v.column3 FROM (",
+        );
+        q.push_values(chunk, |mut row, (user_row, version, heavy)| {
+            row.push_bind(*user_row).push_bind(*version).push_bind(*heavy);
+        });
+        q.push(") AS v WHERE device_users.device_row = ").push_bind(device_row);
+        q.push(" AND device_users.user_row = v.column1");
+        q.build().persistent(crate::db::insert_prepared(chunk.len())).execute(&mut *tx).await?;
     }
     for chunk in removed.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<crate::db::Backend> =
@@ -413,20 +416,22 @@ async fn refuse(db: &Db, device_row: i64, refused: &[(Claimed, String, bool)]) -
     let Some((_, first, _)) = refused.first() else { return Ok(()) };
     tracing::info!(device_row, people = refused.len(), reason = %first, "a device refused people");
     let mut tx = crate::db::write(db).await?;
-    for (claimed, reason, full) in refused {
-        sqlx::query(
-            "UPDATE device_users SET error = $1, at_capacity = $2, pending = CASE WHEN want = $3 AND want_version = $4 THEN FALSE
-                 ELSE pending END, lease_until = NULL
-             WHERE device_row = $5 AND user_row = $6",
-        )
-        .bind(reason)
-        .bind(full)
-        .bind(claimed.want)
-        .bind(claimed.want_version)
-        .bind(device_row)
-        .bind(claimed.user_row)
-        .execute(&mut *tx)
-        .await?;
+    for chunk in refused.chunks(crate::db::INSERT_ROWS) {
+        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
+            "UPDATE device_users SET error = v.column2, at_capacity = v.column3,
+                 pending = CASE WHEN want = v.column4 AND want_version = v.column5 THEN FALSE ELSE pending END,
+                 lease_until = NULL FROM (",
+        );
+        q.push_values(chunk, |mut row, (claimed, reason, full)| {
+            row.push_bind(claimed.user_row)
+                .push_bind(reason.as_str())
+                .push_bind(*full)
+                .push_bind(claimed.want)
+                .push_bind(claimed.want_version);
+        });
+        q.push(") AS v WHERE device_users.device_row = ").push_bind(device_row);
+        q.push(" AND device_users.user_row = v.column1");
+        q.build().persistent(crate::db::insert_prepared(chunk.len())).execute(&mut *tx).await?;
     }
     tx.commit().await
 }
