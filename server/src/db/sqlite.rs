@@ -85,7 +85,7 @@ pub async fn snapshot(db: &super::Db) -> sqlx::Result<super::Tx> {
 /// seconds or fail ("database is locked"). Waiting here, a writer gets the lock the moment
 /// the one before lets go. A writer that does not queue finds the lock always taken while
 /// the queue is busy (a large sync keeps it so for minutes), hence every writer queues.
-/// After [`TURN_PATIENCE`] a writer goes on without its turn, to SQLite's lock, which
+/// After `TURN_PATIENCE` a writer goes on without its turn, to SQLite's lock, which
 /// still keeps writes apart (as without this queue).
 pub async fn turn(db: &super::Db) -> Option<super::Turn> {
     let queue = {

@@ -10,7 +10,7 @@
 //!   be reached waits with capped, jittered backoff of its own, so it never slows the
 //!   others, and is caught up at once when the gateway reports it back.
 //!
-//! A site's tasks run in one server at a time ([`ownership`]): on PostgreSQL, several
+//! A site's tasks run in one server at a time (the `ownership` module): on PostgreSQL, several
 //! servers share the database and the others stand by, taking the site over when its
 //! server goes.
 
