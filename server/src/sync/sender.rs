@@ -10,6 +10,11 @@
 //! made while a send is in flight stays pending and goes next. A record the device refuses
 //! is split in halves until the person it refuses is found; that person gets the device's
 //! reason in the sync state, and the rest of the batch goes through.
+//!
+//! Every write of many rows here is a write transaction ([`crate::db::write`]), the claim
+//! aside (it skips rows others lock, so it never waits on them): on PostgreSQL a
+//! multi-row UPDATE outside the write lock met the fan-out's rows in another order and
+//! deadlocked (seen in the directory bench: a round failed, and its device backed off).
 
 use super::device_list::Capacity;
 use super::records::{self, Versioned};
@@ -438,31 +443,31 @@ async fn refuse(db: &Db, device_row: i64, refused: &[(Claimed, String, bool)]) -
 
 /// Gives claimed work back, to be tried again.
 async fn release(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Result<()> {
-    let _turn = crate::db::turn(db).await;
+    let mut tx = crate::db::write(db).await?;
     for chunk in claimed.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<crate::db::Backend> =
             QueryBuilder::new("UPDATE device_users SET lease_until = NULL WHERE device_row = ");
         q.push_bind(device_row).push(" AND user_row");
         push_in_list(&mut q, chunk.iter().map(|c| c.user_row));
-        q.build().persistent(false).execute(db).await?;
+        q.build().persistent(false).execute(&mut *tx).await?;
     }
-    Ok(())
+    tx.commit().await
 }
 
 /// People an unanswered enroll may have reached: held in some version (0), and work owed
 /// either way (sent again if still wanted, removed if not, as a removal decided while the
 /// enroll was in flight found nothing held). Removing someone absent is done at once.
 async fn maybe_held(db: &Db, device_row: i64, claimed: &[Claimed]) -> sqlx::Result<()> {
-    let _turn = crate::db::turn(db).await;
+    let mut tx = crate::db::write(db).await?;
     for chunk in claimed.chunks(IN_LIST_CHUNK) {
         let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
             "UPDATE device_users SET held_version = COALESCE(held_version, 0), pending = TRUE WHERE device_row = ",
         );
         q.push_bind(device_row).push(" AND user_row");
         push_in_list(&mut q, chunk.iter().map(|c| c.user_row));
-        q.build().persistent(false).execute(db).await?;
+        q.build().persistent(false).execute(&mut *tx).await?;
     }
-    Ok(())
+    tx.commit().await
 }
 
 /// After removals, people refused for want of room are tried again, as many as now fit.
@@ -487,7 +492,7 @@ async fn reopen_full(db: &Db, device_row: i64, max_users: u32) -> sqlx::Result<(
     if room <= 0 {
         return Ok(());
     }
-    let _turn = crate::db::turn(db).await;
+    let mut tx = crate::db::write(db).await?;
     sqlx::query(
         "UPDATE device_users SET pending = TRUE, error = NULL, at_capacity = FALSE
          WHERE device_row = $1 AND user_row IN (
@@ -495,7 +500,7 @@ async fn reopen_full(db: &Db, device_row: i64, max_users: u32) -> sqlx::Result<(
     )
     .bind(device_row)
     .bind(room)
-    .execute(db)
-    .await
-    .map(drop)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
 }
