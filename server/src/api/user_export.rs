@@ -27,16 +27,14 @@ struct Filter {
     site_id: i64,
     since: Option<i64>,
     query: UserQuery,
-    /// The next page's rows, read while the page before is turned into CSV (SQLite reads
-    /// on its own thread: the two overlap).
+    /// The page after the one being read, read at the same time (a connection each: on
+    /// PostgreSQL a page's query is most of an export's time, and two run on two cores).
     ahead: std::sync::Mutex<Option<Ahead>>,
 }
 
-/// A page being read: the people after directory ID `after`.
-struct Ahead {
-    after: i64,
-    rows: tokio::task::JoinHandle<ApiResult<String>>,
-}
+/// The next page being read: where it starts (where a keys-only read found the page
+/// before it ends) and its rows; `None` when the page before is the last.
+type Ahead = tokio::task::JoinHandle<ApiResult<Option<(i64, String)>>>;
 
 #[utoipa::path(get, path = "/v1/users/export.csv", tag = "import-export", security(("session" = []), ("bearer" = [])), params(UserQuery), description = "Every person matching the filters (limit and offset are ignored), as CSV in the import's columns plus id, status, rank and updated_at, in directory-ID order. No PIN, template or photo. Streamed: a failure after the first page ends the body early.", responses((status = 200, description = "the people", content_type = "text/csv"), (status = 400, description = "a bad filter", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 429, description = "too many exports are running; see Retry-After", body = crate::error::ErrorBody)))]
 pub async fn export(
@@ -128,24 +126,37 @@ async fn read_rows(state: &AppState, filter: &Filter, after: i64) -> ApiResult<S
     listing::json_page_after(&mut conn, EXPORT_COLUMNS, site_id, since, &filter.query, after, limit).await
 }
 
+/// Where the page after directory ID `after` ends, when it is full.
+async fn page_end(state: &AppState, filter: &Filter, after: i64) -> ApiResult<Option<i64>> {
+    let mut conn = state.db.acquire().await?;
+    listing::page_end_after(&mut conn, filter.site_id, filter.since, &filter.query, after, csv_stream::PAGE_ROWS).await
+}
+
 /// The CSV lines of the next page of people after directory ID `after`, and the ID to go
-/// on from when the page was full. The page after it starts reading at once.
+/// on from when the page was full. The page after it starts reading at once, beside it.
 async fn page(state: &AppState, filter: &Arc<Filter>, after: i64) -> ApiResult<(String, Option<i64>)> {
     let ahead = filter.ahead.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
-    let json = match ahead {
-        Some(ahead) if ahead.after == after => ahead.rows.await.unwrap_or_else(|e| {
+    let (state_ahead, reading) = (state.clone(), filter.clone());
+    let following = tokio::spawn(async move {
+        let Some(end) = page_end(&state_ahead, &reading, after).await? else { return Ok(None) };
+        Ok(Some((end, read_rows(&state_ahead, &reading, end).await?)))
+    });
+    *filter.ahead.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(following);
+    let read_ahead = match ahead {
+        Some(read) => read.await.unwrap_or_else(|e| {
             tracing::error!(error = %e, "reading a page of an export failed");
             Err(crate::error::ApiError::internal())
         })?,
+        None => None,
+    };
+    // Read again when the page before ended elsewhere than its keys said (someone left the
+    // directory between the two reads).
+    let json = match read_ahead {
+        Some((start, json)) if start == after => json,
         _ => read_rows(state, filter, after).await?,
     };
     let rows: Vec<ExportRow> = crate::db::read_json_row(&json)?;
     let next = rows.last().map(|r| r.id).filter(|_| rows.len() as i64 == csv_stream::PAGE_ROWS);
-    if let Some(after) = next {
-        let (state, reading) = (state.clone(), filter.clone());
-        let read = tokio::spawn(async move { read_rows(&state, &reading, after).await });
-        *filter.ahead.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Ahead { after, rows: read });
-    }
     let mut out = String::with_capacity(rows.len() * 128);
     for r in &rows {
         let time = |t: i64| u32::try_from(t).ok().and_then(format_time).unwrap_or_default();
