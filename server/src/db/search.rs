@@ -64,7 +64,7 @@ pub async fn few(db: &mut Conn, term: &str, cap: i64) -> sqlx::Result<Option<(i6
 }
 
 /// The same on PostgreSQL: `LIKE` with a bound pattern uses the trigram index as long as
-/// the plan is custom (see `open`). The page's query alone, left to the planner, is not
+/// the plan is made for the pattern ([`MATCH_PLANNED_EACH_TIME`]). The page's query alone, left to the planner, is not
 /// enough: it guesses a term's matches from 100 sampled rows, and took a rare term ("son
 /// 777", 111 people) for a common one: 55-90 ms walking the name index instead of 1 ms.
 #[cfg(feature = "postgres")]
@@ -72,6 +72,7 @@ pub async fn few(db: &mut Conn, term: &str, cap: i64) -> sqlx::Result<Option<(i6
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM users WHERE search_text LIKE $1 ESCAPE '\\' LIMIT $2")
         .bind(format!("%{}%", like_escape(term)))
         .bind(cap + 1)
+        .persistent(!MATCH_PLANNED_EACH_TIME)
         .fetch_all(db)
         .await?;
     let n = ids.len() as i64;
@@ -84,10 +85,24 @@ pub async fn few(db: &mut Conn, term: &str, cap: i64) -> sqlx::Result<Option<(i6
 /// rows for a term of m matches; narrowing costs about 3 µs a match (the probe, then the
 /// page of the matches, sorted): equal at m ≈ 700 (2 ms either way). The optimum grows
 /// as the square root of the site's size (about 2,200 at 1,000,000).
+/// On PostgreSQL a walk costs about 0.7 µs a row (3.5 ms for a term of 1,000 matches
+/// spread over 100,000 people, 42 ms for one of 100) and narrowing about 4 ms at 1,000
+/// matches; the probe of a common term reads 100,000 × FEW / m rows (6-11 ms at 2,000).
 #[cfg(not(feature = "postgres"))]
 pub const FEW: i64 = 700;
 #[cfg(feature = "postgres")]
-pub const FEW: i64 = 2000;
+pub const FEW: i64 = 1000;
+
+/// Whether the few a probe found are exactly the people matching its term. PostgreSQL's
+/// probe is the page's own `LIKE`: matching again made the page's plan read the trigram
+/// index a second time (1.8 ms of 3.8 for "son 777") instead of the IDs. SQLite's
+/// trigram phrase is checked again with `instr`, which costs nothing beside the IDs.
+pub const FEW_ARE_EXACT: bool = cfg!(feature = "postgres");
+
+/// Whether a statement that matches a term is planned for its term each time (not kept
+/// prepared): on PostgreSQL a generic plan cannot use the trigram index for `LIKE $1` and
+/// scans the table instead, ten times slower at 100,000 people.
+pub const MATCH_PLANNED_EACH_TIME: bool = cfg!(feature = "postgres");
 
 /// Adds ` AND` the search text contains `term` (lower-cased). SQLite: `instr`, whose bound
 /// term leaves the page's prepared statement as it is (a bound `LIKE` pattern makes SQLite

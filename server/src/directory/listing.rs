@@ -91,19 +91,20 @@ async fn few_matches(db: &mut crate::db::Conn, q: &UserQuery) -> sqlx::Result<Op
 }
 
 /// Adds the WHERE clause of `q` (after `WHERE u.site_id = …`); `among` narrows to a search's
-/// few matches.
+/// few matches. Answers whether the search term is matched in the query itself.
 fn push_filters(
     b: &mut QueryBuilder<'_, crate::db::Backend>,
     site_id: i64,
     q: &UserQuery,
     since: Option<i64>,
     among: Option<&Few>,
-) -> ApiResult<()> {
+) -> ApiResult<bool> {
     if let Some(few) = among {
         crate::db::search::push_few(b, few);
     }
-    if let Some(term) = search_term(q) {
-        crate::db::search::push_contains(b, &term);
+    let term = search_term(q).filter(|_| !(among.is_some() && crate::db::search::FEW_ARE_EXACT));
+    if let Some(term) = &term {
+        crate::db::search::push_contains(b, term);
     }
     if let Some(email) = &q.email {
         b.push(" AND u.email = ").push_bind(email.trim().to_lowercase());
@@ -157,7 +158,7 @@ fn push_filters(
     if let Some(since) = since {
         b.push(" AND u.updated_at >= ").push_bind(since);
     }
-    Ok(())
+    Ok(term.is_some())
 }
 
 /// One page of the people of a site matching `q`, each with their access groups and where
@@ -194,15 +195,16 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
         crate::sync::state::door_sync_of("page.id"),
     );
     let what = format!("u.id AS id, {}, {} AS j", selected.join(", "), json_columns());
-    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, &around, &what).await? else {
+    let Some((mut b, matches_term)) = matching(&mut *db, site_id, time_zone, q, &around, &what).await? else {
         return Ok(UserPage { users: vec![], has_more: false, next_offset: None });
     };
     b.push(format!(" ORDER BY {} LIMIT ", in_order(&keys, "u.id")));
     b.push_bind(i64::from(limit) + 1);
     b.push(" OFFSET ").push_bind(offset as i64).push(") page) page_rows");
     // Its shape follows only which filters are given (a search's matches are a phrase or
-    // one array), so it stays prepared.
-    let text: String = b.build_query_scalar().persistent(true).fetch_one(&mut *db).await?;
+    // one array), so it stays prepared, but for a term matched on PostgreSQL.
+    let prepared = !(matches_term && crate::db::search::MATCH_PLANNED_EACH_TIME);
+    let text: String = b.build_query_scalar().persistent(prepared).fetch_one(&mut *db).await?;
     let rows: Vec<(PersonRow, Vec<u32>, DoorCounts)> = crate::db::read_json_row(&text)?;
     let has_more = rows.len() > limit as usize;
     let users = rows
@@ -218,8 +220,8 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
 }
 
 /// The query of everyone matching `q`'s filters (its page and sort aside), selecting
-/// `what`, after `around` (the start of a query around it); `None` when a search already
-/// shows nobody matches.
+/// `what`, after `around` (the start of a query around it), and whether it matches the
+/// search term itself; `None` when a search already shows nobody matches.
 async fn matching<'q>(
     db: &mut crate::db::Conn,
     site_id: i64,
@@ -227,7 +229,7 @@ async fn matching<'q>(
     q: &'q UserQuery,
     around: &str,
     what: &str,
-) -> ApiResult<Option<QueryBuilder<'q, crate::db::Backend>>> {
+) -> ApiResult<Option<(QueryBuilder<'q, crate::db::Backend>, bool)>> {
     // A page outside its bounds is refused even where the page does not apply, as the
     // API document says.
     check(q)?;
@@ -242,13 +244,13 @@ async fn matching<'q>(
     let site = if among.is_some() { crate::db::without_index("u.site_id") } else { "u.site_id".to_owned() };
     let mut b = QueryBuilder::new(format!("{around}SELECT {what} FROM users u WHERE {VISIBLE} AND {site} = "));
     b.push_bind(site_id);
-    push_filters(&mut b, site_id, q, since, among.as_ref())?;
-    Ok(Some(b))
+    let matches_term = push_filters(&mut b, site_id, q, since, among.as_ref())?;
+    Ok(Some((b, matches_term)))
 }
 
 /// How many people of a site match `q`'s filters.
 pub async fn count(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &UserQuery) -> ApiResult<u64> {
-    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, "", "count(*)").await? else { return Ok(0) };
+    let Some((mut b, _)) = matching(&mut *db, site_id, time_zone, q, "", "count(*)").await? else { return Ok(0) };
     let n: i64 = b.build_query_scalar().persistent(false).fetch_one(&mut *db).await?;
     Ok(n.max(0) as u64)
 }
@@ -260,7 +262,7 @@ pub async fn matching_ids(
     time_zone: &str,
     q: &UserQuery,
 ) -> ApiResult<Vec<i64>> {
-    let Some(mut b) = matching(&mut *db, site_id, time_zone, q, "", "u.id").await? else { return Ok(vec![]) };
+    let Some((mut b, _)) = matching(&mut *db, site_id, time_zone, q, "", "u.id").await? else { return Ok(vec![]) };
     b.push(" ORDER BY u.id");
     Ok(b.build_query_scalar().persistent(false).fetch_all(&mut *db).await?)
 }
