@@ -85,8 +85,11 @@ fn search_term(q: &UserQuery) -> Option<String> {
 
 /// The people matching a search term when they are few (the trigram index answers at
 /// once for terms of 3 characters or more); `None` when the term is short or common.
-async fn few_matches(db: &mut crate::db::Conn, q: &UserQuery) -> sqlx::Result<Option<(i64, Few)>> {
+async fn few_matches(db: &mut crate::db::Conn, site_id: i64, q: &UserQuery) -> sqlx::Result<Option<(i64, Few)>> {
     let Some(term) = search_term(q).filter(|s| s.chars().count() >= 3) else { return Ok(None) };
+    if crate::db::search::clearly_common(db, site_id, &term).await? {
+        return Ok(None);
+    }
     crate::db::search::few(db, &term, crate::db::search::FEW).await
 }
 
@@ -234,7 +237,7 @@ async fn matching<'q>(
     // API document says.
     check(q)?;
     let since = since(q, time_zone)?;
-    let among = match few_matches(&mut *db, q).await? {
+    let among = match few_matches(&mut *db, site_id, q).await? {
         Some((0, _)) => return Ok(None),
         Some((_, few)) => Some(few),
         None => None,

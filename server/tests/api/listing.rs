@@ -92,6 +92,54 @@ async fn filters_sort_and_pages() {
     }
 }
 
+/// A term found among many people, one found among a run of people added together, and a
+/// rare one give the same pages whichever way the server reads them (on PostgreSQL a
+/// sample of the table's pages may call a term common and walk the name order).
+#[tokio::test]
+async fn common_clustered_and_rare_terms_page_alike() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let people: Vec<Value> = (0..600_usize)
+        .map(|i| {
+            let surname = if i.is_multiple_of(3) { "Okafor" } else { ["Lee", "Stone"][i % 2] };
+            let tag = if (200..260).contains(&i) { " Northwing" } else { "" };
+            json!({"name": format!("Person {i:03} {surname}{tag}"), "email": format!("p{i}@example.com")})
+        })
+        .collect();
+    for chunk in people.chunks(300) {
+        let r = s
+            .request(Method::POST, "/v1/users/batch")
+            .bearer_auth(&t)
+            .json(&json!({"users": chunk}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(body(r).await["status"], "OK");
+    }
+    let expect = |pick: &dyn Fn(usize) -> bool| -> Vec<String> {
+        let mut names: Vec<String> =
+            (0..600).filter(|i| pick(*i)).map(|i| people[i]["name"].as_str().unwrap().to_owned()).collect();
+        names.sort_by_key(|n| n.to_lowercase());
+        names
+    };
+    for (term, pick) in [
+        ("okafor", &(|i: usize| i.is_multiple_of(3)) as &dyn Fn(usize) -> bool),
+        ("northwing", &|i: usize| (200..260).contains(&i)),
+        ("son 123 ", &|i: usize| i == 123),
+        ("@example", &|_| true),
+    ] {
+        let all = expect(pick);
+        let q = |offset: usize| format!("search={}&sort=name&limit=50&offset={offset}", term.replace(' ', "%20"));
+        let first = list(&s, &t, &q(0)).await;
+        assert_eq!(names(&first), all[..all.len().min(50)], "{term}: the first page");
+        if all.len() > 100 {
+            assert_eq!(names(&list(&s, &t, &q(100)).await), all[100..150], "{term}: a later page");
+        }
+        assert_eq!(first["has_more"], all.len() > 50, "{term}");
+    }
+}
+
 #[tokio::test]
 async fn a_biostar_air_script_finds_and_suspends_by_email() {
     let s = TestServer::start().await;
