@@ -61,6 +61,32 @@ impl std::ops::DerefMut for Tx {
 /// A writer's place in the queue of [`turn`].
 pub type Turn = tokio::sync::OwnedSemaphorePermit;
 
+/// Waits for this process's turn in the writers' queue of `database` (a file, or a
+/// PostgreSQL server and database), in the order writers asked; `None` after `patience`,
+/// with a warning (the writer then goes on to the database's own lock, which still keeps
+/// writes apart).
+async fn queued(database: String, patience: std::time::Duration) -> Option<Turn> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    use tokio::sync::Semaphore;
+    static QUEUES: OnceLock<Mutex<HashMap<String, Arc<Semaphore>>>> = OnceLock::new();
+    let queue = QUEUES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(database)
+        .or_insert_with(|| Arc::new(Semaphore::new(1)))
+        .clone();
+    let turn = tokio::time::timeout(patience, queue.acquire_owned()).await.ok().and_then(Result::ok);
+    if turn.is_none() {
+        tracing::warn!(
+            waited_s = patience.as_secs(),
+            "a writer went on without its turn: the writers before it held the database that long"
+        );
+    }
+    turn
+}
+
 /// Anything a query runs on: the pool, a connection or a transaction.
 pub trait Executor<'e>: sqlx::Executor<'e, Database = Backend> {}
 impl<'e, T: sqlx::Executor<'e, Database = Backend>> Executor<'e> for T {}

@@ -2,12 +2,8 @@
 //! time (`BEGIN IMMEDIATE`), which keeps every read-check-write rule simple.
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use std::collections::HashMap;
-use std::path::PathBuf;
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 /// The database backend.
 pub type Backend = sqlx::Sqlite;
@@ -88,26 +84,7 @@ pub async fn snapshot(db: &super::Db) -> sqlx::Result<super::Tx> {
 /// After `TURN_PATIENCE` a writer goes on without its turn, to SQLite's lock, which
 /// still keeps writes apart (as without this queue).
 pub async fn turn(db: &super::Db) -> Option<super::Turn> {
-    let queue = {
-        static QUEUES: std::sync::OnceLock<std::sync::Mutex<HashMap<PathBuf, Arc<Semaphore>>>> =
-            std::sync::OnceLock::new();
-        let mut queues = QUEUES.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
-        let options = db.connect_options();
-        match queues.get(options.get_filename()) {
-            Some(queue) => queue.clone(),
-            None => {
-                queues.entry(options.get_filename().to_owned()).or_insert_with(|| Arc::new(Semaphore::new(1))).clone()
-            }
-        }
-    };
-    let turn = tokio::time::timeout(TURN_PATIENCE, queue.acquire_owned()).await.ok().and_then(Result::ok);
-    if turn.is_none() {
-        tracing::warn!(
-            waited_s = TURN_PATIENCE.as_secs(),
-            "a writer went on without its turn: the writers before it held the database that long"
-        );
-    }
-    turn
+    super::queued(db.connect_options().get_filename().display().to_string(), TURN_PATIENCE).await
 }
 
 /// The unique rule a failed write broke, as `table.column` (the last column of the index:
@@ -198,7 +175,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = open(&format!("sqlite://{}", dir.path().join("lintel.db").display())).await.unwrap();
         sqlx::query("CREATE TABLE busy (n INTEGER)").execute(&db).await.unwrap();
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut writers = Vec::new();
         for n in 0..3 {
             let (db, stop) = (db.clone(), stop.clone());
