@@ -31,7 +31,13 @@ pub async fn open(url: &str) -> anyhow::Result<super::Db> {
         // Prepared statements keep a generic plan after five runs (planning a page of people
         // again at every run cost 1-2 ms of a 5 ms search); those that match a search term
         // are not kept (see `search::MATCH_PLANNED_EACH_TIME`).
-        .options([("lock_timeout", "10s")]);
+        .options([("lock_timeout", "10s")])
+        // New people's search entries wait in the trigram index's pending list until it
+        // holds this much, and every search reads that list whole: at 256 kB, a few hundred
+        // people at most (4 MB, the default, cost each search 4 ms after an import). A bulk
+        // write raises it for its own transaction and merges the list before it commits
+        // (see `search::before_many`).
+        .options([("gin_pending_list_limit", "256kB")]);
     let pool = PgPoolOptions::new()
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))

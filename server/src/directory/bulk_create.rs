@@ -207,6 +207,9 @@ pub async fn insert_many(
         .collect();
     let mut ids: HashMap<String, i64> = HashMap::with_capacity(cands.len());
     let rows: Vec<(&&Candidate, &String)> = cands.iter().zip(&user_ids).collect();
+    if cands.len() > 1 {
+        crate::db::search::before_many(tx).await?;
+    }
     for chunk in rows.chunks(INSERT_ROWS) {
         let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
             "INSERT INTO users (site_id, user_id, name, first_name, last_name, email, username, phone, department, title,

@@ -10,7 +10,6 @@ use proto::domain::limits::MAX_CARDS;
 use proto::domain::person::{SHORT_TEXT_MAX_CHARS, bounded};
 use proto::domain::{CardNumber, FieldError, Problem};
 use proto::gsdk::card::Type;
-use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -83,6 +82,7 @@ pub async fn replace(
 }
 
 /// Who holds each of these cards (by key) in the site: (directory ID, user ID).
+#[cfg(not(feature = "postgres"))]
 pub async fn holders(
     tx: &mut crate::db::Conn,
     site_id: i64,
@@ -90,7 +90,7 @@ pub async fn holders(
 ) -> sqlx::Result<HashMap<Vec<u8>, (i64, String)>> {
     let mut out = HashMap::new();
     for chunk in keys.chunks(500) {
-        let mut q: QueryBuilder<crate::db::Backend> = QueryBuilder::new(
+        let mut q: sqlx::QueryBuilder<crate::db::Backend> = sqlx::QueryBuilder::new(
             "SELECT c.card_key, u.id, u.user_id FROM cards c JOIN users u ON u.id = c.user_row WHERE c.site_id = ",
         );
         q.push_bind(site_id).push(" AND c.card_key");
@@ -100,6 +100,34 @@ pub async fn holders(
         {
             out.insert(key, (id, user_id));
         }
+    }
+    Ok(out)
+}
+
+/// Who holds each of these cards (by key) in the site: (directory ID, user ID).
+///
+/// On PostgreSQL each key is looked up by itself, in a subquery per key: with the
+/// statistics of a table an import is filling (none yet, or of a fraction of its rows),
+/// the planner read all of `cards` and `users` for a list of 500 keys (4–9 ms a list,
+/// 3.6 s of a 100,000-row import); a lookup per key cannot go that way.
+#[cfg(feature = "postgres")]
+pub async fn holders(
+    tx: &mut crate::db::Conn,
+    site_id: i64,
+    keys: &[Vec<u8>],
+) -> sqlx::Result<HashMap<Vec<u8>, (i64, String)>> {
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(crate::db::IN_LIST_CHUNK) {
+        let found: Vec<(Vec<u8>, i64, String)> = sqlx::query_as(
+            "SELECT k.key, h.id, h.user_id FROM unnest($2::bytea[]) AS k(key)
+             CROSS JOIN LATERAL (SELECT u.id, u.user_id FROM cards c JOIN users u ON u.id = c.user_row
+                                 WHERE c.site_id = $1 AND c.card_key = k.key LIMIT 1) h",
+        )
+        .bind(site_id)
+        .bind(chunk)
+        .fetch_all(&mut *tx)
+        .await?;
+        out.extend(found.into_iter().map(|(key, id, user_id)| (key, (id, user_id))));
     }
     Ok(out)
 }

@@ -371,3 +371,26 @@ async fn a_long_import_shows_its_progress_to_whoever_started_it() {
     assert!(seen.windows(2).all(|w| w[0].2 <= w[1].2), "progress only moves forward: {seen:?}");
     assert!(running().await.is_empty(), "a finished import is forgotten");
 }
+
+/// On PostgreSQL an import's people wait in the trigram index's pending list only while
+/// their batch is written: the batch merges them before it commits, so searches never read
+/// them one by one, and they are found.
+#[cfg(feature = "postgres")]
+#[tokio::test]
+async fn an_import_leaves_nothing_in_the_search_indexs_pending_list() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let mut csv = String::from("user_id,name,email\r\n");
+    for i in 0..300 {
+        csv += &format!("{},Pending {i} Okonkwo,pending{i}@example.com\r\n", 500_000 + i);
+    }
+    let (status, b) = import(&s, &t, "mode=create&key=user_id", &csv).await;
+    assert_eq!((status, b["created"].as_u64()), (StatusCode::OK, Some(300)), "{b}");
+    let merged: i64 =
+        sqlx::query_scalar("SELECT gin_clean_pending_list('users_search'::regclass)").fetch_one(s.db()).await.unwrap();
+    assert_eq!(merged, 0, "pages of the pending list the import left behind");
+    let limit: String = sqlx::query_scalar("SHOW gin_pending_list_limit").fetch_one(s.db()).await.unwrap();
+    assert_eq!(limit, "256kB", "a connection's bound, outside a bulk write");
+    let r = s.request(Method::GET, "/v1/users?search=okonkwo&limit=50").bearer_auth(&t).send().await.unwrap();
+    assert_eq!(body(r).await["users"].as_array().map(Vec::len), Some(50));
+}
