@@ -183,9 +183,12 @@ impl PersonRow {
     }
 }
 
+/// `OFFSET 0` keeps each `EXISTS` a probe of the person's own rows: without it PostgreSQL
+/// may answer them from a hash of every card of the database (all 100,000 read to look up
+/// 5,000 people by email: 91 ms, against 49 ms with a probe each).
 const STATUS_COLUMNS: &str = "u.id, u.user_id, u.email, u.status, u.rank,
-    (u.pin_hash IS NOT NULL OR EXISTS (SELECT 1 FROM cards c WHERE c.user_row = u.id)
-        OR EXISTS (SELECT 1 FROM biometrics b WHERE b.user_row = u.id)) AS has_credentials";
+    (u.pin_hash IS NOT NULL OR EXISTS (SELECT 1 FROM cards c WHERE c.user_row = u.id LIMIT 1 OFFSET 0)
+        OR EXISTS (SELECT 1 FROM biometrics b WHERE b.user_row = u.id LIMIT 1 OFFSET 0)) AS has_credentials";
 
 /// The lifecycle view of the visible people of a site whose `column` (`id` or `email`) is
 /// one of `values`.
