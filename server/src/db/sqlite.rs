@@ -100,6 +100,12 @@ pub fn unique_violation_key(e: &sqlx::Error) -> Option<String> {
     columns.rsplit(", ").next().map(|c| c.trim().to_owned())
 }
 
+/// SQLite's planner chooses by its indexes' shapes, not by statistics we keep: nothing to
+/// refresh (see the PostgreSQL twin).
+pub async fn refresh_statistics(_db: &super::Db, _table: &'static str) -> sqlx::Result<()> {
+    Ok(())
+}
+
 /// Values per `IN (…)` list: SQLite refuses a statement of more than 32,766 variables, so
 /// a long list (an export of 100,000 people) goes in chunks of this many.
 pub const IN_LIST_CHUNK: usize = 500;

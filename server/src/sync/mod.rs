@@ -435,6 +435,11 @@ async fn refresh_devices(site: &Arc<SiteSync>) -> anyhow::Result<()> {
 /// Turns the outbox into device work and wakes the senders.
 async fn fan_out_loop(site: Arc<SiteSync>) {
     loop {
+        // Bulk device work (an import's fan-out, a new device filled) must not leave the
+        // senders' statements planned for a nearly empty table.
+        if let Err(e) = crate::db::refresh_statistics(&site.db, "device_users").await {
+            tracing::warn!(site = site.site_id, error = %e, "sync: refreshing the planner's statistics failed");
+        }
         match fan_out::run(&site.db, site.site_id, site.clock.now()).await {
             Ok(0) => {
                 let _ = tokio::time::timeout(FAN_OUT_EVERY, site.outbox_written.notified()).await;
