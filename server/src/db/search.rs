@@ -65,6 +65,20 @@ pub enum Few {
     Ids(Vec<i64>),
 }
 
+impl Few {
+    /// The people with these directory IDs.
+    #[cfg(not(feature = "postgres"))]
+    pub fn of(ids: Vec<i64>) -> Few {
+        Few::Ids(serde_json::Value::from(ids).to_string())
+    }
+
+    /// The people with these directory IDs.
+    #[cfg(feature = "postgres")]
+    pub fn of(ids: Vec<i64>) -> Few {
+        Few::Ids(ids)
+    }
+}
+
 /// Whether at most `cap` people's search text contains `term` (lower-cased, at least 3
 /// characters: the index is of trigrams): `Ok(None)` when more do, `Ok(Some((n, few)))`
 /// with `n` of them otherwise. A quoted phrase of trigrams is a substring match; `LIKE …
@@ -157,6 +171,14 @@ pub const FEW: i64 = 1000;
 /// index a second time (1.8 ms of 3.8 for "son 777") instead of the IDs. SQLite's
 /// trigram phrase is checked again with `instr`, which costs nothing beside the IDs.
 pub const FEW_ARE_EXACT: bool = cfg!(feature = "postgres");
+
+/// Whether a page of a common term first finds its people's IDs alone, then reads them.
+/// On PostgreSQL the walk then reads the sort index only (its rows carry the search text
+/// and the visibility columns) instead of the table row of every person it passes over
+/// (1.2 → 0.6 ms for "person 12" at 100,000 people, 2,275 rows walked), and the page's
+/// statement, built on 51 IDs, stays prepared instead of being planned for its term (0.5
+/// ms). SQLite's walk already passes over rows in its index (a deferred seek).
+pub const WALK_FOR_IDS_FIRST: bool = cfg!(feature = "postgres");
 
 /// Whether a statement that matches a term is planned for its term each time (not kept
 /// prepared): on PostgreSQL a generic plan cannot use the trigram index for `LIKE $1` and

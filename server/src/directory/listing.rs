@@ -198,12 +198,27 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
         crate::sync::state::door_sync_of("page.id"),
     );
     let what = format!("u.id AS id, {}, {} AS j", selected.join(", "), json_columns());
-    let Some((mut b, matches_term)) = matching(&mut *db, site_id, time_zone, q, &around, &what).await? else {
+    let Some(mut narrowed) = narrow(&mut *db, site_id, time_zone, q).await? else {
         return Ok(UserPage { users: vec![], has_more: false, next_offset: None });
     };
+    let mut skip = offset as i64;
+    if crate::db::search::WALK_FOR_IDS_FIRST && narrowed.among.is_none() && search_term(q).is_some() {
+        // The walk in a statement of its own, which reads only the sort index; the page
+        // is then built from the IDs it found, by a statement that stays prepared.
+        let (mut b, _) = query(site_id, q, &narrowed, "", "u.id")?;
+        b.push(format!(" ORDER BY {} LIMIT ", in_order(&keys, "u.id")));
+        b.push_bind(i64::from(limit) + 1).push(" OFFSET ").push_bind(skip);
+        let ids: Vec<i64> = b.build_query_scalar().persistent(false).fetch_all(&mut *db).await?;
+        if ids.is_empty() {
+            return Ok(UserPage { users: vec![], has_more: false, next_offset: None });
+        }
+        narrowed.among = Some(Few::of(ids));
+        skip = 0;
+    }
+    let (mut b, matches_term) = query(site_id, q, &narrowed, &around, &what)?;
     b.push(format!(" ORDER BY {} LIMIT ", in_order(&keys, "u.id")));
     b.push_bind(i64::from(limit) + 1);
-    b.push(" OFFSET ").push_bind(offset as i64).push(") page) page_rows");
+    b.push(" OFFSET ").push_bind(skip).push(") page) page_rows");
     // Its shape follows only which filters are given (a search's matches are a phrase or
     // one array), so it stays prepared, but for a term matched on PostgreSQL.
     let prepared = !(matches_term && crate::db::search::MATCH_PLANNED_EACH_TIME);
@@ -222,9 +237,47 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
     Ok(UserPage { has_more, next_offset: has_more.then(|| offset + u64::from(limit)), users })
 }
 
+/// What a query of `q` starts from: the instant of its `since` and, for a search term
+/// with few matches, those people.
+struct Narrowed {
+    since: Option<i64>,
+    among: Option<Few>,
+}
+
+/// Checks `q` and looks up a search's few matches; `None` when they show nobody matches.
+async fn narrow(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &UserQuery) -> ApiResult<Option<Narrowed>> {
+    // A page outside its bounds is refused even where the page does not apply, as the
+    // API document says.
+    check(q)?;
+    let since = since(q, time_zone)?;
+    match few_matches(&mut *db, site_id, q).await? {
+        Some((0, _)) => Ok(None),
+        Some((_, few)) => Ok(Some(Narrowed { since, among: Some(few) })),
+        None => Ok(Some(Narrowed { since, among: None })),
+    }
+}
+
 /// The query of everyone matching `q`'s filters (its page and sort aside), selecting
 /// `what`, after `around` (the start of a query around it), and whether it matches the
-/// search term itself; `None` when a search already shows nobody matches.
+/// search term itself.
+fn query<'q>(
+    site_id: i64,
+    q: &'q UserQuery,
+    narrowed: &Narrowed,
+    around: &str,
+    what: &str,
+) -> ApiResult<(QueryBuilder<'q, crate::db::Backend>, bool)> {
+    // With the few matching IDs known, look them up by ID (not by the site's sort index,
+    // which would walk every person of the site).
+    let among = narrowed.among.as_ref();
+    let site = if among.is_some() { crate::db::without_index("u.site_id") } else { "u.site_id".to_owned() };
+    let mut b = QueryBuilder::new(format!("{around}SELECT {what} FROM users u WHERE {VISIBLE} AND {site} = "));
+    b.push_bind(site_id);
+    let matches_term = push_filters(&mut b, site_id, q, narrowed.since, among)?;
+    Ok((b, matches_term))
+}
+
+/// [`narrow`], then [`query`].
 async fn matching<'q>(
     db: &mut crate::db::Conn,
     site_id: i64,
@@ -233,22 +286,8 @@ async fn matching<'q>(
     around: &str,
     what: &str,
 ) -> ApiResult<Option<(QueryBuilder<'q, crate::db::Backend>, bool)>> {
-    // A page outside its bounds is refused even where the page does not apply, as the
-    // API document says.
-    check(q)?;
-    let since = since(q, time_zone)?;
-    let among = match few_matches(&mut *db, site_id, q).await? {
-        Some((0, _)) => return Ok(None),
-        Some((_, few)) => Some(few),
-        None => None,
-    };
-    // With the few matching IDs known, look them up by ID (not by the site's sort index,
-    // which would walk every person of the site).
-    let site = if among.is_some() { crate::db::without_index("u.site_id") } else { "u.site_id".to_owned() };
-    let mut b = QueryBuilder::new(format!("{around}SELECT {what} FROM users u WHERE {VISIBLE} AND {site} = "));
-    b.push_bind(site_id);
-    let matches_term = push_filters(&mut b, site_id, q, since, among.as_ref())?;
-    Ok(Some((b, matches_term)))
+    let Some(narrowed) = narrow(db, site_id, time_zone, q).await? else { return Ok(None) };
+    query(site_id, q, &narrowed, around, what).map(Some)
 }
 
 /// How many people of a site match `q`'s filters.
