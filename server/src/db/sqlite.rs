@@ -106,6 +106,11 @@ pub async fn refresh_statistics(_db: &super::Db, _table: &'static str) -> sqlx::
     Ok(())
 }
 
+/// Nothing to do on SQLite either (see the PostgreSQL twin).
+pub async fn settle_after_bulk_insert(_db: &super::Db, _table: &'static str) -> sqlx::Result<()> {
+    Ok(())
+}
+
 /// Values per `IN (…)` list: SQLite refuses a statement of more than 32,766 variables, so
 /// a long list (an export of 100,000 people) goes in chunks of this many.
 pub const IN_LIST_CHUNK: usize = 500;

@@ -116,8 +116,8 @@ pub async fn run(
     // The planner's statistics of `users` may describe a far smaller table (none at all
     // after a first import): searches were then planned to read every match (130 ms a page
     // on PostgreSQL, against 3 once analyzed) until autovacuum came by.
-    if let Err(e) = crate::db::refresh_statistics(&state.db, "users").await {
-        tracing::warn!(error = %e, "refreshing the planner's statistics after an import failed");
+    if let Err(e) = crate::db::settle_after_bulk_insert(&state.db, "users").await {
+        tracing::warn!(error = %e, "vacuuming and analyzing people after an import failed");
     }
     written.map(|()| import)
 }
