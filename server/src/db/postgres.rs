@@ -122,14 +122,7 @@ pub const IN_LIST_CHUNK: usize = 5000;
 /// sync) until autovacuum came to analyze it, whenever that was. Growing by doublings, a
 /// table is analyzed a few times on its way to 300,000 rows, each under 0.1 s.
 pub async fn refresh_statistics(db: &super::Db, table: &'static str) -> sqlx::Result<()> {
-    let stale: Option<bool> = sqlx::query_scalar(
-        "SELECT s.n_mod_since_analyze::float8 >= greatest(5000, c.reltuples::float8)
-         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relid = $1::text::regclass",
-    )
-    .bind(table)
-    .fetch_optional(db)
-    .await?;
-    if stale == Some(true) {
+    if table_stats_say(db, table, "s.n_mod_since_analyze::float8 >= greatest(5000, c.reltuples::float8)").await? {
         sqlx::query(&format!("ANALYZE {table}")).execute(db).await?;
     }
     Ok(())
@@ -142,18 +135,25 @@ pub async fn refresh_statistics(db: &super::Db, table: &'static str) -> sqlx::Re
 /// page at 100,000 people instead of 4.5. The vacuum of freshly written pages is cheap
 /// (0.1 s for 100,000 rows): there is nothing to remove.
 pub async fn settle_after_bulk_insert(db: &super::Db, table: &'static str) -> sqlx::Result<()> {
-    let unsettled: Option<bool> = sqlx::query_scalar(
-        "SELECT s.n_ins_since_vacuum::float8 >= greatest(5000, c.reltuples::float8 / 5)
-             OR s.n_mod_since_analyze::float8 >= greatest(5000, c.reltuples::float8)
-         FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid WHERE s.relid = $1::text::regclass",
-    )
-    .bind(table)
-    .fetch_optional(db)
-    .await?;
-    if unsettled == Some(true) {
+    let unsettled = "s.n_ins_since_vacuum::float8 >= greatest(5000, c.reltuples::float8 / 5)
+        OR s.n_mod_since_analyze::float8 >= greatest(5000, c.reltuples::float8)";
+    if table_stats_say(db, table, unsettled).await? {
         sqlx::query(&format!("VACUUM (ANALYZE) {table}")).execute(db).await?;
     }
     Ok(())
+}
+
+/// Whether `condition`, over the table's activity counters (`s`, `pg_stat_user_tables`)
+/// and its catalog row (`c`, `pg_class`), holds for `table`.
+async fn table_stats_say(db: &super::Db, table: &'static str, condition: &str) -> sqlx::Result<bool> {
+    let holds: Option<bool> = sqlx::query_scalar(&format!(
+        "SELECT {condition} FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+         WHERE s.relid = $1::text::regclass"
+    ))
+    .bind(table)
+    .fetch_optional(db)
+    .await?;
+    Ok(holds == Some(true))
 }
 
 /// PostgreSQL's planner weighs indexes by their statistics and needs no hint.
