@@ -13,8 +13,9 @@
 //!   which `cargo xtask test` does when buildah is installed.
 //! - `cargo xtask openapi`: rewrites the committed OpenAPI document.
 //! - `cargo xtask bench gateway`: the simulator's benchmark; prints figures.
-//! - `cargo xtask bench directory [--postgres]`: the directory at 100,000 people, on
-//!   SQLite or PostgreSQL, with the server's peak memory at each step; prints figures.
+//! - `cargo xtask bench directory [--postgres] [--people N]`: the directory at 100,000
+//!   people (or N), on SQLite or PostgreSQL, with the server's peak memory at each step;
+//!   prints figures.
 //! - `cargo xtask bench sync`: from commit to door, 10,000 people and 4 simulated devices;
 //!   prints figures.
 //! - `cargo xtask bench bridge`: a grpc-web call through the bridge against the same call
@@ -47,8 +48,7 @@ fn main() -> Result<()> {
         ["test", "postgres", filter @ ..] => test_postgres(filter),
         ["run"] => run(),
         ["bench", "gateway"] => cargo(&["bench", "-p", "gateway-sim", "--bench", "gateway"]),
-        ["bench", "directory"] => cargo(&["bench", "-p", "server", "--bench", "directory"]),
-        ["bench", "directory", "--postgres"] => bench_postgres("directory"),
+        ["bench", "directory", options @ ..] => bench_directory(options),
         ["bench", "sync"] => cargo(&["bench", "-p", "server", "--bench", "sync"]),
         ["bench", "bridge"] => cargo(&["bench", "-p", "server", "--bench", "bridge"]),
         ["bench", "app"] => {
@@ -70,7 +70,7 @@ fn main() -> Result<()> {
             end2end::run(&root()?, rest)
         }
         _ => bail!(
-            "usage: cargo xtask test [postgres [filter]] | run | app | dist | image [smoke] | openapi | e2e [options] | fuzz [options] | scim-check | bench gateway | bench directory [--postgres] | bench sync | bench bridge"
+            "usage: cargo xtask test [postgres [filter]] | run | app | dist | image [smoke] | openapi | e2e [options] | fuzz [options] | scim-check | bench gateway | bench directory [--postgres] [--people N] | bench sync | bench bridge"
         ),
     }
 }
@@ -114,9 +114,32 @@ fn test_postgres(filter: &[&str]) -> Result<()> {
     cargo_on_postgres(&args, "LINTEL_TEST_POSTGRES")
 }
 
-/// A server benchmark on the PostgreSQL build, against a throwaway cluster.
-fn bench_postgres(bench: &str) -> Result<()> {
-    cargo_on_postgres(&["bench", "-p", "server", "--features", "postgres", "--bench", bench], "LINTEL_BENCH_POSTGRES")
+/// The directory benchmark on SQLite, or with `--postgres` on the PostgreSQL build against
+/// a throwaway cluster; `--people N` sets the directory's size.
+fn bench_directory(options: &[&str]) -> Result<()> {
+    let (mut postgres, mut people) = (false, None);
+    let mut options = options.iter();
+    while let Some(option) = options.next() {
+        match *option {
+            "--postgres" => postgres = true,
+            "--people" => {
+                let n = options.next().context("--people: a number of people")?;
+                people = Some(n.parse::<u32>().with_context(|| format!("--people {n}: a number of people"))?);
+            }
+            other => bail!("bench directory: unknown option {other} (--postgres, --people N)"),
+        }
+    }
+    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo_bin);
+    cmd.args(["bench", "-p", "server", "--bench", "directory"]).current_dir(root()?);
+    if let Some(n) = people {
+        cmd.env("LINTEL_BENCH_PEOPLE", n.to_string());
+    }
+    if !postgres {
+        return status(&mut cmd);
+    }
+    let cluster = postgres::Cluster::start(&root()?)?;
+    status(cmd.args(["--features", "postgres"]).env("LINTEL_BENCH_POSTGRES", &cluster.url))
 }
 
 /// `cargo args` with a throwaway PostgreSQL cluster's URL in the variable `url_var`; the

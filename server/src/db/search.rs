@@ -156,12 +156,12 @@ pub async fn clearly_common(_db: &mut Conn, _site_id: i64, _term: &str) -> sqlx:
     Ok(false)
 }
 
-/// Matches beyond which a search term is "common": walking the page's sort order and
-/// stopping at a page is then faster than narrowing to the matches the index finds.
+/// Matches beyond which a search term is "common" among 100,000 people ([`few_cap`] scales
+/// it to the directory's size): walking the page's sort order and stopping at a page is
+/// then faster than narrowing to the matches the index finds.
 /// On SQLite at 100,000 people a walk checks about 0.3 µs a row and reads 51 × 100,000 / m
 /// rows for a term of m matches; narrowing costs about 3 µs a match (the probe, then the
-/// page of the matches, sorted): equal at m ≈ 700 (2 ms either way). The optimum grows
-/// as the square root of the site's size (about 2,200 at 1,000,000).
+/// page of the matches, sorted): equal at m ≈ 700 (2 ms either way).
 /// On PostgreSQL a walk costs about 0.7 µs a row (3.5 ms for a term of 1,000 matches
 /// spread over 100,000 people, 42 ms for one of 100) and narrowing about 4 ms at 1,000
 /// matches; the probe of a common term reads 100,000 × FEW / m rows (6-11 ms at 2,000).
@@ -169,6 +169,26 @@ pub async fn clearly_common(_db: &mut Conn, _site_id: i64, _term: &str) -> sqlx:
 pub const FEW: i64 = 700;
 #[cfg(feature = "postgres")]
 pub const FEW: i64 = 1000;
+
+/// The directory size [`FEW`] was measured at.
+const FEW_MEASURED_AT: f64 = 100_000.0;
+
+/// The most matches a search narrows to in a directory of `people`: [`FEW`], grown as the
+/// square root of the size. A walk reads about 51 × people / m rows for a term of m
+/// matches and narrowing costs a fixed amount per match, so the two meet at m ∝
+/// √people: about 2,200 on SQLite among 1,000,000, where "son 777" (1,111 matches, after
+/// 860,000 others in name order) walked for 140 ms with the cap of 100,000 people.
+pub fn few_for(people: i64) -> i64 {
+    (FEW as f64 * (people as f64 / FEW_MEASURED_AT).max(1.0).sqrt()) as i64
+}
+
+/// [`few_for`] the people ever added to the directory, of every site: its highest
+/// directory ID, one step of the primary key (a count would read them all). The probe
+/// reads one index of every site, so that is the size that matters to it.
+pub async fn few_cap(db: &mut Conn) -> sqlx::Result<i64> {
+    let people: Option<i64> = sqlx::query_scalar("SELECT max(id) FROM users").fetch_one(db).await?;
+    Ok(few_for(people.unwrap_or(0)))
+}
 
 /// Whether the few a probe found are exactly the people matching its term. PostgreSQL's
 /// probe is the page's own `LIKE`: matching again made the page's plan read the trigram
@@ -219,4 +239,17 @@ pub fn push_few(b: &mut sqlx::QueryBuilder<'_, super::Backend>, few: &Few) {
 /// `%` and `_` match themselves in a LIKE pattern built from user text.
 pub fn like_escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cap_grows_as_the_square_root_of_the_directory() {
+        assert_eq!(few_for(0), FEW);
+        assert_eq!(few_for(100_000), FEW);
+        assert_eq!(few_for(400_000), 2 * FEW);
+        assert_eq!(few_for(10_000_000), 10 * FEW);
+    }
 }

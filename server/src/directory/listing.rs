@@ -90,7 +90,8 @@ async fn few_matches(db: &mut crate::db::Conn, site_id: i64, q: &UserQuery) -> s
     if crate::db::search::clearly_common(db, site_id, &term).await? {
         return Ok(None);
     }
-    crate::db::search::few(db, &term, crate::db::search::FEW).await
+    let cap = crate::db::search::few_cap(db).await?;
+    crate::db::search::few(db, &term, cap).await
 }
 
 /// Adds the WHERE clause of `q` (after `WHERE u.site_id = …`); `among` narrows to a search's
