@@ -3,7 +3,7 @@ use crate::users::created;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn import(s: &TestServer, t: &str, query: &str, csv: &str) -> (StatusCode, Value) {
+pub async fn import(s: &TestServer, t: &str, query: &str, csv: &str) -> (StatusCode, Value) {
     let r = s
         .request(Method::POST, &format!("/v1/users/import?{query}"))
         .bearer_auth(t)

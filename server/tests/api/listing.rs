@@ -140,6 +140,41 @@ async fn common_clustered_and_rare_terms_page_alike() {
     }
 }
 
+/// Common terms whose people sort after everyone else (as a first name's people sort
+/// together): the page's walk of the name order gives up early and narrows to the matches
+/// when they are not too many, or walks on when they are; each way the same pages.
+#[tokio::test]
+async fn common_terms_that_sort_last_page_alike() {
+    let s = TestServer::start().await;
+    let t = s.site_token(ADMIN, ADMIN_PASSWORD).await;
+    let name = |i: usize| match i {
+        0..9_000 => format!("Aaron {i:05} Lee"),
+        9_000..10_100 => format!("Zora {i:05} Quill Vale"),
+        _ => format!("Zora {i:05} Quill"),
+    };
+    let csv: String = std::iter::once("email,name\r\n".to_owned())
+        .chain((0..13_000).map(|i| format!("q{i}@example.com,{}\r\n", name(i))))
+        .collect();
+    let (status, summary) = crate::import_export::import(&s, &t, "mode=create&key=email", &csv).await;
+    assert_eq!((status, summary["created"].as_u64()), (StatusCode::OK, Some(13_000)), "{summary}");
+    for (term, first, count) in [("vale", 9_000, 1_100), ("quill", 9_000, 4_000), ("aaron", 0, 9_000)] {
+        for order in ["asc", "desc"] {
+            let mut all: Vec<String> = (first..first + count).map(name).collect();
+            if order == "desc" {
+                all.reverse();
+            }
+            let q = |offset: usize| format!("search={term}&sort=name&order={order}&limit=50&offset={offset}");
+            let page = list(&s, &t, &q(0)).await;
+            assert_eq!(names(&page), all[..50], "{term} {order}: the first page");
+            assert_eq!(page["has_more"], true, "{term} {order}");
+            assert_eq!(names(&list(&s, &t, &q(100)).await), all[100..150], "{term} {order}: a later page");
+            let last = list(&s, &t, &q(count - 20)).await;
+            assert_eq!(names(&last), all[count - 20..], "{term} {order}: the last page");
+            assert_eq!(last["has_more"], false, "{term} {order}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_biostar_air_script_finds_and_suspends_by_email() {
     let s = TestServer::start().await;
