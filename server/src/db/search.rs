@@ -84,7 +84,7 @@ impl Few {
 /// with `n` of them otherwise. A quoted phrase of trigrams is a substring match; `LIKE …
 /// ESCAPE` would not use the index.
 #[cfg(not(feature = "postgres"))]
-pub async fn few(db: &mut Conn, term: &str, cap: i64) -> sqlx::Result<Option<(i64, Few)>> {
+pub async fn few(db: &mut Conn, term: &str, _looked_up: Option<&str>, cap: i64) -> sqlx::Result<Option<(i64, Few)>> {
     let phrase = format!("\"{}\"", term.replace('"', "\"\""));
     // One row, not one per match: each row the driver hands over costs more than the index
     // took to find it.
@@ -100,60 +100,112 @@ pub async fn few(db: &mut Conn, term: &str, cap: i64) -> sqlx::Result<Option<(i6
 }
 
 /// The same on PostgreSQL: `LIKE` with a bound pattern uses the trigram index as long as
-/// the plan is made for the pattern ([`MATCH_PLANNED_EACH_TIME`]). The page's query alone, left to the planner, is not
-/// enough: it guesses a term's matches from 100 sampled rows, and took a rare term ("son
-/// 777", 111 people) for a common one: 55-90 ms walking the name index instead of 1 ms.
+/// the plan is made for the pattern ([`MATCH_PLANNED_EACH_TIME`]). The page's query alone,
+/// left to the planner, is not enough: it guesses a term's matches from 100 sampled rows,
+/// and took a rare term ("son 777", 111 people) for a common one: 55-90 ms walking the
+/// name index instead of 1 ms. The index looks up `looked_up` ([`Sample`]) when there is
+/// one, and the whole term is checked on the rows it finds.
 #[cfg(feature = "postgres")]
-pub async fn few(db: &mut Conn, term: &str, cap: i64) -> sqlx::Result<Option<(i64, Few)>> {
+pub async fn few(db: &mut Conn, term: &str, looked_up: Option<&str>, cap: i64) -> sqlx::Result<Option<(i64, Few)>> {
     // One array, not a row per match: a row costs the driver more than the index took.
-    let ids: Vec<i64> = sqlx::query_scalar(
+    // `search_text || ''` is not the indexed expression: a check of each row found.
+    let sql = if looked_up.is_some() {
+        "SELECT coalesce(array_agg(id), '{}') FROM (SELECT id FROM users
+           WHERE search_text LIKE $3 ESCAPE '\\' AND (search_text || '') LIKE $1 ESCAPE '\\' LIMIT $2) matched"
+    } else {
         "SELECT coalesce(array_agg(id), '{}') FROM
-           (SELECT id FROM users WHERE search_text LIKE $1 ESCAPE '\\' LIMIT $2) matched",
-    )
-    .bind(format!("%{}%", like_escape(term)))
-    .bind(cap + 1)
-    .persistent(!MATCH_PLANNED_EACH_TIME)
-    .fetch_one(db)
-    .await?;
+           (SELECT id FROM users WHERE search_text LIKE $1 ESCAPE '\\' LIMIT $2) matched"
+    };
+    let mut query = sqlx::query_scalar(sql).bind(format!("%{}%", like_escape(term))).bind(cap + 1);
+    if let Some(part) = looked_up {
+        query = query.bind(format!("%{}%", like_escape(part)));
+    }
+    let ids: Vec<i64> = query.persistent(!MATCH_PLANNED_EACH_TIME).fetch_one(db).await?;
     let n = ids.len() as i64;
     Ok((n <= cap).then_some((n, Few::Ids(ids))))
 }
 
-/// Whether a sample of the site's people shows `term` so common that walking the page's
-/// sort order beats even the probe of [`few`]: on PostgreSQL the probe of a term of
-/// 12,500 matches among 100,000 reads some 8,000 rows before it can call it common (7.5
-/// ms for "okafor"), where about ten random pages of the table tell (340 rows, 0.8 ms;
-/// what a rare term now pays on top of its probe).
+/// What a sample of the site's people tells of a search term.
+#[derive(Default)]
+pub struct Sample {
+    /// The term is so common that walking the page's sort order beats even the probe of
+    /// [`few`].
+    pub common: bool,
+    /// The part of the term for the trigram index to look up, when some of its
+    /// three-letter pieces are in nearly everyone's search text (a shared email domain,
+    /// a word of every name): the index reads every entry of each piece it looks up, and
+    /// at 1,000,000 people the probe of "person4242" read 1,428 pages for 28 ms, where
+    /// its part "n4242" takes 1 ms ("son 777" 52 → 4 ms, " 777").
+    pub looked_up: Option<String>,
+}
+
+/// A piece of a term is rare in the sample when at most 1 in this many sampled people
+/// have it.
+const RARE_IN: i64 = 50;
+
+/// Samples the site's people for `term` (lower-cased, 3 characters or more).
 /// Common means at least 1 in 20 of the sampled people (5,000 among 100,000, five times
 /// [`FEW`]), found on at least three of the sampled pages: people are stored in the order
 /// they were added, so a term of one import's batch fills a page or two and a sample that
 /// lands there would overrate it. A site too small for three pages is probed as before.
-/// SQLite's probe reads its FTS index and is cheap: no sample there.
+/// Why: on PostgreSQL the probe of a term of 12,500 matches among 100,000 reads some
+/// 8,000 rows before it can call it common (7.5 ms for "okafor"), where about ten random
+/// pages of the table tell (340 rows, 0.8 ms). SQLite's probe reads its FTS index and is
+/// cheap: no sample there.
 #[cfg(feature = "postgres")]
-pub async fn clearly_common(db: &mut Conn, site_id: i64, term: &str) -> sqlx::Result<bool> {
+pub async fn sample(db: &mut Conn, site_id: i64, term: &str) -> sqlx::Result<Sample> {
     // The share of the table's pages (its size now, not the planner's last count, which
     // is stale right after an import) that makes about SAMPLE_PAGES of them.
     const SAMPLE_PAGES: f64 = 10.0;
-    let (sampled, matched, pages): (i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*), count(*) FILTER (WHERE matches), count(DISTINCT page) FROM (
-           SELECT matches, CASE WHEN matches THEN (ctid::text::point)[0] END AS page FROM (
-             SELECT ctid, search_text LIKE $2 ESCAPE '\\' AS matches
-             FROM users TABLESAMPLE SYSTEM ((SELECT least(100, 100 * $3 / greatest(1,
-                 pg_relation_size('users') / current_setting('block_size')::float8))))
-             WHERE site_id = $1) sampled) marked",
+    let chars: Vec<char> = term.chars().collect();
+    let pieces: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
+    let (sampled, matched, pages, hits): (i64, i64, i64, Vec<i64>) = sqlx::query_as(
+        "WITH sampled AS MATERIALIZED (
+           SELECT ctid, search_text FROM users TABLESAMPLE SYSTEM ((SELECT least(100, 100 * $3 / greatest(1,
+               pg_relation_size('users') / current_setting('block_size')::float8))))
+           WHERE site_id = $1)
+         SELECT count(*), count(*) FILTER (WHERE search_text LIKE $2 ESCAPE '\\'),
+           count(DISTINCT (ctid::text::point)[0]) FILTER (WHERE search_text LIKE $2 ESCAPE '\\'),
+           (SELECT coalesce(array_agg((SELECT count(*) FROM sampled s WHERE strpos(s.search_text, piece) > 0)
+              ORDER BY i), '{}') FROM unnest($4::text[]) WITH ORDINALITY AS p(piece, i))
+         FROM sampled",
     )
     .bind(site_id)
     .bind(format!("%{}%", like_escape(term)))
     .bind(SAMPLE_PAGES)
+    .bind(&pieces)
     .fetch_one(db)
     .await?;
-    Ok(pages >= 3 && matched * 20 >= sampled)
+    let common = pages >= 3 && matched * 20 >= sampled;
+    Ok(Sample { common, looked_up: rare_part(&chars, &hits, sampled) })
 }
 
-/// SQLite decides by its probe alone.
+/// The longest run of `term` whose three-letter pieces (with their sample `hits`) are
+/// rare, when it is not the whole term and holds three letters or digits in a row (a
+/// pattern of no trigram would make the index read everything).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+fn rare_part(term: &[char], hits: &[i64], sampled: i64) -> Option<String> {
+    // Pieces from..to (piece i is term[i..i + 3]).
+    let (mut best, mut from) = ((0, 0), 0);
+    for (i, h) in hits.iter().enumerate() {
+        if *h * RARE_IN > sampled {
+            from = i + 1;
+        } else if i + 1 - from > best.1 - best.0 {
+            best = (from, i + 1);
+        }
+    }
+    let (from, to) = best;
+    if sampled == 0 || to == from || to - from == hits.len() {
+        return None;
+    }
+    let part = &term[from..to + 2];
+    part.windows(3).any(|w| w.iter().all(|c| c.is_alphanumeric())).then(|| part.iter().collect())
+}
+
+/// SQLite decides by its probe alone, which looks up the whole term.
 #[cfg(not(feature = "postgres"))]
-pub async fn clearly_common(_db: &mut Conn, _site_id: i64, _term: &str) -> sqlx::Result<bool> {
-    Ok(false)
+pub async fn sample(_db: &mut Conn, _site_id: i64, _term: &str) -> sqlx::Result<Sample> {
+    Ok(Sample::default())
 }
 
 /// Matches beyond which a search term is "common" among 100,000 people ([`few_for`] scales
@@ -205,22 +257,22 @@ pub fn walk_bound(people: i64, rows: i64) -> i64 {
 /// matches is narrowed to when a walk gave up, as that costs less than walking everyone.
 /// SQLite at 100,000 people: 11,111 matches narrowed (to IDs) in 9 ms, a walk of 100,000
 /// rows 19 ms.
-#[cfg(not(feature = "postgres"))]
 pub const NARROW_PER_WALK: i64 = 4;
-#[cfg(feature = "postgres")]
-pub const NARROW_PER_WALK: i64 = 10;
+
+/// Whether a common term's walk gives up at [`walk_bound`] (SQLite, where it runs inside
+/// the page's statement: a statement of its own cost 0.3 ms more a page). Not on
+/// PostgreSQL, where narrowing costs some ten times a walk's step: at 1,000,000 people
+/// "Person 12" (11,111 matches, after 22,700 others) narrowed for 27 ms (probe 12.7, sort
+/// 14.5) where walking on took 7. Its walk runs in a statement of its own, which reads
+/// the sort index alone, and the page's statement, built on the IDs it found, stays
+/// prepared instead of being planned for its term.
+pub const WALK_GIVES_UP: bool = cfg!(not(feature = "postgres"));
 
 /// Whether the few a probe found are exactly the people matching its term. PostgreSQL's
 /// probe is the page's own `LIKE`: matching again made the page's plan read the trigram
 /// index a second time (1.8 ms of 3.8 for "son 777") instead of the IDs. SQLite's
 /// trigram phrase is checked again with `instr`, which costs nothing beside the IDs.
 pub const FEW_ARE_EXACT: bool = cfg!(feature = "postgres");
-
-/// Whether a common term's walk of the sort order runs inside the page's own statement
-/// (SQLite, where a statement of its own cost 0.3 ms more a page) or in a statement of its
-/// own (PostgreSQL, where it then reads the sort index alone and the page's statement,
-/// built on the IDs it found, stays prepared instead of being planned for its term).
-pub const WALK_IN_PAGE: bool = cfg!(not(feature = "postgres"));
 
 /// Whether a statement that matches a term is planned for its term each time (not kept
 /// prepared): on PostgreSQL a generic plan cannot use the trigram index for `LIKE $1` and
@@ -268,6 +320,18 @@ pub fn like_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_term_is_looked_up_by_its_longest_rare_run() {
+        let chars = |t: &str| t.chars().collect::<Vec<_>>();
+        // "person4242": per ers rso son on4 n42 424 242, of 340 sampled people.
+        let hits = [340, 340, 340, 340, 37, 4, 6, 5];
+        assert_eq!(rare_part(&chars("person4242"), &hits, 340).as_deref(), Some("n4242"));
+        assert_eq!(rare_part(&chars("person4242"), &[0; 8], 340), None, "all rare: the whole term");
+        assert_eq!(rare_part(&chars("person4242"), &[340; 8], 340), None, "none rare: the whole term");
+        assert_eq!(rare_part(&chars("ab@ex"), &[340, 0, 0], 340), None, "no trigram in \"b@ex\"");
+        assert_eq!(rare_part(&chars("son 777"), &[340, 300, 0, 0, 0], 340).as_deref(), Some("n 777"));
+    }
 
     #[test]
     fn the_cap_grows_as_the_square_root_of_the_directory() {

@@ -83,20 +83,29 @@ fn search_term(q: &UserQuery) -> Option<String> {
     q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase)
 }
 
+/// What a search term's probe found ([`few_matches`]).
+#[derive(Default)]
+struct Probed {
+    /// The directory's size, when it was read for the probe.
+    people: Option<i64>,
+    /// The part of the term the index looked up ([`crate::db::search::Sample`]).
+    looked_up: Option<String>,
+    /// The matches, when they are few: how many, and who.
+    few: Option<(i64, Few)>,
+}
+
 /// The people matching a search term when they are few (the trigram index answers at
-/// once for terms of 3 characters or more); `None` when the term is short or common.
-/// Also the directory's size, when it was read for that.
-async fn few_matches(
-    db: &mut crate::db::Conn,
-    site_id: i64,
-    q: &UserQuery,
-) -> sqlx::Result<(Option<i64>, Option<(i64, Few)>)> {
-    let Some(term) = search_term(q).filter(|s| s.chars().count() >= 3) else { return Ok((None, None)) };
-    if crate::db::search::clearly_common(db, site_id, &term).await? {
-        return Ok((None, None));
+/// once for terms of 3 characters or more); none when the term is short or common.
+async fn few_matches(db: &mut crate::db::Conn, site_id: i64, q: &UserQuery) -> sqlx::Result<Probed> {
+    use crate::db::search;
+    let Some(term) = search_term(q).filter(|s| s.chars().count() >= 3) else { return Ok(Probed::default()) };
+    let sample = search::sample(db, site_id, &term).await?;
+    if sample.common {
+        return Ok(Probed { looked_up: sample.looked_up, ..Probed::default() });
     }
-    let people = crate::db::search::directory_size(db).await?;
-    Ok((Some(people), crate::db::search::few(db, &term, crate::db::search::few_for(people)).await?))
+    let people = search::directory_size(db).await?;
+    let few = search::few(db, &term, sample.looked_up.as_deref(), search::few_for(people)).await?;
+    Ok(Probed { people: Some(people), looked_up: sample.looked_up, few })
 }
 
 /// Adds the WHERE clause of `q` (after `WHERE u.site_id = …`); `among` narrows to a search's
@@ -220,7 +229,7 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
         ApiResult::Ok((b, prepared))
     };
     let ids = match search_term(q) {
-        Some(term) if narrowed.among.is_none() && term.chars().count() >= 3 => {
+        Some(term) if narrowed.among.is_none() && term.chars().count() >= 3 && crate::db::search::WALK_GIVES_UP => {
             // A common term: its page walks the sort order, up to a bound.
             let people = match narrowed.people {
                 Some(people) => people,
@@ -228,28 +237,20 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
             };
             let bound = crate::db::search::walk_bound(people, rows + skip);
             narrowed.walk = Some(Walk { order_by: order_by.clone(), bound, rows, skip });
-            if crate::db::search::WALK_IN_PAGE {
-                let (mut b, prepared) = read(&narrowed, 0)?;
-                let text: String = b.build_query_scalar().persistent(prepared).fetch_one(&mut *db).await?;
-                let page = people_of(&text)?;
-                if page.len() as i64 == rows {
-                    return Ok(page_of(page, limit, offset));
-                }
-                Some(after_the_walk(&mut *db, site_id, q, &mut narrowed, &term, people).await?)
-            } else {
-                let ids = ids_in_order(&mut *db, site_id, q, &narrowed, "", rows, 0).await?;
-                if ids.len() as i64 == rows {
-                    Some(ids)
-                } else {
-                    Some(after_the_walk(&mut *db, site_id, q, &mut narrowed, &term, people).await?)
-                }
+            let (mut b, prepared) = read(&narrowed, 0)?;
+            let text: String = b.build_query_scalar().persistent(prepared).fetch_one(&mut *db).await?;
+            let page = people_of(&text)?;
+            if page.len() as i64 == rows {
+                return Ok(page_of(page, limit, offset));
             }
+            Some(after_the_walk(&mut *db, site_id, q, &mut narrowed, &term, people).await?)
         }
-        // Many matches, or a short term on PostgreSQL (whose walk then reads the sort index
-        // alone): the page's people are found first, then only they are read.
+        // Many matches, or a term whose walk does not give up (PostgreSQL: the walk then
+        // reads the sort index alone, and the page's statement, built on the IDs it found,
+        // stays prepared): the page's people are found first, then only they are read.
         Some(_)
             if narrowed.found > IDS_FIRST_ABOVE * rows + skip
-                || (narrowed.among.is_none() && !crate::db::search::WALK_IN_PAGE) =>
+                || (narrowed.among.is_none() && !crate::db::search::WALK_GIVES_UP) =>
         {
             Some(ids_in_order(&mut *db, site_id, q, &narrowed, &order_by, rows, skip).await?)
         }
@@ -306,15 +307,23 @@ async fn after_the_walk(
 ) -> ApiResult<Vec<i64>> {
     use crate::db::search;
     let Some(walk) = narrowed.walk.take() else { return Ok(vec![]) };
-    if let Some((found, matched)) = search::few(db, term, people / search::NARROW_PER_WALK).await? {
-        let matched = Narrowed { among: Some(matched), found, since: narrowed.since, walk: None, people: Some(people) };
+    let looked_up = narrowed.looked_up.as_deref();
+    if let Some((found, matched)) = search::few(db, term, looked_up, people / search::NARROW_PER_WALK).await? {
+        let matched = Narrowed {
+            among: Some(matched),
+            found,
+            since: narrowed.since,
+            walk: None,
+            people: Some(people),
+            looked_up: None,
+        };
         return ids_in_order(db, site_id, q, &matched, &walk.order_by, walk.rows, walk.skip).await;
     }
     ids_in_order(db, site_id, q, narrowed, &walk.order_by, walk.rows, walk.skip).await
 }
 
 /// The IDs of up to `rows` people matching `q` among `narrowed`, in the order `order_by`
-/// from `skip`; with a walk, the IDs it keeps.
+/// from `skip`.
 async fn ids_in_order(
     db: &mut crate::db::Conn,
     site_id: i64,
@@ -324,12 +333,6 @@ async fn ids_in_order(
     rows: i64,
     skip: i64,
 ) -> ApiResult<Vec<i64>> {
-    if let Some(walk) = &narrowed.walk {
-        let mut b = QueryBuilder::new("");
-        push_walk(&mut b, site_id, q, narrowed.since, walk)?;
-        let prepared = !crate::db::search::MATCH_PLANNED_EACH_TIME;
-        return Ok(b.build_query_scalar().persistent(prepared).fetch_all(&mut *db).await?);
-    }
     let (mut b, matches_term) = query(site_id, q, narrowed, "", "u.id", true)?;
     b.push(format!(" ORDER BY {order_by} LIMIT ")).push_bind(rows).push(" OFFSET ").push_bind(skip);
     let prepared = !(matches_term && crate::db::search::MATCH_PLANNED_EACH_TIME);
@@ -369,12 +372,14 @@ fn push_walk<'q>(
 
 /// What a query of `q` starts from: the instant of its `since` and, for a search term
 /// with few matches, those people (`found` of them); `people`, the directory's size when
-/// it was read ([`crate::db::search::directory_size`]).
+/// it was read ([`crate::db::search::directory_size`]); `looked_up`, the part of the term
+/// its probe looks up; `walk`, a common term's walk.
 struct Narrowed {
     since: Option<i64>,
     among: Option<Few>,
     found: i64,
     people: Option<i64>,
+    looked_up: Option<String>,
     walk: Option<Walk>,
 }
 
@@ -384,12 +389,13 @@ async fn narrow(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &Use
     // API document says.
     check(q)?;
     let since = since(q, time_zone)?;
-    let (people, few) = few_matches(&mut *db, site_id, q).await?;
-    match few {
-        Some((0, _)) => Ok(None),
-        Some((found, few)) => Ok(Some(Narrowed { since, among: Some(few), found, people, walk: None })),
-        None => Ok(Some(Narrowed { since, among: None, found: 0, people, walk: None })),
-    }
+    let Probed { people, looked_up, few } = few_matches(&mut *db, site_id, q).await?;
+    let (found, among) = match few {
+        Some((0, _)) => return Ok(None),
+        Some((found, few)) => (found, Some(few)),
+        None => (0, None),
+    };
+    Ok(Some(Narrowed { since, among, found, people, looked_up, walk: None }))
 }
 
 /// The query of everyone matching `q`'s filters (its page and sort aside; its search term
