@@ -99,11 +99,11 @@ struct Probed {
 async fn few_matches(db: &mut crate::db::Conn, site_id: i64, q: &UserQuery) -> sqlx::Result<Probed> {
     use crate::db::search;
     let Some(term) = search_term(q).filter(|s| s.chars().count() >= 3) else { return Ok(Probed::default()) };
-    let sample = search::sample(db, site_id, &term).await?;
-    if sample.common {
-        return Ok(Probed { looked_up: sample.looked_up, ..Probed::default() });
-    }
     let people = search::directory_size(db).await?;
+    let sample = search::sample(db, site_id, &term, people).await?;
+    if sample.common {
+        return Ok(Probed { people: Some(people), looked_up: sample.looked_up, ..Probed::default() });
+    }
     let few = search::few(db, &term, sample.looked_up.as_deref(), search::few_for(people)).await?;
     Ok(Probed { people: Some(people), looked_up: sample.looked_up, few })
 }
