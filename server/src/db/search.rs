@@ -196,10 +196,10 @@ pub async fn sample(db: &mut Conn, site_id: i64, term: &str, people: i64) -> sql
     Ok(Sample { common, looked_up: rare_part(&chars, &hits, sampled) })
 }
 
-/// The directory's size from which a term's pieces are counted in the sample: the count
-/// cost about a millisecond a search at 100,000 people, where an index entry of a piece
-/// everyone has is still short to read (person4242 gained 0.8 ms, the other bench terms
-/// lost about 1).
+/// The directory's size from which a term's pieces are counted in the sample: below it an
+/// index entry of a piece everyone has is short to read (person4242 gained 0.8 ms at
+/// 100,000 people, 16 at 1,000,000). A cautious default: the count's own cost (about 1 ms
+/// a search at 100,000, measured against a binary built otherwise) is not settled.
 #[cfg(feature = "postgres")]
 const RARE_PARTS_FROM: i64 = 300_000;
 
