@@ -228,13 +228,10 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
         let prepared = !(matches_term && crate::db::search::MATCH_PLANNED_EACH_TIME);
         ApiResult::Ok((b, prepared))
     };
-    let ids = match search_term(q) {
-        Some(term) if narrowed.among.is_none() && term.chars().count() >= 3 && crate::db::search::WALK_GIVES_UP => {
-            // A common term: its page walks the sort order, up to a bound.
-            let people = match narrowed.people {
-                Some(people) => people,
-                None => crate::db::search::directory_size(&mut *db).await?,
-            };
+    let ids = match (search_term(q), narrowed.people) {
+        // A common term (its probe read the directory's size): its page walks the sort
+        // order, up to a bound.
+        (Some(term), Some(people)) if narrowed.among.is_none() && crate::db::search::WALK_GIVES_UP => {
             let bound = crate::db::search::walk_bound(people, rows + skip);
             narrowed.walk = Some(Walk { order_by: order_by.clone(), bound, rows, skip });
             let (mut b, prepared) = read(&narrowed, 0)?;
@@ -248,7 +245,7 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
         // Many matches, or a term whose walk does not give up (PostgreSQL: the walk then
         // reads the sort index alone, and the page's statement, built on the IDs it found,
         // stays prepared): the page's people are found first, then only they are read.
-        Some(_)
+        (Some(_), _)
             if narrowed.found > IDS_FIRST_ABOVE * rows + skip
                 || (narrowed.among.is_none() && !crate::db::search::WALK_GIVES_UP) =>
         {
