@@ -204,8 +204,10 @@ pub async fn sample(db: &mut Conn, site_id: i64, term: &str, people: i64) -> sql
 const RARE_PARTS_FROM: i64 = 300_000;
 
 /// The longest run of `term` whose three-letter pieces (with their sample `hits`) are
-/// rare, when it is not the whole term and holds three letters or digits in a row (a
-/// pattern of no trigram would make the index read everything).
+/// rare, when it is not the whole term and the index has a trigram for it: three letters
+/// or digits in a row, or two at a word's edge (" 12" of "person 12": pg_trgm pads words,
+/// so that is the trigram of the words that begin with 12). A pattern of no trigram would
+/// make the index read everything.
 #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 fn rare_part(term: &[char], hits: &[i64], sampled: i64) -> Option<String> {
     // Pieces from..to (piece i is term[i..i + 3]).
@@ -222,7 +224,9 @@ fn rare_part(term: &[char], hits: &[i64], sampled: i64) -> Option<String> {
         return None;
     }
     let part = &term[from..to + 2];
-    part.windows(3).any(|w| w.iter().all(|c| c.is_alphanumeric())).then(|| part.iter().collect())
+    let word = |c: &char| c.is_alphanumeric();
+    let trigram = |w: &[char]| word(&w[1]) && (word(&w[0]) || word(&w[2]));
+    part.windows(3).any(trigram).then(|| part.iter().collect())
 }
 
 /// SQLite decides by its probe alone, which looks up the whole term.
@@ -352,7 +356,10 @@ mod tests {
         assert_eq!(rare_part(&chars("person4242"), &hits, 340).as_deref(), Some("n4242"));
         assert_eq!(rare_part(&chars("person4242"), &[0; 8], 340), None, "all rare: the whole term");
         assert_eq!(rare_part(&chars("person4242"), &[340; 8], 340), None, "none rare: the whole term");
-        assert_eq!(rare_part(&chars("ab@ex"), &[340, 0, 0], 340), None, "no trigram in \"b@ex\"");
+        assert_eq!(rare_part(&chars("ab@ex"), &[340, 0, 0], 340).as_deref(), Some("b@ex"), "a word's edge: \"ex\"");
+        assert_eq!(rare_part(&chars("ab@.x"), &[340, 0, 0], 340), None, "no trigram in \"b@.x\"");
+        let person_12 = [340, 340, 340, 340, 340, 40, 3];
+        assert_eq!(rare_part(&chars("person 12"), &person_12, 340).as_deref(), Some(" 12"));
         assert_eq!(rare_part(&chars("son 777"), &[340, 300, 0, 0, 0], 340).as_deref(), Some("n 777"));
     }
 
