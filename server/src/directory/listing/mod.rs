@@ -1,111 +1,27 @@
 //! Listing and searching people: every filter of the API, one stable order, and pages.
 //! Each filter is a plain indexed comparison where it can be; the substring search runs
-//! over one lower-cased column.
+//! over one lower-cased column. What a query may ask is checked in [`bounds`]; how a
+//! search's page finds its people, in [`search_plan`].
+
+mod bounds;
+mod search_plan;
 
 use super::person_read::{PersonRow, VISIBLE, access_groups_of, json_columns};
 use crate::db::search::Few;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::sync::state::DoorCounts;
-use proto::api::user::{DEFAULT_PAGE, MAX_PAGE, UserPage};
+use bounds::{bad, check};
+use proto::api::user::UserPage;
 use proto::api::user::{SortBy, SortOrder};
+use search_plan::{IDS_FIRST_ABOVE, Narrowed, Walk, after_the_walk, ids_in_order, narrow, push_walk};
 use sqlx::QueryBuilder;
 
+pub use bounds::{MAX_OFFSET, MAX_SEARCH_CHARS, since};
 pub use proto::api::user::UserQuery;
-
-fn bad(field: &str, message: String) -> ApiError {
-    ApiError::bad_request(format!("{field}: {message}")).with_field(field)
-}
-
-/// The instant `since` (site time zone) or `since_utc` means, as Unix seconds; `time_zone`
-/// is read only for `since`.
-pub fn since(q: &UserQuery, time_zone: &str) -> ApiResult<Option<i64>> {
-    if let Some(text) = &q.since_utc {
-        let instant = text.parse::<jiff::Timestamp>().map(|t| t.as_second()).or_else(|_| {
-            text.parse::<jiff::civil::DateTime>()
-                .ok()
-                .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
-                .map(|z| z.timestamp().as_second())
-                .ok_or(())
-        });
-        return instant
-            .map(Some)
-            .map_err(|_| bad("since_utc", format!("{text:?} is not an ISO 8601 instant (2025-03-01T08:00:00Z)")));
-    }
-    let Some(text) = &q.since else { return Ok(None) };
-    let tz = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let local = text
-        .parse::<jiff::civil::DateTime>()
-        .ok()
-        .or_else(|| text.parse::<jiff::civil::Date>().ok().map(|d| d.to_datetime(jiff::civil::Time::midnight())));
-    let local = local.ok_or_else(|| {
-        bad("since", format!("{text:?} is not a local ISO 8601 date or date-time (2025-03-01, 2025-03-01T08:00)"))
-    })?;
-    let zoned = local.to_zoned(tz).map_err(|e| bad("since", e.to_string()))?;
-    Ok(Some(zoned.timestamp().as_second()))
-}
-
-/// Longest search text, in characters.
-pub const MAX_SEARCH_CHARS: usize = 128;
-/// Largest `offset` (deeper pages are reached by narrowing the filter).
-pub use proto::api::MAX_OFFSET;
-
-/// The search text must be text a person could type: no control characters (a NUL would
-/// reach the index as a terminator), and not longer than any field it could match.
-fn check_search(q: &UserQuery) -> ApiResult<()> {
-    let Some(term) = q.search.as_deref() else { return Ok(()) };
-    let len = term.chars().count();
-    if len > MAX_SEARCH_CHARS {
-        return Err(bad("search", format!("{len} characters, at most {MAX_SEARCH_CHARS}")));
-    }
-    if let Some(c) = term.chars().find(|c| c.is_control()) {
-        return Err(bad("search", format!("{c:?} is a control character; search for printable text")));
-    }
-    Ok(())
-}
-
-/// Checks what every query shares (the export ignores the page but refuses a bad one
-/// alike); returns the page's limit and offset.
-fn check(q: &UserQuery) -> ApiResult<(u32, u64)> {
-    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(bad("limit", format!("{limit} is outside 1..={MAX_PAGE}")));
-    }
-    let offset = q.offset.unwrap_or(0);
-    if offset > MAX_OFFSET {
-        return Err(bad("offset", format!("{offset} is outside 0..={MAX_OFFSET}")));
-    }
-    check_search(q)?;
-    Ok((limit, offset))
-}
 
 /// The search term as the search text holds it (lower case), if there is one.
 fn search_term(q: &UserQuery) -> Option<String> {
     q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase)
-}
-
-/// What a search term's probe found ([`few_matches`]).
-#[derive(Default)]
-struct Probed {
-    /// The directory's size, when it was read for the probe.
-    people: Option<i64>,
-    /// The part of the term the index looked up ([`crate::db::search::Sample`]).
-    looked_up: Option<String>,
-    /// The matches, when they are few: how many, and who.
-    few: Option<(i64, Few)>,
-}
-
-/// The people matching a search term when they are few (the trigram index answers at
-/// once for terms of 3 characters or more); none when the term is short or common.
-async fn few_matches(db: &mut crate::db::Conn, site_id: i64, q: &UserQuery) -> sqlx::Result<Probed> {
-    use crate::db::search;
-    let Some(term) = search_term(q).filter(|s| s.chars().count() >= 3) else { return Ok(Probed::default()) };
-    let people = search::directory_size(db).await?;
-    let sample = search::sample(db, site_id, &term, people).await?;
-    if sample.common {
-        return Ok(Probed { people: Some(people), looked_up: sample.looked_up, ..Probed::default() });
-    }
-    let few = search::few(db, &term, sample.looked_up.as_deref(), search::few_for(people)).await?;
-    Ok(Probed { people: Some(people), looked_up: sample.looked_up, few })
 }
 
 /// Adds the WHERE clause of `q` (after `WHERE u.site_id = …`); `among` narrows to a search's
@@ -283,116 +199,6 @@ fn page_of(rows: Vec<(PersonRow, Vec<u32>, DoorCounts)>, limit: u32, offset: u64
 /// The people of a page, read from its statement's one value.
 fn people_of(text: &str) -> ApiResult<Vec<(PersonRow, Vec<u32>, DoorCounts)>> {
     Ok(crate::db::read_json_row(text)?)
-}
-
-/// More matches than this many pages' worth are put in order by their IDs alone before
-/// the page reads its people: the page's statement otherwise builds the row of every match
-/// it sorts.
-const IDS_FIRST_ABOVE: i64 = 4;
-
-/// Where a common term's page goes when its walk gave up (or the matches ended before the
-/// page did): to its matches, when the index finds them not too many to sort
-/// ([`crate::db::search::NARROW_PER_WALK`]), or on along the whole sort order. Answers the
-/// page's IDs in order; `narrowed` is left without the walk.
-async fn after_the_walk(
-    db: &mut crate::db::Conn,
-    site_id: i64,
-    q: &UserQuery,
-    narrowed: &mut Narrowed,
-    term: &str,
-    people: i64,
-) -> ApiResult<Vec<i64>> {
-    use crate::db::search;
-    let Some(walk) = narrowed.walk.take() else { return Ok(vec![]) };
-    let looked_up = narrowed.looked_up.as_deref();
-    if let Some((found, matched)) = search::few(db, term, looked_up, people / search::NARROW_PER_WALK).await? {
-        let matched = Narrowed {
-            among: Some(matched),
-            found,
-            since: narrowed.since,
-            walk: None,
-            people: Some(people),
-            looked_up: None,
-        };
-        return ids_in_order(db, site_id, q, &matched, &walk.order_by, walk.rows, walk.skip).await;
-    }
-    ids_in_order(db, site_id, q, narrowed, &walk.order_by, walk.rows, walk.skip).await
-}
-
-/// The IDs of up to `rows` people matching `q` among `narrowed`, in the order `order_by`
-/// from `skip`.
-async fn ids_in_order(
-    db: &mut crate::db::Conn,
-    site_id: i64,
-    q: &UserQuery,
-    narrowed: &Narrowed,
-    order_by: &str,
-    rows: i64,
-    skip: i64,
-) -> ApiResult<Vec<i64>> {
-    let (mut b, matches_term) = query(site_id, q, narrowed, "", "u.id", true)?;
-    b.push(format!(" ORDER BY {order_by} LIMIT ")).push_bind(rows).push(" OFFSET ").push_bind(skip);
-    let prepared = !(matches_term && crate::db::search::MATCH_PLANNED_EACH_TIME);
-    Ok(b.build_query_scalar().persistent(prepared).fetch_all(&mut *db).await?)
-}
-
-/// A common term's walk of the page's order: the people matching the rest of the query
-/// in the order `order_by`, read up to `bound` of them, of whom those matching the term
-/// are kept: `rows` of them, after `skip`. Past the bound the matches bunch later in the
-/// order (a first name's people sort together) and narrowing to them costs less.
-struct Walk {
-    order_by: String,
-    bound: i64,
-    rows: i64,
-    skip: i64,
-}
-
-/// Pushes the statement of `walk` (its IDs). The kept people come in the order they were
-/// read: sorting them again would read all the bound's people before keeping the first
-/// (5 ms for "lee" at 100,000 people on SQLite, instead of 1); the page sorts its people.
-fn push_walk<'q>(
-    b: &mut QueryBuilder<'q, crate::db::Backend>,
-    site_id: i64,
-    q: &'q UserQuery,
-    since: Option<i64>,
-    walk: &Walk,
-) -> ApiResult<()> {
-    let term = search_term(q).unwrap_or_default();
-    b.push("SELECT w.id FROM (SELECT u.id, ");
-    crate::db::search::push_match(b, &term);
-    b.push(format!(" AS hit FROM users u WHERE {VISIBLE} AND u.site_id = ")).push_bind(site_id);
-    push_filters(b, site_id, q, since, None, false)?;
-    b.push(format!(" ORDER BY {} LIMIT ", walk.order_by)).push_bind(walk.bound);
-    b.push(") w WHERE w.hit LIMIT ").push_bind(walk.rows).push(" OFFSET ").push_bind(walk.skip);
-    Ok(())
-}
-
-/// What a query of `q` starts from: the instant of its `since` and, for a search term
-/// with few matches, those people (`found` of them); `people`, the directory's size when
-/// it was read ([`crate::db::search::directory_size`]); `looked_up`, the part of the term
-/// its probe looks up; `walk`, a common term's walk.
-struct Narrowed {
-    since: Option<i64>,
-    among: Option<Few>,
-    found: i64,
-    people: Option<i64>,
-    looked_up: Option<String>,
-    walk: Option<Walk>,
-}
-
-/// Checks `q` and looks up a search's few matches; `None` when they show nobody matches.
-async fn narrow(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &UserQuery) -> ApiResult<Option<Narrowed>> {
-    // A page outside its bounds is refused even where the page does not apply, as the
-    // API document says.
-    check(q)?;
-    let since = since(q, time_zone)?;
-    let Probed { people, looked_up, few } = few_matches(&mut *db, site_id, q).await?;
-    let (found, among) = match few {
-        Some((0, _)) => return Ok(None),
-        Some((found, few)) => (found, Some(few)),
-        None => (0, None),
-    };
-    Ok(Some(Narrowed { since, among, found, people, looked_up, walk: None }))
 }
 
 /// The query of everyone matching `q`'s filters (its page and sort aside; its search term
