@@ -484,7 +484,13 @@ async fn send_loop(site: Arc<SiteSync>, device: Arc<DeviceSender>) {
                     note_failure(&site.db, device.row, None, site.clock.now()).await;
                 }
                 if round == Round::Idle {
-                    if device.verify.swap(false, Ordering::SeqCst) || tokio::time::Instant::now() >= verify_due {
+                    let asked = device.verify.swap(false, Ordering::SeqCst);
+                    let turn = (asked || tokio::time::Instant::now() >= verify_due).then(verify::read_back_turn);
+                    if turn.as_ref().is_some_and(Option::is_none) {
+                        // Another device is being read back: this one's turn comes soon.
+                        verify_due = tokio::time::Instant::now() + verify::READ_BACK_RETRY;
+                    }
+                    if let Some(Some(_turn)) = turn {
                         verify_due = tokio::time::Instant::now() + VERIFY_EVERY;
                         let now = site.clock.now();
                         let checked =
