@@ -484,13 +484,13 @@ async fn send_loop(site: Arc<SiteSync>, device: Arc<DeviceSender>) {
                     note_failure(&site.db, device.row, None, site.clock.now()).await;
                 }
                 if round == Round::Idle {
-                    let asked = device.verify.swap(false, Ordering::SeqCst);
-                    let turn = (asked || tokio::time::Instant::now() >= verify_due).then(verify::read_back_turn);
-                    if turn.as_ref().is_some_and(Option::is_none) {
+                    let due = device.verify.swap(false, Ordering::SeqCst) || tokio::time::Instant::now() >= verify_due;
+                    let turn = if due { verify::read_back_turn() } else { None };
+                    if due && turn.is_none() {
                         // Another device is being read back: this one's turn comes soon.
                         verify_due = tokio::time::Instant::now() + verify::READ_BACK_RETRY;
                     }
-                    if let Some(Some(_turn)) = turn {
+                    if let Some(_turn) = turn {
                         verify_due = tokio::time::Instant::now() + VERIFY_EVERY;
                         let now = site.clock.now();
                         let checked =
