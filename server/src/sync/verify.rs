@@ -28,9 +28,18 @@ static READ_BACKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1)
 /// When a sender that found [`READ_BACKS`] taken tries again.
 pub const READ_BACK_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// How long an administrator's diff waits for a running read-back (or another diff) to end.
+pub const DIFF_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The turn to read a device back, when no other read-back of this process runs.
 pub fn read_back_turn() -> Option<tokio::sync::SemaphorePermit<'static>> {
     READ_BACKS.try_acquire().ok()
+}
+
+/// The turn for an administrator's diff, which holds as much as a read-back: it waits for
+/// the one running, up to [`DIFF_WAIT`]; `None` past that.
+pub async fn diff_turn() -> Option<tokio::sync::SemaphorePermit<'static>> {
+    tokio::time::timeout(DIFF_WAIT, READ_BACKS.acquire()).await.ok()?.ok()
 }
 
 /// Largest user list a device answers (500,000 headers fit).
@@ -370,4 +379,21 @@ pub async fn read_back(
             .await?;
     }
     Ok(!found.is_clean() || placed > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A diff waits for the read-back running and gets the turn when it ends.
+    #[tokio::test]
+    async fn a_diff_waits_its_turn() {
+        let read_back = read_back_turn().expect("no other read-back runs in this test");
+        assert!(read_back_turn().is_none(), "one read-back at a time");
+        let waiting = tokio::spawn(diff_turn());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!waiting.is_finished(), "the diff waits while the read-back runs");
+        drop(read_back);
+        assert!(waiting.await.unwrap().is_some(), "the turn passes to the waiting diff");
+    }
 }
