@@ -22,8 +22,9 @@ use tonic::transport::Channel;
 /// One read-back at a time in a process: each holds the device's whole user list and the
 /// directory's side of it (about 130 MB at 1,000,000 people), and the senders of a site's
 /// devices come idle together after a large sync (four at once took the server to 544 MB
-/// RSS in the 1,000,000-person PostgreSQL bench; one at a time, 42 MB). A sender that finds it taken does not wait (its
-/// device's work must not): it tries again [`READ_BACK_RETRY`] later.
+/// RSS in the 1,000,000-person PostgreSQL bench; the run after this change, 42 MB). A
+/// sender that finds it taken does not wait (its device's work must not): it tries again
+/// [`READ_BACK_RETRY`] later.
 static READ_BACKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 /// When a sender that found [`READ_BACKS`] taken tries again.
 pub const READ_BACK_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
