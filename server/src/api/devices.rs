@@ -63,7 +63,7 @@ pub async fn revocations(
     Ok(Json(state::revocations(&app.db, account.site_id, app.clock.now(), limit).await?))
 }
 
-#[utoipa::path(get, path = "/v1/devices/{device_id}/diff", tag = "devices", security(("session" = []), ("bearer" = [])), params(("device_id" = u32, Path, description = "the device ID")), description = "The device read back now and compared with the directory: who is missing, who is there and should not be (or is unknown to the directory), and whose record differs (name, validity, authentication settings, cards, access groups, PIN, how many fingerprints and faces). Nothing is changed.", responses((status = 200, body = DeviceDiff), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such device in this site", body = crate::error::ErrorBody), (status = 503, description = "the device or its gateway cannot be reached, or other devices were being read back for 30 s", body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/v1/devices/{device_id}/diff", tag = "devices", security(("session" = []), ("bearer" = [])), params(("device_id" = u32, Path, description = "the device ID")), description = "The device read back now and compared with the directory: who is missing, who is there and should not be (or is unknown to the directory), and whose record differs (name, validity, authentication settings, cards, access groups, PIN, how many fingerprints and faces). Nothing is changed.", responses((status = 200, body = DeviceDiff), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody), (status = 404, description = "no such device in this site", body = crate::error::ErrorBody), (status = 503, description = "the device or its gateway cannot be reached, or another read-back or diff kept it waiting for 30 s", body = crate::error::ErrorBody)))]
 pub async fn diff(
     State(app): State<AppState>,
     OnSite(_, account): OnSite,
@@ -77,7 +77,7 @@ pub async fn diff(
     let Some(_turn) = crate::sync::verify::diff_turn().await else {
         return Err(ApiError::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "another device is being read back; try this diff again in a minute",
+            "a device is being read back (a periodic check or another diff); try this diff again in a minute",
         ));
     };
     let found = crate::sync::verify::compare(&app.db, &channel, site_id, row, device_id, capacity, true)
