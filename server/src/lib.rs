@@ -146,11 +146,13 @@ pub struct Running {
 }
 
 impl Running {
-    /// Stops accepting, lets requests in flight finish, and stops embedded gateways.
+    /// Stops accepting, lets requests in flight finish, stops embedded gateways, and closes
+    /// the database before it lets go of the database's lock.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());
         self.task.await??;
         self.housekeeping.abort();
+        let _ = self.housekeeping.await;
         if let Some(watch) = self.cert_watch {
             watch.abort();
         }
@@ -158,6 +160,11 @@ impl Running {
         for g in self.gateways {
             g.stop().await?;
         }
+        // Closed, not just dropped: a dropped pool's SQLite connections close later on their
+        // own threads, and the last one deletes `<db>-wal` by name. After a restore that
+        // file is the next server's log, whose frames then read short (CI saw "disk I/O
+        // error" once).
+        self.state.db.close().await;
         Ok(())
     }
 }

@@ -62,6 +62,9 @@ async fn a_backup_taken_while_writes_run_restores_everyone_committed() {
     let e = server::backup::restore(&other_url, &file).await.unwrap_err();
     assert!(format!("{e:#}").contains("stop the server"), "{e:#}");
     other.running.take().unwrap().stop().await.unwrap();
+    // Stopped means closed: the last connection checkpointed and removed the write-ahead log.
+    // One closing later would remove the next server's log by name (its reads then fail).
+    assert!(!other.dir.path().join("lintel.db-wal").exists(), "the stopped server's database is still open");
     assert_eq!(server::backup::restore(&other_url, &file).await.unwrap(), made.people);
     other.restart(Options::default()).await;
     let t = other.site_token(ADMIN, ADMIN_PASSWORD).await;
