@@ -51,13 +51,29 @@ fn state_class(state: SyncState) -> &'static str {
 #[component]
 pub fn Devices() -> impl IntoView {
     let list = Loaded::<DeviceList>::new();
-    // Redrawn only when something changed: a steady table keeps the keyboard focus.
+    // One question at a time: on a large site the list can take longer than REFRESH while a
+    // sync runs, and ticks must not pile up behind it. A reload asked for meanwhile (after a
+    // resync) runs once the answer is in.
+    let (asking, again) = (StoredValue::new(false), StoredValue::new(false));
     let reload = move || {
+        if asking.try_get_value() != Some(false) {
+            again.try_set_value(true);
+            return;
+        }
+        asking.set_value(true);
         leptos::task::spawn_local(async move {
-            let answer = Some(api::get::<DeviceList>("/v1/devices", None).await);
-            if list.value.try_with_untracked(|v| *v != answer) == Some(true) {
-                list.value.try_set(answer);
+            loop {
+                again.try_set_value(false);
+                let answer = Some(api::get::<DeviceList>("/v1/devices", None).await);
+                // Redrawn only when something changed: a steady table keeps the keyboard focus.
+                if list.value.try_with_untracked(|v| *v != answer) == Some(true) {
+                    list.value.try_set(answer);
+                }
+                if again.try_get_value() != Some(true) {
+                    break;
+                }
             }
+            asking.try_set_value(false);
         })
     };
     reload();
