@@ -9,6 +9,7 @@
 //! gRPC). Directly, two ways: the same grpc-web call made to the simulator (which also
 //! speaks grpc-web), and a tonic client over HTTP/2. And the floor of any bridge: a bare
 //! HTTP proxy in front of the simulator that checks nothing (one more loopback hop).
+//! docs/bridge-cost.md keeps the figures and what they mean for the target.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
