@@ -24,6 +24,8 @@ pub struct Inner {
     pub exports: Arc<tokio::sync::Semaphore>,
     /// The bridge's short-lived copy of each site's devices.
     pub site_devices: crate::bridge::site_devices::SiteDevices,
+    /// What the search knows of each site's directory between searches.
+    pub search_samples: crate::db::search_sample::Samples,
 }
 
 /// What `/metrics` shows: request counters by status class, and gauges refreshed by
@@ -53,6 +55,7 @@ impl AppState {
             started_at,
             exports: Arc::new(tokio::sync::Semaphore::new(crate::web::csv_stream::MAX_CONCURRENT)),
             site_devices: Default::default(),
+            search_samples: Default::default(),
         }))
     }
 

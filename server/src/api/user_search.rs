@@ -70,5 +70,5 @@ pub async fn search(
     let q = query(&req)?;
     let tz = query_time_zone(&state, account.site_id, &q).await?;
     let mut db = state.db.acquire().await?;
-    Ok(axum::Json(listing::page(&mut db, account.site_id, &tz, &q).await?))
+    Ok(axum::Json(listing::page(&mut db, &state.search_samples, account.site_id, &tz, &q).await?))
 }

@@ -132,7 +132,7 @@ async fn bulk(state: &AppState, actor: &Actor, req: BulkRequest, action: Action)
     let mut tx = db::write(&state.db).await?;
     // A filter is read inside the transaction: the people it matches are the people changed.
     let ids = match &req.filter {
-        Some(q) => listing::matching_ids(&mut tx, actor.site_id, &time_zone, q).await?,
+        Some(q) => listing::matching_ids(&mut tx, &state.search_samples, actor.site_id, &time_zone, q).await?,
         None => req.ids.clone(),
     };
     if let Some(expected) = req.expected.filter(|_| req.filter.is_some())

@@ -44,7 +44,7 @@ pub async fn list(
 ) -> ApiResult<axum::Json<UserPage>> {
     let tz = query_time_zone(&state, account.site_id, &q).await?;
     let mut db = state.db.acquire().await?;
-    Ok(axum::Json(listing::page(&mut db, account.site_id, &tz, &q).await?))
+    Ok(axum::Json(listing::page(&mut db, &state.search_samples, account.site_id, &tz, &q).await?))
 }
 
 #[utoipa::path(get, path = "/v1/users/count", tag = "users", security(("session" = []), ("bearer" = [])), params(UserQuery), description = "How many people match the listing's filters (its sort and page do not apply).", responses((status = 200, body = UserCount), (status = 400, description = "a bad filter, named in `field`", body = crate::error::ErrorBody), (status = 401, description = "not signed in, or the session or token ended", body = crate::error::ErrorBody), (status = 403, description = "refused by a rule", body = crate::error::ErrorBody)))]
@@ -55,7 +55,7 @@ pub async fn count(
 ) -> ApiResult<axum::Json<UserCount>> {
     let tz = query_time_zone(&state, account.site_id, &q).await?;
     let mut db = state.db.acquire().await?;
-    Ok(axum::Json(UserCount { total: listing::count(&mut db, account.site_id, &tz, &q).await? }))
+    Ok(axum::Json(UserCount { total: listing::count(&mut db, &state.search_samples, account.site_id, &tz, &q).await? }))
 }
 
 /// Creates one person inside its own transaction.

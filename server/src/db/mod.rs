@@ -11,6 +11,7 @@
 //! the same names.
 
 pub mod search;
+pub mod search_sample;
 #[cfg(not(feature = "postgres"))]
 mod sqlite;
 #[cfg(not(feature = "postgres"))]

@@ -103,7 +103,7 @@ pub async fn few(db: &mut Conn, term: &str, _looked_up: Option<&str>, cap: i64) 
 /// the plan is made for the pattern ([`MATCH_PLANNED_EACH_TIME`]). The page's query alone,
 /// left to the planner, is not enough: it guesses a term's matches from 100 sampled rows,
 /// and took a rare term ("son 777", 111 people) for a common one: 55-90 ms walking the
-/// name index instead of 1 ms. The index looks up `looked_up` ([`Sample`]) when there is
+/// name index instead of 1 ms. The index looks up `looked_up` ([`super::search_sample::Sample`]) when there is
 /// one, and the whole term is checked on the rows it finds.
 #[cfg(feature = "postgres")]
 pub async fn few(db: &mut Conn, term: &str, looked_up: Option<&str>, cap: i64) -> sqlx::Result<Option<(i64, Few)>> {
@@ -125,115 +125,31 @@ pub async fn few(db: &mut Conn, term: &str, looked_up: Option<&str>, cap: i64) -
     Ok((n <= cap).then_some((n, Few::Ids(ids))))
 }
 
-/// What a sample of the site's people tells of a search term.
-#[derive(Default)]
-pub struct Sample {
-    /// The term is so common that walking the page's sort order beats even the probe of
-    /// [`few`].
-    pub common: bool,
-    /// The part of the term for the trigram index to look up, when some of its
-    /// three-letter pieces are in nearly everyone's search text (a shared email domain,
-    /// a word of every name): the index reads every entry of each piece it looks up, and
-    /// at 1,000,000 people the probe of "person4242" read 1,428 pages for 28 ms, where
-    /// its part "n4242" takes 1 ms ("son 777" 52 → 4 ms, " 777").
-    pub looked_up: Option<String>,
-}
-
-/// A piece of a term is rare in the sample when at most 1 in this many sampled people
-/// have it.
-const RARE_IN: i64 = 50;
-
-/// Samples the site's people for `term` (lower-cased, 3 characters or more).
-/// Common means at least 1 in 20 of the sampled people (5,000 among 100,000, five times
-/// [`FEW`]), found on at least three of the sampled pages: people are stored in the order
-/// they were added, so a term of one import's batch fills a page or two and a sample that
-/// lands there would overrate it. A site too small for three pages is probed as before.
-/// Why: on PostgreSQL the probe of a term of 12,500 matches among 100,000 reads some
-/// 8,000 rows before it can call it common (7.5 ms for "okafor"), where about ten random
-/// pages of the table tell (340 rows, 0.8 ms). SQLite's probe reads its FTS index and is
-/// cheap: no sample there.
+/// How many pages of the `users` table a site's sample reads ([`sample_rows`]).
 #[cfg(feature = "postgres")]
-pub async fn sample(db: &mut Conn, site_id: i64, term: &str, people: i64) -> sqlx::Result<Sample> {
-    // The share of the table's pages (its size now, not the planner's last count, which
-    // is stale right after an import) that makes about SAMPLE_PAGES of them.
-    const SAMPLE_PAGES: f64 = 10.0;
-    let chars: Vec<char> = term.chars().collect();
-    if people < RARE_PARTS_FROM {
-        let (sampled, matched, pages): (i64, i64, i64) = sqlx::query_as(
-            "SELECT count(*), count(*) FILTER (WHERE matches), count(DISTINCT page) FROM (
-               SELECT matches, CASE WHEN matches THEN (ctid::text::point)[0] END AS page FROM (
-                 SELECT ctid, search_text LIKE $2 ESCAPE '\\' AS matches
-                 FROM users TABLESAMPLE SYSTEM ((SELECT least(100, 100 * $3 / greatest(1,
-                     pg_relation_size('users') / current_setting('block_size')::float8))))
-                 WHERE site_id = $1) sampled) marked",
-        )
-        .bind(site_id)
-        .bind(format!("%{}%", like_escape(term)))
-        .bind(SAMPLE_PAGES)
-        .fetch_one(db)
-        .await?;
-        return Ok(Sample { common: pages >= 3 && matched * 20 >= sampled, looked_up: None });
-    }
-    let pieces: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
-    let (sampled, matched, pages, hits): (i64, i64, i64, Vec<i64>) = sqlx::query_as(
-        "WITH sampled AS MATERIALIZED (
-           SELECT ctid, search_text FROM users TABLESAMPLE SYSTEM ((SELECT least(100, 100 * $3 / greatest(1,
-               pg_relation_size('users') / current_setting('block_size')::float8))))
-           WHERE site_id = $1)
-         SELECT count(*), count(*) FILTER (WHERE search_text LIKE $2 ESCAPE '\\'),
-           count(DISTINCT (ctid::text::point)[0]) FILTER (WHERE search_text LIKE $2 ESCAPE '\\'),
-           (SELECT coalesce(array_agg((SELECT count(*) FROM sampled s WHERE strpos(s.search_text, piece) > 0)
-              ORDER BY i), '{}') FROM unnest($4::text[]) WITH ORDINALITY AS p(piece, i))
-         FROM sampled",
+const SAMPLE_PAGES: f64 = 30.0;
+
+/// A sample of the site's people for [`super::search_sample`]: about [`SAMPLE_PAGES`]
+/// random pages of the table (its size now, not the planner's last count, which is stale
+/// right after an import), each person with their page and search text.
+#[cfg(feature = "postgres")]
+pub async fn sample_rows(db: &mut Conn, site_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT (ctid::text::point)[0]::bigint, coalesce(search_text, '') FROM users
+         TABLESAMPLE SYSTEM ((SELECT least(100, 100 * $2 / greatest(1,
+             pg_relation_size('users') / current_setting('block_size')::float8))))
+         WHERE site_id = $1",
     )
     .bind(site_id)
-    .bind(format!("%{}%", like_escape(term)))
     .bind(SAMPLE_PAGES)
-    .bind(&pieces)
-    .fetch_one(db)
-    .await?;
-    let common = pages >= 3 && matched * 20 >= sampled;
-    Ok(Sample { common, looked_up: rare_part(&chars, &hits, sampled) })
+    .fetch_all(db)
+    .await
 }
 
-/// The directory's size from which a term's pieces are counted in the sample: below it an
-/// index entry of a piece everyone has is short to read. At 100,000 people (binaries
-/// built alike, run alternately) counting made person4242 2 ms faster and "son 777" 1 ms,
-/// but cost every other search about 0.7 ms (the sample's execution 0.44 → 1.15 ms), and
-/// p95 stayed where a common term's walk puts it; at 1,000,000 person4242 gained 16 ms.
-#[cfg(feature = "postgres")]
-const RARE_PARTS_FROM: i64 = 300_000;
-
-/// The longest run of `term` whose three-letter pieces (with their sample `hits`) are
-/// rare, when it is not the whole term and the index has a trigram for it: three letters
-/// or digits in a row, or two at a word's edge (" 12" of "person 12": pg_trgm pads words,
-/// so that is the trigram of the words that begin with 12). A pattern of no trigram would
-/// make the index read everything.
-#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-fn rare_part(term: &[char], hits: &[i64], sampled: i64) -> Option<String> {
-    // Pieces from..to (piece i is term[i..i + 3]).
-    let (mut best, mut from) = ((0, 0), 0);
-    for (i, h) in hits.iter().enumerate() {
-        if *h * RARE_IN > sampled {
-            from = i + 1;
-        } else if i + 1 - from > best.1 - best.0 {
-            best = (from, i + 1);
-        }
-    }
-    let (from, to) = best;
-    if sampled == 0 || to == from || to - from == hits.len() {
-        return None;
-    }
-    let part = &term[from..to + 2];
-    let word = |c: &char| c.is_alphanumeric();
-    let trigram = |w: &[char]| word(&w[1]) && (word(&w[0]) || word(&w[2]));
-    part.windows(3).any(trigram).then(|| part.iter().collect())
-}
-
-/// SQLite decides by its probe alone, which looks up the whole term.
+/// SQLite decides by its probe alone, which looks up the whole term in its FTS index.
 #[cfg(not(feature = "postgres"))]
-pub async fn sample(_db: &mut Conn, _site_id: i64, _term: &str, _people: i64) -> sqlx::Result<Sample> {
-    Ok(Sample::default())
+pub async fn sample_rows(_db: &mut Conn, _site_id: i64) -> sqlx::Result<Vec<(i64, String)>> {
+    Ok(vec![])
 }
 
 /// Matches beyond which a search term is "common" among 100,000 people ([`few_for`] scales
@@ -348,21 +264,6 @@ pub fn like_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_term_is_looked_up_by_its_longest_rare_run() {
-        let chars = |t: &str| t.chars().collect::<Vec<_>>();
-        // "person4242": per ers rso son on4 n42 424 242, of 340 sampled people.
-        let hits = [340, 340, 340, 340, 37, 4, 6, 5];
-        assert_eq!(rare_part(&chars("person4242"), &hits, 340).as_deref(), Some("n4242"));
-        assert_eq!(rare_part(&chars("person4242"), &[0; 8], 340), None, "all rare: the whole term");
-        assert_eq!(rare_part(&chars("person4242"), &[340; 8], 340), None, "none rare: the whole term");
-        assert_eq!(rare_part(&chars("ab@ex"), &[340, 0, 0], 340).as_deref(), Some("b@ex"), "a word's edge: \"ex\"");
-        assert_eq!(rare_part(&chars("ab@.x"), &[340, 0, 0], 340), None, "no trigram in \"b@.x\"");
-        let person_12 = [340, 340, 340, 340, 340, 40, 3];
-        assert_eq!(rare_part(&chars("person 12"), &person_12, 340).as_deref(), Some(" 12"));
-        assert_eq!(rare_part(&chars("son 777"), &[340, 300, 0, 0, 0], 340).as_deref(), Some("n 777"));
-    }
 
     #[test]
     fn the_cap_grows_as_the_square_root_of_the_directory() {

@@ -8,6 +8,7 @@ mod search_plan;
 
 use super::person_read::{PersonRow, VISIBLE, access_groups_of, json_columns};
 use crate::db::search::Few;
+use crate::db::search_sample::Samples;
 use crate::error::ApiResult;
 use crate::sync::state::DoorCounts;
 use bounds::{bad, check};
@@ -104,7 +105,13 @@ fn push_filters(
 /// and door state read by subqueries, joined in the page's order (its sort keys are
 /// selected as `k1`, `k2` for that). One query instead of three, and one value through the
 /// driver instead of a message per person.
-pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &UserQuery) -> ApiResult<UserPage> {
+pub async fn page(
+    db: &mut crate::db::Conn,
+    samples: &Samples,
+    site_id: i64,
+    time_zone: &str,
+    q: &UserQuery,
+) -> ApiResult<UserPage> {
     let (limit, offset) = check(q)?;
     let order = match q.order.unwrap_or_default() {
         SortOrder::Asc => "ASC",
@@ -132,7 +139,7 @@ pub async fn page(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &U
     );
     let what = format!("u.id AS id, {}, {} AS j", selected.join(", "), json_columns());
     let empty = UserPage { users: vec![], has_more: false, next_offset: None };
-    let Some(mut narrowed) = narrow(&mut *db, site_id, time_zone, q).await? else { return Ok(empty) };
+    let Some(mut narrowed) = narrow(&mut *db, samples, site_id, time_zone, q).await? else { return Ok(empty) };
     let order_by = in_order(&keys, "u.id");
     let (rows, mut skip) = (i64::from(limit) + 1, offset as i64);
     let read = |narrowed: &Narrowed, skip: i64| {
@@ -232,19 +239,28 @@ fn query<'q>(
 /// [`narrow`], then [`query`].
 async fn matching<'q>(
     db: &mut crate::db::Conn,
+    samples: &Samples,
     site_id: i64,
     time_zone: &str,
     q: &'q UserQuery,
     around: &str,
     what: &str,
 ) -> ApiResult<Option<(QueryBuilder<'q, crate::db::Backend>, bool)>> {
-    let Some(narrowed) = narrow(db, site_id, time_zone, q).await? else { return Ok(None) };
+    let Some(narrowed) = narrow(db, samples, site_id, time_zone, q).await? else { return Ok(None) };
     query(site_id, q, &narrowed, around, what, true).map(Some)
 }
 
 /// How many people of a site match `q`'s filters.
-pub async fn count(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &UserQuery) -> ApiResult<u64> {
-    let Some((mut b, _)) = matching(&mut *db, site_id, time_zone, q, "", "count(*)").await? else { return Ok(0) };
+pub async fn count(
+    db: &mut crate::db::Conn,
+    samples: &Samples,
+    site_id: i64,
+    time_zone: &str,
+    q: &UserQuery,
+) -> ApiResult<u64> {
+    let Some((mut b, _)) = matching(&mut *db, samples, site_id, time_zone, q, "", "count(*)").await? else {
+        return Ok(0);
+    };
     let n: i64 = b.build_query_scalar().persistent(false).fetch_one(&mut *db).await?;
     Ok(n.max(0) as u64)
 }
@@ -252,11 +268,14 @@ pub async fn count(db: &mut crate::db::Conn, site_id: i64, time_zone: &str, q: &
 /// The directory IDs of everyone matching `q`'s filters (a bulk action "on all N matching").
 pub async fn matching_ids(
     db: &mut crate::db::Conn,
+    samples: &Samples,
     site_id: i64,
     time_zone: &str,
     q: &UserQuery,
 ) -> ApiResult<Vec<i64>> {
-    let Some((mut b, _)) = matching(&mut *db, site_id, time_zone, q, "", "u.id").await? else { return Ok(vec![]) };
+    let Some((mut b, _)) = matching(&mut *db, samples, site_id, time_zone, q, "", "u.id").await? else {
+        return Ok(vec![]);
+    };
     b.push(" ORDER BY u.id");
     Ok(b.build_query_scalar().persistent(false).fetch_all(&mut *db).await?)
 }

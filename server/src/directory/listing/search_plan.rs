@@ -6,6 +6,7 @@
 use super::bounds::{check, since};
 use super::{UserQuery, push_filters, query, search_term};
 use crate::db::search::Few;
+use crate::db::search_sample::Samples;
 use crate::directory::person_read::VISIBLE;
 use crate::error::ApiResult;
 use sqlx::QueryBuilder;
@@ -15,7 +16,7 @@ use sqlx::QueryBuilder;
 struct Probed {
     /// The directory's size, when it was read for the probe.
     people: Option<i64>,
-    /// The part of the term the index looked up ([`crate::db::search::Sample`]).
+    /// The part of the term the index looked up ([`crate::db::search_sample::Sample`]).
     looked_up: Option<String>,
     /// The matches, when they are few: how many, and who.
     few: Option<(i64, Few)>,
@@ -23,11 +24,10 @@ struct Probed {
 
 /// The people matching a search term when they are few (the trigram index answers at
 /// once for terms of 3 characters or more); none when the term is short or common.
-async fn few_matches(db: &mut crate::db::Conn, site_id: i64, q: &UserQuery) -> sqlx::Result<Probed> {
+async fn few_matches(db: &mut crate::db::Conn, samples: &Samples, site_id: i64, q: &UserQuery) -> sqlx::Result<Probed> {
     use crate::db::search;
     let Some(term) = search_term(q).filter(|s| s.chars().count() >= 3) else { return Ok(Probed::default()) };
-    let people = search::directory_size(db).await?;
-    let sample = search::sample(db, site_id, &term, people).await?;
+    let (people, sample) = samples.judge(db, site_id, &term).await?;
     if sample.common {
         return Ok(Probed { people: Some(people), looked_up: sample.looked_up, ..Probed::default() });
     }
@@ -119,7 +119,7 @@ pub(super) fn push_walk<'q>(
 
 /// What a query of `q` starts from: the instant of its `since` and, for a search term
 /// with few matches, those people (`found` of them); `people`, the directory's size when
-/// it was read ([`crate::db::search::directory_size`]); `looked_up`, the part of the term
+/// it was read ([`crate::db::search_sample::Samples`]); `looked_up`, the part of the term
 /// its probe looks up; `walk`, a common term's walk.
 pub(super) struct Narrowed {
     pub(super) since: Option<i64>,
@@ -133,6 +133,7 @@ pub(super) struct Narrowed {
 /// Checks `q` and looks up a search's few matches; `None` when they show nobody matches.
 pub(super) async fn narrow(
     db: &mut crate::db::Conn,
+    samples: &Samples,
     site_id: i64,
     time_zone: &str,
     q: &UserQuery,
@@ -141,7 +142,7 @@ pub(super) async fn narrow(
     // API document says.
     check(q)?;
     let since = since(q, time_zone)?;
-    let Probed { people, looked_up, few } = few_matches(&mut *db, site_id, q).await?;
+    let Probed { people, looked_up, few } = few_matches(&mut *db, samples, site_id, q).await?;
     let (found, among) = match few {
         Some((0, _)) => return Ok(None),
         Some((found, few)) => (found, Some(few)),
