@@ -127,7 +127,7 @@ pub async fn few(db: &mut Conn, term: &str, looked_up: Option<&str>, cap: i64) -
 
 /// How many pages of the `users` table a site's sample reads ([`sample_rows`]).
 #[cfg(feature = "postgres")]
-const SAMPLE_PAGES: f64 = 30.0;
+const SAMPLE_PAGES: f64 = 100.0;
 
 /// A sample of the site's people for [`super::search_sample`]: about [`SAMPLE_PAGES`]
 /// random pages of the table (its size now, not the planner's last count, which is stale

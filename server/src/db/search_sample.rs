@@ -51,51 +51,65 @@ struct Sampled {
     pages: Vec<i64>,
     /// Each sampled person's search text (lower case), in the order of `pages`.
     texts: Vec<String>,
-    /// How many sampled people have each three-letter piece in their text.
-    pieces: HashMap<[char; 3], i64>,
+    /// The sampled people (indexes of `texts`) with each three-letter piece in their text:
+    /// a term's people are among those of its rarest piece.
+    pieces: HashMap<[char; 3], Vec<u32>>,
 }
 
 impl Sampled {
     fn new(people: i64, rows: Vec<(i64, String)>) -> Self {
-        let mut pieces: HashMap<[char; 3], i64> = HashMap::new();
-        let mut own = HashSet::new();
-        for (_, text) in &rows {
+        let mut pieces: HashMap<[char; 3], Vec<u32>> = HashMap::new();
+        for (i, (_, text)) in rows.iter().enumerate() {
             let chars: Vec<char> = text.chars().collect();
-            own.clear();
-            own.extend(chars.windows(3).map(|w| [w[0], w[1], w[2]]));
-            for piece in &own {
-                *pieces.entry(*piece).or_default() += 1;
+            for w in chars.windows(3) {
+                let holders = pieces.entry([w[0], w[1], w[2]]).or_default();
+                // Once a person: a piece twice in one text is one person who has it.
+                if holders.last() != Some(&(i as u32)) {
+                    holders.push(i as u32);
+                }
             }
         }
         let (pages, texts) = rows.into_iter().unzip();
         Sampled { people, at: Instant::now(), pages, texts, pieces }
     }
 
-    /// What the sample tells of `term` (lower case, 3 characters or more).
-    /// Common means at least 1 in 20 of the sampled people (5,000 among 100,000, five
-    /// times [`super::search::FEW`]), found on at least three of the sampled pages: people
-    /// are stored in the order they were added, so a term of one import's batch fills a
-    /// page or two and a sample that lands there would overrate it. A site too small for
-    /// three pages is probed as before.
+    /// What the sample tells of `term` (lower case, 3 characters or more) in a directory
+    /// of `people`.
+    ///
+    /// Common means found on at least three of the sampled pages (people are stored in
+    /// the order they were added, so a term of one import's batch fills a page or two and
+    /// a sample that lands there would overrate it; a site too small for three pages is
+    /// probed as before), and either at least 1 in 20 of the sampled people (5,000 among
+    /// 100,000), or at least [`SEEN`] of them and twice as many as the probe may find
+    /// ([`super::search::few_for`]), which then would read its limit and give up.
     /// Why: on PostgreSQL the probe of a term of 12,500 matches among 100,000 reads some
-    /// 8,000 rows before it can call it common (7.5 ms for "okafor"), where a few dozen
-    /// random pages of the table tell.
-    fn judge(&self, term: &str) -> Sample {
+    /// 8,000 rows before it can call it common (7.5 ms for "okafor"); at 1,000,000 the
+    /// probe of "Person 12" (11,111 matches) read 3,163 for 2.4 ms before its walk.
+    fn judge(&self, term: &str, people: i64) -> Sample {
         let sampled = self.texts.len() as i64;
+        let chars: Vec<char> = term.chars().collect();
+        let holders: Vec<&[u32]> =
+            chars.windows(3).map(|w| self.pieces.get(&[w[0], w[1], w[2]]).map_or(&[][..], Vec::as_slice)).collect();
+        let rarest = holders.iter().min_by_key(|h| h.len()).copied().unwrap_or_default();
         let mut pages = HashSet::new();
         let mut matched = 0;
-        for (text, page) in self.texts.iter().zip(&self.pages) {
-            if text.contains(term) {
+        for &i in rarest {
+            if self.texts[i as usize].contains(term) {
                 matched += 1;
-                pages.insert(*page);
+                pages.insert(self.pages[i as usize]);
             }
         }
-        let chars: Vec<char> = term.chars().collect();
-        let hits: Vec<i64> =
-            chars.windows(3).map(|w| self.pieces.get(&[w[0], w[1], w[2]]).copied().unwrap_or(0)).collect();
-        Sample { common: pages.len() >= 3 && matched * 20 >= sampled, looked_up: rare_part(&chars, &hits, sampled) }
+        let beyond_the_probe = matched >= SEEN && matched * people >= 2 * super::search::few_for(people) * sampled;
+        let hits: Vec<i64> = holders.iter().map(|h| h.len() as i64).collect();
+        Sample {
+            common: pages.len() >= 3 && (matched * 20 >= sampled || beyond_the_probe),
+            looked_up: rare_part(&chars, &hits, sampled),
+        }
     }
 }
+
+/// The fewest sampled people with a term that tell how many have it in the directory.
+const SEEN: i64 = 10;
 
 /// What a sample of the site's people tells of a search term.
 #[derive(Default, Debug, PartialEq)]
@@ -116,7 +130,7 @@ impl Samples {
     /// characters or more), read again when they are old ([`FRESH`], [`RESAMPLE_AFTER`]).
     pub async fn judge(&self, db: &mut Conn, site_id: i64, term: &str) -> sqlx::Result<(i64, Sample)> {
         let known = self.known(db, site_id).await?;
-        Ok((known.people, known.sample.judge(term)))
+        Ok((known.people, known.sample.judge(term, known.people)))
     }
 
     async fn known(&self, db: &mut Conn, site_id: i64) -> sqlx::Result<Arc<Known>> {
@@ -196,37 +210,58 @@ mod tests {
     #[test]
     fn a_sample_counts_each_piece_once_a_person() {
         let s = sample();
-        assert_eq!(s.pieces[&['p', 'e', 'r']], 400);
-        assert_eq!(s.pieces[&['e', 'e', '@']], 400, "\"lee@\": once each, not twice");
-        assert_eq!(s.pieces[&[' ', '1', '2']], 11, "12 and 120-129");
+        assert_eq!(s.pieces[&['p', 'e', 'r']].len(), 400);
+        let twice = Sampled::new(1, vec![(0, "aaaa".into())]);
+        assert_eq!(twice.pieces[&['a', 'a', 'a']], [0], "\"aaa\" twice in one text: one person");
+        assert_eq!(s.pieces[&[' ', '1', '2']].len(), 11, "12 and 120-129");
     }
 
     #[test]
     fn a_term_is_common_when_a_twentieth_of_the_sample_on_three_pages_has_it() {
         let s = sample();
-        assert!(s.judge("example").common);
+        assert!(s.judge("example", 400).common);
         // "person 1": 1, 10-19 and 100-199, 111 people on pages 0 and 2-4.
-        assert!(s.judge("person 1").common);
+        assert!(s.judge("person 1", 400).common);
         // "person 12": 12 and 120-129, under a twentieth.
-        assert!(!s.judge("person 12").common);
-        assert_eq!(s.judge("nobody"), Sample::default());
+        assert!(!s.judge("person 12", 400).common);
+        assert_eq!(s.judge("nobody", 400), Sample::default());
         // 40 of 400 people, one import's batch on one page: not common; spread: common.
         let batch = (0..400).map(|i| (i / 40, if (200..240).contains(&i) { "okafor" } else { "lee" }.to_owned()));
-        assert!(!Sampled::new(400, batch.collect()).judge("okafor").common);
+        assert!(!Sampled::new(400, batch.collect()).judge("okafor", 400).common);
         let spread = (0..400).map(|i| (i / 40, if i % 10 == 0 { "okafor" } else { "lee" }.to_owned()));
-        assert!(Sampled::new(400, spread.collect()).judge("okafor").common);
+        assert!(Sampled::new(400, spread.collect()).judge("okafor", 400).common);
+    }
+
+    #[test]
+    fn a_term_is_common_when_the_sample_shows_twice_what_the_probe_may_find() {
+        // 1,000 sampled people on 30 pages, 12 with "person 12" on 12 pages, 5 with "son 5".
+        let rows = (0..1000).map(|i| {
+            let text = match i % 90 {
+                0 => "person 12 lee",
+                1 if i < 450 => "son 5",
+                _ => "someone",
+            };
+            (i / 34, text.to_owned())
+        });
+        let s = Sampled::new(1_000_000, rows.collect());
+        // Among 1,000,000 (the probe's limit is 2,213 or 3,162): 12,000 people, common.
+        assert!(s.judge("person 12", 1_000_000).common);
+        // Among 100,000 (a limit of 700 or 1,000): 1,200, not twice the limit.
+        assert!(!s.judge("person 12", 100_000).common);
+        // 5 seen tell too little.
+        assert!(!s.judge("son 5", 1_000_000).common);
     }
 
     #[test]
     fn a_rare_term_is_looked_up_by_its_rare_pieces() {
         // "person 377": everyone has "per" to "on ", 111 have "n 3", 11 " 37", 1 "377".
-        assert_eq!(sample().judge("person 377"), Sample { common: false, looked_up: Some("377".into()) });
+        assert_eq!(sample().judge("person 377", 400), Sample { common: false, looked_up: Some("377".into()) });
     }
 
     #[test]
     fn an_empty_sample_says_nothing() {
         let s = Sampled::new(0, vec![]);
-        assert_eq!(s.judge("person 12"), Sample::default());
+        assert_eq!(s.judge("person 12", 0), Sample::default());
     }
 
     #[test]
