@@ -103,8 +103,9 @@ pub async fn few(db: &mut Conn, term: &str, _looked_up: Option<&str>, cap: i64) 
 /// the plan is made for the pattern ([`MATCH_PLANNED_EACH_TIME`]). The page's query alone,
 /// left to the planner, is not enough: it guesses a term's matches from 100 sampled rows,
 /// and took a rare term ("son 777", 111 people) for a common one: 55-90 ms walking the
-/// name index instead of 1 ms. The index looks up `looked_up` ([`super::search_sample::Sample`]) when there is
-/// one, and the whole term is checked on the rows it finds.
+/// name index instead of 1 ms. The index looks up `looked_up`
+/// ([`super::search_sample::Sample`]) when there is one, and the whole term is checked on
+/// the rows it finds.
 #[cfg(feature = "postgres")]
 pub async fn few(db: &mut Conn, term: &str, looked_up: Option<&str>, cap: i64) -> sqlx::Result<Option<(i64, Few)>> {
     // One array, not a row per match: a row costs the driver more than the index took.

@@ -46,12 +46,10 @@ struct Sampled {
     /// The directory's size when it was taken, and when.
     people: i64,
     at: Instant,
-    /// Each sampled person's page of the table, for terms whose people one import put
-    /// together on a page or two.
-    pages: Vec<i64>,
-    /// Each sampled person's search text (lower case), in the order of `pages`.
-    texts: Vec<String>,
-    /// The sampled people (indexes of `texts`) with each three-letter piece in their text:
+    /// Each sampled person's page of the table (for terms whose people one import put
+    /// together on a page or two) and search text (lower case).
+    rows: Vec<(i64, String)>,
+    /// The sampled people (indexes of `rows`) with each three-letter piece in their text:
     /// a term's people are among those of its rarest piece.
     pieces: HashMap<[char; 3], Vec<u32>>,
 }
@@ -69,8 +67,7 @@ impl Sampled {
                 }
             }
         }
-        let (pages, texts) = rows.into_iter().unzip();
-        Sampled { people, at: Instant::now(), pages, texts, pieces }
+        Sampled { people, at: Instant::now(), rows, pieces }
     }
 
     /// What the sample tells of `term` (lower case, 3 characters or more) in a directory
@@ -86,7 +83,7 @@ impl Sampled {
     /// 8,000 rows before it can call it common (7.5 ms for "okafor"); at 1,000,000 the
     /// probe of "Person 12" (11,111 matches) read 3,163 for 2.4 ms before its walk.
     fn judge(&self, term: &str, people: i64) -> Sample {
-        let sampled = self.texts.len() as i64;
+        let sampled = self.rows.len() as i64;
         let chars: Vec<char> = term.chars().collect();
         let holders: Vec<&[u32]> =
             chars.windows(3).map(|w| self.pieces.get(&[w[0], w[1], w[2]]).map_or(&[][..], Vec::as_slice)).collect();
@@ -94,9 +91,10 @@ impl Sampled {
         let mut pages = HashSet::new();
         let mut matched = 0;
         for &i in rarest {
-            if self.texts[i as usize].contains(term) {
+            let (page, text) = &self.rows[i as usize];
+            if text.contains(term) {
                 matched += 1;
-                pages.insert(self.pages[i as usize]);
+                pages.insert(*page);
             }
         }
         let beyond_the_probe = matched >= SEEN && matched * people >= 2 * super::search::few_for(people) * sampled;
